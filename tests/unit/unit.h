@@ -1,0 +1,18 @@
+/* unit.h: each test_MODULE.c registers its CUnit suite through one function. */
+#ifndef SIPEDGE_UNIT_H
+#define SIPEDGE_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+void	test_config_register(void);
+void	test_profile_register(void);
+void	test_log_register(void);
+void	test_util_register(void);
+void	test_ctl_register(void);
+
+/* Add a suite or abort the run: a missing suite must never pass silently. */
+CU_pSuite	unit_suite(const char *name);
+#define UNIT_TEST(suite, fn)	unit_add((suite), #fn, (fn))
+void		unit_add(CU_pSuite, const char *, CU_TestFunc);
+
+#endif
