@@ -1,1 +1,329 @@
-/* placeholder */
+/* daemon.c: the edge's life cycle: start, signals, watchdog, reload, stop. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "edge_config.h"
+#include "log.h"
+#include "notify.h"
+#include "util.h"
+
+/* Publish the one-line summary to systemd. */
+static void
+daemon_publish_status(struct daemon *d, int ready)
+{
+	char	summary[256];
+
+	daemon_summary(d, summary, sizeof(summary));
+	if (ready)
+		notify_ready(summary);
+	else
+		notify_status(summary);
+}
+
+/* SIGTERM and SIGINT: orderly stop. */
+static void
+daemon_signal_stop_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct daemon	*d = arg;
+
+	log_notice("received %s, stopping", strsignal((int)sig));
+	daemon_stop(d);
+}
+
+/* SIGHUP: reload; the outcome is logged by daemon_reload itself. */
+static void
+daemon_signal_reload_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct daemon	*d = arg;
+	char		*why = NULL;
+
+	log_notice("received SIGHUP, reloading %s", d->config_path);
+	(void)daemon_reload(d, &why);
+	free(why);
+}
+
+/* Watchdog tick: the loop is alive if this runs. */
+static void
+daemon_watchdog_cb(evutil_socket_t fd, short events, void *arg)
+{
+	notify_watchdog();
+}
+
+/*
+ * Drop to the configured user and group. Called after everything that
+ * needs privileges is bound; the control socket is handed to the new
+ * owner first so it can still be removed at exit.
+ */
+static int
+daemon_drop_privileges(struct daemon *d)
+{
+	const struct config_edge	*e = &d->config->edge;
+	struct passwd			*pw = NULL;
+	struct group			*gr = NULL;
+	uid_t				 uid;
+	gid_t				 gid;
+
+	if (e->user == NULL && e->group == NULL)
+		return 0;
+	if (e->user != NULL && (pw = getpwnam(e->user)) == NULL) {
+		log_error("no such user %s", e->user);
+		return -1;
+	}
+	if (e->group != NULL && (gr = getgrnam(e->group)) == NULL) {
+		log_error("no such group %s", e->group);
+		return -1;
+	}
+	uid = pw != NULL ? pw->pw_uid : geteuid();
+	gid = gr != NULL ? gr->gr_gid : (pw != NULL ? pw->pw_gid : getegid());
+	if (chown(e->control_socket, uid, gid) == -1)
+		log_warn("%s: chown %s: %s", __func__, e->control_socket,
+		    strerror(errno));
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1) {
+		log_error("cannot drop to group %u: %s", (unsigned)gid,
+		    strerror(errno));
+		return -1;
+	}
+	if (pw != NULL && setresuid(uid, uid, uid) == -1) {
+		log_error("cannot drop to user %s: %s", e->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && setuid(0) != -1)
+		fatal("%s: could regain root after dropping privileges",
+		    __func__);
+	log_info("running as uid %u gid %u", (unsigned)uid, (unsigned)gid);
+	return 0;
+}
+
+/* Install signal handlers on the event base. */
+static int
+daemon_signals(struct daemon *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	d->ev_sigterm = evsignal_new(d->base, SIGTERM, daemon_signal_stop_cb, d);
+	d->ev_sigint = evsignal_new(d->base, SIGINT, daemon_signal_stop_cb, d);
+	d->ev_sighup = evsignal_new(d->base, SIGHUP, daemon_signal_reload_cb, d);
+	if (d->ev_sigterm == NULL || d->ev_sigint == NULL ||
+	    d->ev_sighup == NULL)
+		return -1;
+	if (evsignal_add(d->ev_sigterm, NULL) == -1 ||
+	    evsignal_add(d->ev_sigint, NULL) == -1 ||
+	    evsignal_add(d->ev_sighup, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* Ping the systemd watchdog at half the interval it asked for. */
+static int
+daemon_watchdog(struct daemon *d)
+{
+	struct timeval	tv;
+
+	d->watchdog_usec = notify_watchdog_usec();
+	if (d->watchdog_usec == 0)
+		return 0;
+	tv.tv_sec = d->watchdog_usec / 2 / 1000000;
+	tv.tv_usec = d->watchdog_usec / 2 % 1000000;
+	d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb,
+	    d);
+	if (d->ev_watchdog == NULL || event_add(d->ev_watchdog, &tv) == -1)
+		return -1;
+	log_info("systemd watchdog every %llu ms",
+	    (unsigned long long)d->watchdog_usec / 2000);
+	return 0;
+}
+
+int
+daemon_init(struct daemon *d, struct config *cfg, const char *path)
+{
+	char	*why = NULL;
+
+	memset(d, 0, sizeof(*d));
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	d->config = cfg;
+	d->config_path = xstrdup(path);
+	log_set_level(cfg->edge.log_level);
+	if ((d->base = event_base_new()) == NULL) {
+		log_error("%s: event_base_new failed", __func__);
+		return -1;
+	}
+	if (daemon_signals(d) == -1) {
+		log_error("%s: cannot install signal handlers", __func__);
+		return -1;
+	}
+	d->control = control_open(d, cfg->edge.control_socket,
+	    cfg->edge.control_socket_mode, &why);
+	if (d->control == NULL) {
+		log_error("control socket %s: %s", cfg->edge.control_socket,
+		    why);
+		free(why);
+		return -1;
+	}
+	if (daemon_drop_privileges(d) == -1)
+		return -1;
+	d->uid = geteuid();
+	if (daemon_watchdog(d) == -1) {
+		log_error("%s: cannot start the watchdog timer", __func__);
+		return -1;
+	}
+	return 0;
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	char	summary[256];
+
+	daemon_summary(d, summary, sizeof(summary));
+	log_notice("sipedged %s ready: %s (config %s)", PACKAGE_VERSION,
+	    summary, d->config_path);
+	daemon_publish_status(d, 1);
+	if (event_base_dispatch(d->base) == -1) {
+		log_error("%s: event loop failed", __func__);
+		return -1;
+	}
+	log_notice("stopped");
+	return 0;
+}
+
+void
+daemon_stop(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	notify_stopping();
+	event_base_loopbreak(d->base);
+}
+
+/* Join every configuration error into one string, one per line. */
+static char *
+daemon_errors_join(const struct config_errors *errs)
+{
+	char	*out = xstrdup(""), *line, *next;
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++) {
+		line = config_error_str(&errs->v[i]);
+		xasprintf(&next, "%s%s%s", out, i == 0 ? "" : "\n", line);
+		free(out);
+		free(line);
+		out = next;
+	}
+	return out;
+}
+
+/* Warn about changed keys the running daemon cannot apply until a restart. */
+static void
+daemon_warn_restart_keys(const struct config *old, const struct config *new)
+{
+	const char	*keys[32];
+	size_t		 i, n;
+
+	n = config_restart_keys(old, new, keys, nitems(keys));
+	for (i = 0; i < n; i++)
+		log_warn("reload: %s changed; it takes effect after a restart",
+		    keys[i]);
+}
+
+int
+daemon_reload(struct daemon *d, char **why)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	size_t			 i;
+
+	*why = NULL;
+	notify_reloading();
+	cfg = config_load(d->config_path, &errs);
+	if (cfg == NULL) {
+		for (i = 0; i < errs.n; i++) {
+			char *s = config_error_str(&errs.v[i]);
+
+			log_error("reload: %s", s);
+			free(s);
+		}
+		*why = daemon_errors_join(&errs);
+		config_errors_clear(&errs);
+		log_error("reload failed, running configuration kept");
+		d->reload_failures++;
+		free(d->last_reload_error);
+		d->last_reload_error = xstrdup(*why);
+		daemon_publish_status(d, 1);
+		return -1;
+	}
+	daemon_warn_restart_keys(d->config, cfg);
+	config_free(d->config);
+	d->config = cfg;
+	log_set_level(cfg->edge.log_level);
+	d->reloads++;
+	free(d->last_reload_error);
+	d->last_reload_error = NULL;
+	log_notice("reload: configuration %s applied", d->config_path);
+	daemon_publish_status(d, 1);
+	return 0;
+}
+
+uint64_t
+daemon_uptime(const struct daemon *d)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < d->started.tv_sec)
+		return 0;
+	return (uint64_t)(now.tv_sec - d->started.tv_sec);
+}
+
+void
+daemon_counts(const struct daemon *d, struct daemon_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (d->config != NULL)
+		c->carriers = (unsigned)d->config->n_carriers;
+}
+
+void
+daemon_summary(const struct daemon *d, char *buf, size_t len)
+{
+	struct daemon_counts	c;
+
+	daemon_counts(d, &c);
+	snprintf(buf, len, "%u connections, %u registrations, %u calls, "
+	    "%u carriers", c.connections, c.registrations, c.calls,
+	    c.carriers);
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	if (d->control != NULL)
+		control_close(d->control);
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	if (d->ev_sigterm != NULL)
+		event_free(d->ev_sigterm);
+	if (d->ev_sigint != NULL)
+		event_free(d->ev_sigint);
+	if (d->ev_sighup != NULL)
+		event_free(d->ev_sighup);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	if (d->config != NULL)
+		config_free(d->config);
+	free(d->config_path);
+	free(d->last_reload_error);
+	memset(d, 0, sizeof(*d));
+}

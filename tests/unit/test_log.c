@@ -1,7 +1,86 @@
+/* test_log.c: level names and the line prefixes journald and people read. */
 #include "config.h"
+
+#include <string.h>
+
+#include "log.h"
 #include "unit.h"
+
+/* Every config level name parses to a level that prints back the same. */
+static void
+test_log_level_names_round_trip(void)
+{
+	const char	*names[] = { "error", "warning", "notice", "info", "debug" };
+	enum log_level	 lvl;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(log_level_parse(names[i], &lvl), 0);
+		CU_ASSERT_STRING_EQUAL(log_level_name(lvl), names[i]);
+	}
+	CU_ASSERT_EQUAL(log_level_parse("DEBUG", &lvl), 0);
+	CU_ASSERT_EQUAL(lvl, LOG_LVL_DEBUG);
+}
+
+/* Unknown names are refused rather than mapped to some default. */
+static void
+test_log_unknown_level_is_refused(void)
+{
+	enum log_level	lvl = LOG_LVL_INFO;
+
+	CU_ASSERT_EQUAL(log_level_parse("loud", &lvl), -1);
+	CU_ASSERT_EQUAL(log_level_parse("", &lvl), -1);
+	CU_ASSERT_EQUAL(lvl, LOG_LVL_INFO);
+}
+
+/* Under journald a line starts with the syslog priority in angle brackets. */
+static void
+test_log_journald_prefix_is_syslog_priority(void)
+{
+	char	buf[64];
+
+	log_format_prefix(buf, sizeof(buf), LOG_LVL_ERROR, 1);
+	CU_ASSERT_STRING_EQUAL(buf, "<3>");
+	log_format_prefix(buf, sizeof(buf), LOG_LVL_WARNING, 1);
+	CU_ASSERT_STRING_EQUAL(buf, "<4>");
+	log_format_prefix(buf, sizeof(buf), LOG_LVL_DEBUG, 1);
+	CU_ASSERT_STRING_EQUAL(buf, "<7>");
+}
+
+/* Outside journald a line names time, program, pid and level. */
+static void
+test_log_plain_prefix_names_program_and_level(void)
+{
+	char	buf[128];
+
+	log_init("unit");
+	log_format_prefix(buf, sizeof(buf), LOG_LVL_WARNING, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " unit["));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "] warning: "));
+	CU_ASSERT_EQUAL(buf[4], '-');
+	CU_ASSERT_EQUAL(buf[10], 'T');
+}
+
+/* The threshold set at runtime is the one reported. */
+static void
+test_log_runtime_level_change_sticks(void)
+{
+	enum log_level	saved = log_get_level();
+
+	log_set_level(LOG_LVL_DEBUG);
+	CU_ASSERT_EQUAL(log_get_level(), LOG_LVL_DEBUG);
+	log_set_level(saved);
+	CU_ASSERT_EQUAL(log_get_level(), saved);
+}
+
 void
 test_log_register(void)
 {
-	(void)unit_suite("log");
+	CU_pSuite	s = unit_suite("log");
+
+	UNIT_TEST(s, test_log_level_names_round_trip);
+	UNIT_TEST(s, test_log_unknown_level_is_refused);
+	UNIT_TEST(s, test_log_journald_prefix_is_syslog_priority);
+	UNIT_TEST(s, test_log_plain_prefix_names_program_and_level);
+	UNIT_TEST(s, test_log_runtime_level_change_sticks);
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Build sipedge and run every test: the CUnit unit suite (plain and under
+# ASan/UBSan), the integration tests against the real daemon and real
+# peers on loopback, the documentation and systemd checks, and distcheck.
+# Installs missing Debian packages first. Exit status 0 only if all pass.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+passed=0
+failed=0
+failures=()
+
+# step NAME COMMAND...: run one stage, count it, keep going after a failure.
+step() {
+	local name=$1
+	shift
+	echo "=== $name"
+	local t0=$SECONDS
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: ok ($((SECONDS - t0)) s)"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+	fi
+}
+
+scripts/deps.sh test || exit 1
+
+step "build (warnings are errors)" scripts/build.sh build --enable-werror
+step "unit tests" build/tests/unit/unit
+step "build with ASan/UBSan" scripts/build.sh build-asan --enable-werror --enable-sanitizers
+step "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/tests/unit/unit
+step "integration tests" python3 tests/integration/run.py --build build
+step "man pages and systemd unit" scripts/check-docs.sh build
+step "make distcheck" make -s -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+echo
+if [ $failed -ne 0 ]; then
+	echo "failed stages: ${failures[*]}"
+fi
+echo "stages: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,219 @@
+"""Run the real sipedged for integration tests and observe it from outside.
+
+An Edge writes a configuration into a private directory, starts the daemon
+with a NOTIFY_SOCKET of its own (so the systemd protocol can be checked),
+and drives it with the real sipedgectl.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("SIPEDGE_BUILD", os.path.join(TOP, "build"))
+_certs = None
+
+
+def certs():
+    """Throwaway CA, edge and carrier certificates, made once per run."""
+    global _certs
+    if _certs is None:
+        _certs = tempfile.mkdtemp(prefix="sipedge-certs-")
+        subprocess.run([os.path.join(TOP, "scripts", "gen-certs.sh"), _certs],
+                       check=True)
+        os.chmod(_certs, 0o755)
+    return _certs
+
+
+MAIN_CONF = """\
+[edge]
+control_socket = {dir}/control.sock
+control_socket_mode = 0666
+log_level = {log_level}
+
+[phones]
+listen = tls:127.0.0.1:{port}
+certificate = {certs}/edge.crt
+private_key = {certs}/edge.key
+
+[media]
+phone_address = 127.0.0.1
+carrier_address = 127.0.0.1
+"""
+
+CARRIER_CONF = """\
+[carrier {name}]
+domain = {domain}
+server = 127.0.0.1:{port}
+ca_file = {certs}/ca.crt
+"""
+
+
+class Notifications:
+    """Collects sd_notify datagrams sent to a socket we own."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.messages = []          # (monotonic time, {key: value})
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while self.running:
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            fields = {}
+            for line in data.decode(errors="replace").splitlines():
+                key, _, value = line.partition("=")
+                fields[key] = value
+            with self.lock:
+                self.messages.append((time.monotonic(), fields))
+
+    def having(self, key, value=None):
+        """Every message that sets key (to value, if given)."""
+        with self.lock:
+            return [(t, m) for t, m in self.messages
+                    if key in m and (value is None or m[key] == value)]
+
+    def close(self):
+        self.running = False
+        self.sock.close()
+        self.thread.join(1)
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    """Poll until predicate() is true; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Edge:
+    """One sipedged process with its own directory, config and notify socket."""
+
+    def __init__(self, log_level="info", carriers=None, env=None, journal=False):
+        self.dir = tempfile.mkdtemp(prefix="sipedge-it-")
+        os.chmod(self.dir, 0o755)   # unprivileged sipedgectl must reach the socket
+        self.conf = os.path.join(self.dir, "sipedge.conf")
+        self.socket = os.path.join(self.dir, "control.sock")
+        self.log_path = os.path.join(self.dir, "sipedged.log")
+        self.port = free_port()
+        self.log_level = log_level
+        self.extra_env = env or {}
+        self.journal = journal      # pretend stderr is systemd's journal stream
+        os.mkdir(os.path.join(self.dir, "carriers.d"))
+        self.write_main()
+        for name, domain in (carriers or {"test": "carrier.test"}).items():
+            self.write_carrier(name, domain)
+        self.proc = None
+        self.notify = None
+
+    def write_main(self, text=None):
+        if text is None:
+            text = MAIN_CONF.format(dir=self.dir, certs=certs(), port=self.port,
+                                    log_level=self.log_level)
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def write_carrier(self, name, domain, text=None):
+        if text is None:
+            text = CARRIER_CONF.format(name=name, domain=domain,
+                                       port=free_port(), certs=certs())
+        with open(os.path.join(self.dir, "carriers.d", name + ".conf"), "w") as f:
+            f.write(text)
+
+    def start(self, wait_ready=True, watchdog_usec=None):
+        env = dict(os.environ)
+        env.pop("JOURNAL_STREAM", None)
+        env.pop("WATCHDOG_PID", None)
+        env.pop("WATCHDOG_USEC", None)
+        self.notify = Notifications(os.path.join(self.dir, "notify.sock"))
+        env["NOTIFY_SOCKET"] = self.notify.path
+        if watchdog_usec:
+            env["WATCHDOG_USEC"] = str(watchdog_usec)
+        env.update(self.extra_env)
+        self.log_file = open(self.log_path, "ab")
+        if self.journal:
+            st = os.fstat(self.log_file.fileno())
+            env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "sipedged"), "-c", self.conf],
+            stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=self.log_file,
+            env=env)
+        if wait_ready:
+            ok = wait_for(lambda: self.notify.having("READY", "1") or
+                          self.proc.poll() is not None)
+            if self.proc.poll() is not None or not ok:
+                raise RuntimeError("sipedged did not become ready:\n" + self.log())
+        return self
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, text, timeout=10.0):
+        return wait_for(lambda: text in self.log(), timeout)
+
+    def ctl(self, *args, as_json=True, user=None, socket_path=None):
+        """Run sipedgectl; returns (exit code, stdout, stderr)."""
+        cmd = [os.path.join(BUILD, "sipedgectl"), "-s", socket_path or self.socket]
+        if as_json:
+            cmd.append("--json")
+        cmd += list(args)
+        if user is not None:
+            cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                   "--clear-groups"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return p.returncode, p.stdout, p.stderr
+
+    def status(self):
+        rc, out, err = self.ctl("status")
+        if rc != 0:
+            raise RuntimeError("status failed (%d): %s" % (rc, err))
+        return json.loads(out)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+    def close(self):
+        self.stop()
+        if self.notify:
+            self.notify.close()
+        if getattr(self, "log_file", None):
+            self.log_file.close()
+        if os.environ.get("SIPEDGE_KEEP_TMP") is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
