@@ -87,6 +87,15 @@ daemon_drop_privileges(struct daemon *d)
 	}
 	uid = pw != NULL ? pw->pw_uid : geteuid();
 	gid = gr != NULL ? gr->gr_gid : (pw != NULL ? pw->pw_gid : getegid());
+	/*
+	 * Under systemd the unit starts us as the target user already, and
+	 * its system call filter forbids setuid/setgroups: nothing to do.
+	 */
+	if (uid == geteuid() && gid == getegid()) {
+		log_debug("already running as uid %u gid %u", (unsigned)uid,
+		    (unsigned)gid);
+		return 0;
+	}
 	if (chown(e->control_socket, uid, gid) == -1)
 		log_warn("%s: chown %s: %s", __func__, e->control_socket,
 		    strerror(errno));

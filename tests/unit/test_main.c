@@ -49,6 +49,12 @@ main(int argc, char **argv)
 	test_config_register();
 	test_profile_register();
 	test_ctl_register();
+	test_sip_frame_register();
+	test_flow_register();
+	test_sip_msg_register();
+	test_tls_name_register();
+	test_rfc3263_register();
+	test_dns_register();
 	CU_basic_set_mode(argc > 1 && strcmp(argv[1], "-v") == 0 ?
 	    CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	CU_basic_run_tests();

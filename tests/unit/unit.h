@@ -9,6 +9,12 @@ void	test_profile_register(void);
 void	test_log_register(void);
 void	test_util_register(void);
 void	test_ctl_register(void);
+void	test_sip_frame_register(void);
+void	test_flow_register(void);
+void	test_sip_msg_register(void);
+void	test_tls_name_register(void);
+void	test_rfc3263_register(void);
+void	test_dns_register(void);
 
 /* Add a suite or abort the run: a missing suite must never pass silently. */
 CU_pSuite	unit_suite(const char *name);
