@@ -39,20 +39,32 @@ struct ctl_entry {
 	void		 (*print)(json_t *result, FILE *);
 };
 
+/* The commands, one per ctl_NAME.c; ctl_table lists them, NULL-terminated. */
+extern const struct ctl_entry ctl_status_entry;
+extern const struct ctl_entry ctl_reload_entry;
+extern const struct ctl_entry ctl_log_level_entry;
 extern const struct ctl_entry *const ctl_table[];
 
 const struct ctl_entry	*ctl_find(const char *name);
+/* Does argc (the command name included) fit the entry's limits? */
+bool			 ctl_args_ok(const struct ctl_entry *, int argc);
+/* "usage: NAME ARGS" for messages (caller frees). */
+char			*ctl_usage(const struct ctl_entry *);
 /* Check arguments and peer, then exec. Always returns a reply envelope. */
 json_t			*ctl_dispatch(struct daemon *, const struct ctl_peer *,
 			    json_t *request);
 /* Parse one request line; NULL with *error on malformed input. */
 json_t			*ctl_request_parse(const char *buf, size_t len,
 			    char **error);
+/* Reply envelopes: ok with a result (stolen), or an error message. */
+json_t			*ctl_reply_ok(json_t *result);
+json_t			*ctl_reply_error(const char *, ...)
+			    __attribute__((format(printf, 1, 2)));
 
 /* Helpers for print callbacks: a key/value listing and a column table. */
 struct ctl_column {
-	const char	*key;		/* field in each item */
-	const char	*title;
+	const char	*key;		/* field in each item; NULL ends the list */
+	const char	*title;		/* NULL: the key */
 };
 void	ctl_print_object(json_t *, FILE *);
 void	ctl_print_table(json_t *items, const struct ctl_column *, FILE *);

@@ -162,7 +162,9 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 	memset(d, 0, sizeof(*d));
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	d->config = cfg;
-	d->config_path = xstrdup(path);
+	/* Absolute, so a reload finds the file whatever the working directory. */
+	if ((d->config_path = realpath(path, NULL)) == NULL)
+		d->config_path = xstrdup(path);
 	log_set_level(cfg->edge.log_level);
 	if ((d->base = event_base_new()) == NULL) {
 		log_error("%s: event_base_new failed", __func__);
