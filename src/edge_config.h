@@ -192,7 +192,8 @@ struct config {
 	size_t			 n_carriers;
 	struct config_account  **accounts;	/* all, across carriers */
 	size_t			 n_accounts;
-	struct config_profile  **profiles;	/* built-ins first, in match order */
+	struct config_profile  **profiles;	/* in match order: operator ones,
+						   then built-ins, default last */
 	size_t			 n_profiles;
 };
 
@@ -235,7 +236,9 @@ struct config_carrier *config_carrier_for_domain(const struct config *,
 		    const char *domain);
 /*
  * Which keys differ between two configurations but only take effect after
- * a restart; for reload warnings. Returns a static list, NULL-terminated.
+ * a restart; for reload warnings. Fills out with up to max static names
+ * like "[phones] listen" (NULL after the last when there is room) and
+ * returns how many it filled.
  */
 size_t		 config_restart_keys(const struct config *old,
 		    const struct config *new, const char **out, size_t max);
