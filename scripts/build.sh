@@ -16,4 +16,4 @@ if [ ! -f Makefile ] || [ "$(cat .configure-args 2>/dev/null)" != "$*" ]; then
 	"$top/configure" -q "$@"
 	printf '%s' "$*" > .configure-args
 fi
-make -s -j"$(nproc)"
+make -s -j"$(nproc)" all check TESTS=

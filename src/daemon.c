@@ -177,8 +177,7 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 	d->control = control_open(d, cfg->edge.control_socket,
 	    cfg->edge.control_socket_mode, &why);
 	if (d->control == NULL) {
-		log_error("control socket %s: %s", cfg->edge.control_socket,
-		    why);
+		log_error("%s", why);
 		free(why);
 		return -1;
 	}

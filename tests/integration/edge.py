@@ -138,6 +138,12 @@ class Edge:
         with open(self.conf, "w") as f:
             f.write(text)
 
+    def edit_main(self, section, lines):
+        """Add lines at the top of an existing section of the main file."""
+        text = open(self.conf).read()
+        assert section + "\n" in text, section
+        self.write_main(text.replace(section + "\n", section + "\n" + lines + "\n", 1))
+
     def write_carrier(self, name, domain, text=None):
         if text is None:
             text = CARRIER_CONF.format(name=name, domain=domain,
@@ -195,7 +201,7 @@ class Edge:
             raise RuntimeError("status failed (%d): %s" % (rc, err))
         return json.loads(out)
 
-    def signal(self, sig):
+    def kill(self, sig):
         self.proc.send_signal(sig)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):

@@ -3,6 +3,7 @@ watchdog, stop, privileges and the configuration check."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -45,9 +46,8 @@ class DaemonLifecycle(unittest.TestCase):
 
     def test_sighup_with_broken_file_keeps_running_and_says_why(self):
         self.edge.start()
-        self.edge.write_main(open(self.edge.conf).read() +
-                             "\n[media]\nport_min = 30000\nbogus_key = 1\n")
-        self.edge.signal(signal.SIGHUP)
+        self.edge.edit_main("[media]", "port_min = 30000\nbogus_key = 1")
+        self.edge.kill(signal.SIGHUP)
         self.assertTrue(self.edge.wait_log("running configuration kept"))
         self.assertIsNone(self.edge.proc.poll())
         log = self.edge.log()
@@ -66,7 +66,7 @@ class DaemonLifecycle(unittest.TestCase):
         self.edge.write_main(open(self.edge.conf).read()
                              .replace("log_level = info", "log_level = debug"))
         self.edge.write_carrier("second", "second.test")
-        self.edge.signal(signal.SIGHUP)
+        self.edge.kill(signal.SIGHUP)
         self.assertTrue(self.edge.wait_log("configuration %s applied" % self.edge.conf))
         st = self.edge.status()
         self.assertEqual(st["log_level"], "debug")
@@ -138,12 +138,16 @@ class DaemonLifecycle(unittest.TestCase):
         self.assertEqual(self.edge.status()["pid"], self.edge.proc.pid)
 
     def test_stale_socket_file_is_replaced(self):
-        open(self.edge.socket, "w").close()
+        # A socket nobody listens on, as a crashed daemon leaves behind.
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(self.edge.socket)
+        stale.close()
+        self.assertTrue(os.path.exists(self.edge.socket))
         self.edge.start()
         self.assertEqual(self.edge.status()["pid"], self.edge.proc.pid)
 
     def test_broken_configuration_prevents_start(self):
-        self.edge.write_main(open(self.edge.conf).read() + "\n[media]\nthreads = many\n")
+        self.edge.edit_main("[media]", "threads = many")
         self.edge.start(wait_ready=False)
         self.assertEqual(self.edge.proc.wait(10), 1)
         self.assertIn('threads: not a number: "many"', self.edge.log())
@@ -207,8 +211,7 @@ class ConfigCheck(unittest.TestCase):
         self.assertEqual(p.stdout.strip(), "configuration OK")
 
     def test_every_error_is_printed_with_file_and_line(self):
-        self.edge.write_main(open(self.edge.conf).read() +
-                             "\n[media]\nport_min = 30000\nport_max = 20000\nwat = 1\n")
+        self.edge.edit_main("[media]", "port_min = 30000\nport_max = 20000\nwat = 1")
         p = self.check()
         self.assertEqual(p.returncode, 1)
         self.assertNotIn("configuration OK", p.stdout)
