@@ -16,4 +16,7 @@ if [ ! -f Makefile ] || [ "$(cat .configure-args 2>/dev/null)" != "$*" ]; then
 	"$top/configure" -q "$@"
 	printf '%s' "$*" > .configure-args
 fi
-make -s -j"$(nproc)" all check TESTS=
+make -s -j"$(nproc)" all
+# The test binaries too, in a second pass: "all check" in one call runs two
+# sub-makes over the same objects at once.
+make -s -j"$(nproc)" check TESTS=

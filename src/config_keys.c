@@ -777,7 +777,25 @@ parse_dns(const struct config_key *k, const char *value, const char *file,
 	return why;
 }
 
-const struct config_type config_type_dns = { parse_dns, NULL, free_dns };
+/* Same servers in the same order? */
+static bool
+equal_dns(const struct config_key *k, const void *a, const void *b)
+{
+	const struct config_dns_server	*da = *CFIELD(a, k, struct config_dns_server *);
+	const struct config_dns_server	*db = *CFIELD(b, k, struct config_dns_server *);
+	size_t				 n = *CFIELD_N(a, k, size_t), i;
+
+	if (n != *CFIELD_N(b, k, size_t))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (da[i].addrlen != db[i].addrlen ||
+		    memcmp(&da[i].addr, &db[i].addr, da[i].addrlen) != 0)
+			return false;
+	}
+	return true;
+}
+
+const struct config_type config_type_dns = { parse_dns, equal_dns, free_dns };
 
 /* Free a listen array. */
 static void
@@ -1082,7 +1100,7 @@ const struct config_key config_keys[] = {
 	  OFF(config_edge, carriers_dir), 0, "carriers.d", 0, 0, RELOAD },
 	{ EDGE("dns_servers"), &config_type_dns,
 	  OFF(config_edge, dns_servers), OFF(config_edge, n_dns_servers),
-	  NULL, 0, 0, RELOAD | LIST },
+	  NULL, 0, 0, LIST },	/* the resolver channel is made at start */
 	{ EDGE("flow_secret"), &config_type_secret,
 	  OFF(config_edge, flow_secret), OFF(config_edge, flow_secret_len),
 	  NULL, 0, 0, SECRET },

@@ -26,6 +26,8 @@ const struct ctl_entry *const ctl_table[] = {
 	&ctl_status_entry,
 	&ctl_reload_entry,
 	&ctl_log_level_entry,
+	&ctl_connections_entry,
+	&ctl_carriers_entry,
 	NULL
 };
 

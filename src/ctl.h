@@ -43,6 +43,8 @@ struct ctl_entry {
 extern const struct ctl_entry ctl_status_entry;
 extern const struct ctl_entry ctl_reload_entry;
 extern const struct ctl_entry ctl_log_level_entry;
+extern const struct ctl_entry ctl_connections_entry;
+extern const struct ctl_entry ctl_carriers_entry;
 extern const struct ctl_entry *const ctl_table[];
 
 const struct ctl_entry	*ctl_find(const char *name);

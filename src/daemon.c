@@ -11,12 +11,18 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/rand.h>
 
+#include "carrier.h"
+#include "conn.h"
 #include "control.h"
 #include "daemon.h"
+#include "dns.h"
 #include "edge_config.h"
+#include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "proxy.h"
 #include "util.h"
 
 /* Publish the one-line summary to systemd. */
@@ -154,6 +160,45 @@ daemon_watchdog(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The flow-token key. The epoch is random per start, so a token from an
+ * earlier run is recognised as stale (430), never as a new flow that
+ * happens to have the same id.
+ */
+static int
+daemon_flow_key(struct daemon *d)
+{
+	uint32_t	epoch;
+
+	if (RAND_bytes((unsigned char *)&epoch, sizeof(epoch)) != 1)
+		return -1;
+	return flow_key_init(&d->flow_key, d->config->edge.flow_secret,
+	    d->config->edge.flow_secret_len, epoch);
+}
+
+/* The resolver, with the configured servers or /etc/resolv.conf. */
+static int
+daemon_dns(struct daemon *d)
+{
+	const struct config_edge	*e = &d->config->edge;
+	struct sockaddr_storage		*ss;
+	char				*why = NULL;
+	size_t				 i;
+
+	ss = xcalloc(e->n_dns_servers, sizeof(*ss));
+	for (i = 0; i < e->n_dns_servers; i++)
+		memcpy(&ss[i], &e->dns_servers[i].addr,
+		    e->dns_servers[i].addrlen);
+	d->dns = dns_new(d->base, ss, e->n_dns_servers, &why);
+	free(ss);
+	if (d->dns == NULL) {
+		log_error("DNS resolver: %s", why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 int
 daemon_init(struct daemon *d, struct config *cfg, const char *path)
 {
@@ -181,9 +226,25 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 		free(why);
 		return -1;
 	}
+	if (daemon_flow_key(d) == -1) {
+		log_error("%s: cannot make the flow-token key", __func__);
+		return -1;
+	}
+	if (daemon_dns(d) == -1)
+		return -1;
+	d->proxy = proxy_new(d);
+	d->listeners = listener_open(d->base, cfg, &d->flow_key,
+	    &proxy_phone_handler, d->proxy, &why);
+	if (d->listeners == NULL) {
+		log_error("%s", why);
+		free(why);
+		return -1;
+	}
 	if (daemon_drop_privileges(d) == -1)
 		return -1;
 	d->uid = geteuid();
+	d->carriers = carrier_set_new(d->base, d->dns, cfg,
+	    &proxy_carrier_handler, d->proxy);
 	if (daemon_watchdog(d) == -1) {
 		log_error("%s: cannot start the watchdog timer", __func__);
 		return -1;
@@ -274,7 +335,19 @@ daemon_reload(struct daemon *d, char **why)
 		daemon_publish_status(d, 1);
 		return -1;
 	}
+	/* New certificates first: the only step that can still fail. */
+	if (listener_reload(d->listeners, cfg, why) == -1) {
+		log_error("reload: %s; running configuration kept", *why);
+		config_free(cfg);
+		d->reload_failures++;
+		free(d->last_reload_error);
+		d->last_reload_error = xstrdup(*why);
+		daemon_publish_status(d, 1);
+		return -1;
+	}
 	daemon_warn_restart_keys(d->config, cfg);
+	carrier_set_reload(d->carriers, cfg);
+	proxy_reload(d->proxy, cfg);
 	config_free(d->config);
 	d->config = cfg;
 	log_set_level(cfg->edge.log_level);
@@ -301,6 +374,8 @@ void
 daemon_counts(const struct daemon *d, struct daemon_counts *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->connections = conn_count(CONN_SIDE_PHONE) +
+	    conn_count(CONN_SIDE_CARRIER);
 	if (d->config != NULL)
 		c->carriers = (unsigned)d->config->n_carriers;
 }
@@ -319,6 +394,14 @@ daemon_summary(const struct daemon *d, char *buf, size_t len)
 void
 daemon_free(struct daemon *d)
 {
+	/* Carriers first (their connections say goodbye), then the rest. */
+	carrier_set_free(d->carriers);
+	conn_abort_all();
+	listener_close(d->listeners);
+	proxy_free(d->proxy);
+	if (d->dns != NULL)
+		dns_free(d->dns);
+	flow_key_clear(&d->flow_key);
 	if (d->control != NULL)
 		control_close(d->control);
 	if (d->ev_watchdog != NULL)

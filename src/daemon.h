@@ -10,10 +10,16 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "flow.h"
+
 struct event_base;
 struct event;
 struct config;
 struct control;
+struct listener_set;
+struct carrier_set;
+struct dns;
+struct proxy;
 
 struct daemon {
 	struct event_base	*base;
@@ -26,6 +32,11 @@ struct daemon {
 	char			*last_reload_error;
 
 	struct control		*control;
+	struct flow_key		 flow_key;
+	struct dns		*dns;
+	struct listener_set	*listeners;	/* phones */
+	struct carrier_set	*carriers;
+	struct proxy		*proxy;
 	struct event		*ev_sigterm;
 	struct event		*ev_sigint;
 	struct event		*ev_sighup;

@@ -1,0 +1,531 @@
+/*
+ * carrier.c: the carrier side. Each carrier walks resolving -> connecting
+ * -> connected; a failure moves it to backoff (or failed, when every
+ * target presented a certificate we refuse) and a timer starts the next
+ * round. The name check is RFC 5922 against the SIP domain, never against
+ * the SRV or NAPTR target: accepting the target's name is the very bug
+ * the phones behind us have.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "carrier.h"
+#include "conn.h"
+#include "dns.h"
+#include "edge_config.h"
+#include "log.h"
+#include "tls.h"
+#include "tls_name.h"
+#include "util.h"
+
+struct carrier_set {
+	struct event_base	*base;
+	struct dns		*dns;
+	struct carrier	       **v;
+	size_t			 n;
+	const struct conn_handler *up;		/* the proxy */
+	void			*up_arg;
+};
+
+static void	carrier_start(struct carrier *);
+static void	carrier_next_target(struct carrier *);
+
+static const char *const carrier_state_names[] = {
+	[CARRIER_RESOLVING] = "resolving",
+	[CARRIER_CONNECTING] = "connecting",
+	[CARRIER_CONNECTED] = "connected",
+	[CARRIER_BACKOFF] = "backoff",
+	[CARRIER_FAILED] = "failed",
+};
+
+const char *
+carrier_state_name(enum carrier_state s)
+{
+	return carrier_state_names[s];
+}
+
+/* The one place a carrier changes state, so every change is logged. */
+static void
+carrier_set_state(struct carrier *c, enum carrier_state s)
+{
+	if (c->state != s)
+		log_info("carrier %s: %s -> %s", c->name,
+		    carrier_state_name(c->state), carrier_state_name(s));
+	c->state = s;
+	clock_gettime(CLOCK_MONOTONIC, &c->since);
+}
+
+/* Remember why the last attempt failed; shown by sipedgectl carriers. */
+static void __attribute__((format(printf, 2, 3)))
+carrier_error(struct carrier *c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+	va_end(ap);
+	log_warn("carrier %s: %s", c->name, c->last_error);
+}
+
+/* The name the certificate must carry: tls_verify_name or the SIP domain. */
+static const char *
+carrier_verify_name(const struct carrier *c)
+{
+	return c->cfg->tls_verify_name != NULL ? c->cfg->tls_verify_name :
+	    c->cfg->domain;
+}
+
+const char *
+carrier_target_str(const struct carrier *c, char *buf, size_t len)
+{
+	const struct rfc3263_target	*t;
+	char				 addr[64];
+
+	buf[0] = '\0';
+	if (c->targets == NULL || c->cur >= c->n_targets)
+		return buf;
+	t = &c->targets[c->cur];
+	sockaddr_str((const struct sockaddr *)&t->addr, addr, sizeof(addr));
+	if (strcmp(t->host, addr) == 0 || t->host[0] == '\0')
+		snprintf(buf, len, "%s", addr);
+	else
+		snprintf(buf, len, "%s %s", t->host, addr);
+	return buf;
+}
+
+/* Stop the keep-alive timers of a connection that is gone. */
+static void
+carrier_stop_timers(struct carrier *c)
+{
+	event_del(c->keepalive);
+	event_del(c->pong);
+}
+
+/* Schedule the next round after a capped, jittered exponential back-off. */
+static void
+carrier_backoff(struct carrier *c, enum carrier_state s)
+{
+	struct timeval	tv;
+	unsigned char	r = 0;
+
+	carrier_set_state(c, s);
+	if (c->backoff == 0)
+		c->backoff = 1;
+	(void)RAND_bytes(&r, 1);
+	tv.tv_sec = c->backoff;
+	tv.tv_usec = (r % 100) * 10000;		/* up to 1 s of jitter */
+	log_info("carrier %s: next attempt in %u s", c->name, c->backoff);
+	c->backoff = c->backoff * 2 > CARRIER_BACKOFF_MAX ?
+	    CARRIER_BACKOFF_MAX : c->backoff * 2;
+	event_add(c->retry, &tv);
+}
+
+/* Back-off over: resolve again (the DNS cache makes this cheap). */
+static void
+carrier_retry_cb(evutil_socket_t fd, short events, void *arg)
+{
+	carrier_start(arg);
+}
+
+/* Send a CRLF ping and expect the pong within CARRIER_PONG_TIMEOUT. */
+static void
+carrier_keepalive_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct carrier	*c = arg;
+	struct timeval	 tv = { CARRIER_PONG_TIMEOUT, 0 };
+
+	if (c->conn == NULL)
+		return;
+	if (conn_ping(c->conn) == 0 && !event_pending(c->pong, EV_TIMEOUT,
+	    NULL))
+		event_add(c->pong, &tv);
+}
+
+/* No pong: the flow is dead even if TCP has not noticed (RFC 5626 §4.4.1). */
+static void
+carrier_pong_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct carrier	*c = arg;
+	char		 why[64];
+
+	if (c->conn == NULL)
+		return;
+	snprintf(why, sizeof(why), "no keep-alive pong within %d s",
+	    CARRIER_PONG_TIMEOUT);
+	conn_abort(c->conn, why);
+}
+
+/* TLS is up and the chain verified: now the RFC 5922 name check. */
+static void
+carrier_conn_open_cb(struct conn *conn, void *arg)
+{
+	struct carrier	*c = arg;
+	struct timeval	 tv = { c->cfg->keepalive, 0 };
+	char		 why[512], target[300];
+
+	carrier_target_str(c, target, sizeof(target));
+	if (c->cfg->tls_verify) {
+		if (tls_name_verify(conn->ssl, carrier_verify_name(c), why,
+		    sizeof(why)) == -1) {
+			c->refused++;
+			carrier_error(c, "%s: certificate refused: %s", target,
+			    why);
+			conn_abort(conn, "certificate refused");
+			return;
+		}
+		snprintf(c->verified_name, sizeof(c->verified_name), "%s",
+		    carrier_verify_name(c));
+	} else
+		snprintf(c->verified_name, sizeof(c->verified_name),
+		    "(not verified: tls_verify = no)");
+	c->backoff = 0;
+	c->connects++;
+	c->last_error[0] = '\0';
+	carrier_set_state(c, CARRIER_CONNECTED);
+	log_notice("carrier %s: connected to %s (%s, %s), certificate "
+	    "verified for %s", c->name, target, conn->tls.version,
+	    conn->tls.cipher, c->verified_name);
+	if (c->cfg->keepalive > 0)
+		event_add(c->keepalive, &tv);
+}
+
+/* A message from the carrier goes to the proxy. */
+static void
+carrier_conn_message_cb(struct conn *conn, const char *buf, size_t len,
+    void *arg)
+{
+	struct carrier	*c = arg;
+
+	if (c->set->up->message != NULL)
+		c->set->up->message(conn, buf, len, c->set->up_arg);
+}
+
+/* Bytes that are not SIP; the connection closes after this. */
+static void
+carrier_conn_garbage_cb(struct conn *conn, const char *buf, size_t len,
+    bool too_big, const char *why, void *arg)
+{
+	struct carrier	*c = arg;
+
+	if (c->set->up->garbage != NULL)
+		c->set->up->garbage(conn, buf, len, too_big, why,
+		    c->set->up_arg);
+}
+
+/* The pong for our ping. */
+static void
+carrier_conn_pong_cb(struct conn *conn, void *arg)
+{
+	struct carrier	*c = arg;
+
+	event_del(c->pong);
+}
+
+/* Did OpenSSL refuse the chain during the handshake? */
+static int
+carrier_chain_refused(struct conn *conn, char *buf, size_t len)
+{
+	long	r = SSL_get_verify_result(conn->ssl);
+
+	if (r == X509_V_OK || SSL_get0_peer_certificate(conn->ssl) == NULL)
+		return 0;
+	snprintf(buf, len, "%s", X509_verify_cert_error_string(r));
+	return 1;
+}
+
+/* The connection is gone: try the next target, or back off. */
+static void
+carrier_conn_closed_cb(struct conn *conn, const char *why, void *arg)
+{
+	struct carrier	*c = arg;
+	char		 target[300], chain[256];
+
+	if (c->conn != conn)
+		return;
+	c->conn = NULL;
+	carrier_stop_timers(c);
+	if (c->set->up->closed != NULL)
+		c->set->up->closed(conn, why, c->set->up_arg);
+	carrier_target_str(c, target, sizeof(target));
+	if (c->state == CARRIER_CONNECTED) {
+		carrier_error(c, "connection to %s lost: %s", target, why);
+		carrier_backoff(c, CARRIER_BACKOFF);
+		return;
+	}
+	if (c->state != CARRIER_CONNECTING)
+		return;
+	if (strcmp(why, "certificate refused") != 0) {
+		if (c->cfg->tls_verify && carrier_chain_refused(conn, chain,
+		    sizeof(chain))) {
+			c->refused++;
+			carrier_error(c, "%s: certificate refused: %s", target,
+			    chain);
+		} else
+			carrier_error(c, "%s: %s", target, why);
+	}
+	c->cur++;
+	carrier_next_target(c);
+}
+
+static const struct conn_handler carrier_conn_handler = {
+	.open = carrier_conn_open_cb,
+	.message = carrier_conn_message_cb,
+	.garbage = carrier_conn_garbage_cb,
+	.pong = carrier_conn_pong_cb,
+	.closed = carrier_conn_closed_cb,
+};
+
+/* Try targets in RFC 3263 order until one connects. */
+static void
+carrier_next_target(struct carrier *c)
+{
+	const struct rfc3263_target	*t;
+	struct conn_limits		 lim = {
+		.max_message = 65536, .idle_timeout = 0,
+		.handshake_timeout = 10, .max_output = 4u << 20,
+	};
+	char				 why[256], target[300];
+	const char			*sni;
+
+	while (c->cur < c->n_targets) {
+		t = &c->targets[c->cur];
+		c->attempts++;
+		carrier_set_state(c, CARRIER_CONNECTING);
+		carrier_target_str(c, target, sizeof(target));
+		log_info("carrier %s: connecting to %s", c->name, target);
+		/* SNI names the SIP domain: that is what we verify. */
+		sni = carrier_verify_name(c);
+		c->conn = conn_connect(c->set->base,
+		    (const struct sockaddr *)&t->addr, t->addrlen, c->ctx, sni,
+		    &lim, &carrier_conn_handler, c, why, sizeof(why));
+		if (c->conn != NULL) {
+			c->conn->owner = xstrdup(c->name);
+			return;
+		}
+		carrier_error(c, "%s: %s", target, why);
+		c->cur++;
+	}
+	/* Every target failed this round. */
+	carrier_backoff(c, c->attempts > 0 && c->refused == c->attempts ?
+	    CARRIER_FAILED : CARRIER_BACKOFF);
+}
+
+/* RFC 3263 answered: keep the ordered targets and start connecting. */
+static void
+carrier_resolved_cb(int error, const char *errmsg,
+    const struct rfc3263_target *targets, size_t n, void *arg)
+{
+	struct carrier	*c = arg;
+
+	c->query = NULL;
+	if (error != 0 || n == 0) {
+		carrier_error(c, "%s", errmsg != NULL ? errmsg :
+		    "no targets found");
+		carrier_backoff(c, CARRIER_BACKOFF);
+		return;
+	}
+	free(c->targets);
+	c->targets = xcalloc(n, sizeof(*c->targets));
+	memcpy(c->targets, targets, n * sizeof(*targets));
+	c->n_targets = n;
+	c->cur = 0;
+	c->refused = 0;
+	c->attempts = 0;
+	log_info("carrier %s: %zu target%s for %s", c->name, n,
+	    n == 1 ? "" : "s", c->cfg->domain);
+	carrier_next_target(c);
+}
+
+/* Begin a round: resolve, then connect. */
+static void
+carrier_start(struct carrier *c)
+{
+	struct dns_query	*q;
+
+	carrier_set_state(c, CARRIER_RESOLVING);
+	q = dns_resolve_sip(c->set->dns, c->cfg->domain, c->cfg->server_host,
+	    c->cfg->server_port, carrier_resolved_cb, c);
+	/* The answer may already have come (numeric server, cache). */
+	if (c->state == CARRIER_RESOLVING)
+		c->query = q;
+}
+
+/* Build a carrier from its configuration and start it. */
+static struct carrier *
+carrier_new(struct carrier_set *set, const struct config_carrier *cfg)
+{
+	struct carrier	*c = xcalloc(1, sizeof(*c));
+	char		 why[512];
+
+	c->name = xstrdup(cfg->name);
+	c->cfg = cfg;
+	c->set = set;
+	c->retry = evtimer_new(set->base, carrier_retry_cb, c);
+	c->keepalive = event_new(set->base, -1, EV_PERSIST,
+	    carrier_keepalive_cb, c);
+	c->pong = evtimer_new(set->base, carrier_pong_cb, c);
+	if (c->retry == NULL || c->keepalive == NULL || c->pong == NULL)
+		fatal("%s: event_new", __func__);
+	clock_gettime(CLOCK_MONOTONIC, &c->since);
+	if ((c->ctx = tls_carrier_ctx_new(cfg, why, sizeof(why))) == NULL) {
+		carrier_error(c, "TLS context: %s", why);
+		c->state = CARRIER_FAILED;
+		return c;
+	}
+	carrier_start(c);
+	return c;
+}
+
+/* Stop a carrier and free it. */
+static void
+carrier_free(struct carrier *c)
+{
+	if (c->query != NULL)
+		dns_cancel(c->query);
+	if (c->conn != NULL) {
+		struct conn *conn = c->conn;
+
+		c->conn = NULL;
+		conn_abort(conn, "carrier removed or stopped");
+	}
+	event_free(c->retry);
+	event_free(c->keepalive);
+	event_free(c->pong);
+	if (c->ctx != NULL)
+		SSL_CTX_free(c->ctx);
+	free(c->targets);
+	free(c->name);
+	free(c);
+}
+
+struct carrier_set *
+carrier_set_new(struct event_base *base, struct dns *dns,
+    const struct config *cfg, const struct conn_handler *up, void *up_arg)
+{
+	struct carrier_set	*set = xcalloc(1, sizeof(*set));
+	size_t			 i;
+
+	set->base = base;
+	set->dns = dns;
+	set->up = up;
+	set->up_arg = up_arg;
+	set->v = xcalloc(cfg->n_carriers, sizeof(*set->v));
+	for (i = 0; i < cfg->n_carriers; i++)
+		set->v[set->n++] = carrier_new(set, cfg->carriers[i]);
+	return set;
+}
+
+/* Whether a change of configuration needs a new connection. */
+static int
+carrier_cfg_differs(const struct config_carrier *a,
+    const struct config_carrier *b)
+{
+#define STR_NE(x, y) (((x) == NULL) != ((y) == NULL) || \
+	((x) != NULL && strcmp((x), (y)) != 0))
+	return STR_NE(a->domain, b->domain) ||
+	    STR_NE(a->server_host, b->server_host) ||
+	    a->server_port != b->server_port ||
+	    a->tls_verify != b->tls_verify ||
+	    STR_NE(a->tls_verify_name, b->tls_verify_name) ||
+	    STR_NE(a->ca_file, b->ca_file);
+#undef STR_NE
+}
+
+void
+carrier_set_reload(struct carrier_set *set, const struct config *cfg)
+{
+	struct carrier	**v = xcalloc(cfg->n_carriers, sizeof(*v));
+	struct carrier	 *c;
+	size_t		  i, j;
+
+	for (i = 0; i < cfg->n_carriers; i++) {
+		c = NULL;
+		for (j = 0; j < set->n; j++) {
+			if (set->v[j] != NULL &&
+			    strcmp(set->v[j]->name, cfg->carriers[i]->name) == 0) {
+				c = set->v[j];
+				set->v[j] = NULL;
+				break;
+			}
+		}
+		if (c != NULL && !carrier_cfg_differs(c->cfg, cfg->carriers[i])) {
+			c->cfg = cfg->carriers[i];	/* same connection */
+			v[i] = c;
+			continue;
+		}
+		if (c != NULL) {
+			log_notice("carrier %s: settings changed, reconnecting",
+			    c->name);
+			carrier_free(c);
+		} else
+			log_notice("carrier %s: added", cfg->carriers[i]->name);
+		v[i] = carrier_new(set, cfg->carriers[i]);
+	}
+	for (j = 0; j < set->n; j++) {
+		if (set->v[j] != NULL) {
+			log_notice("carrier %s: removed", set->v[j]->name);
+			carrier_free(set->v[j]);
+		}
+	}
+	free(set->v);
+	set->v = v;
+	set->n = cfg->n_carriers;
+}
+
+void
+carrier_set_free(struct carrier_set *set)
+{
+	size_t	i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++)
+		carrier_free(set->v[i]);
+	free(set->v);
+	free(set);
+}
+
+size_t
+carrier_set_count(const struct carrier_set *set)
+{
+	return set->n;
+}
+
+struct carrier *
+carrier_set_get(const struct carrier_set *set, size_t i)
+{
+	return i < set->n ? set->v[i] : NULL;
+}
+
+struct carrier *
+carrier_set_find(const struct carrier_set *set, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->v[i]->name, name) == 0)
+			return set->v[i];
+	return NULL;
+}
+
+struct carrier *
+carrier_of(const struct carrier_set *set, const struct conn *conn)
+{
+	size_t	i;
+
+	if (conn->side != CONN_SIDE_CARRIER)
+		return NULL;
+	for (i = 0; i < set->n; i++)
+		if (set->v[i]->conn == conn)
+			return set->v[i];
+	return NULL;
+}

@@ -1,0 +1,77 @@
+/*
+ * carrier.h: one long-lived, verified TLS connection per carrier: RFC 3263
+ * resolution, ordered failover over targets, RFC 5922 name check, CRLF
+ * keep-alives and reconnection with capped exponential back-off.
+ */
+#ifndef SIPEDGE_CARRIER_H
+#define SIPEDGE_CARRIER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+
+#include "rfc3263.h"
+
+struct event_base;
+struct event;
+struct config;
+struct config_carrier;
+struct conn;
+struct conn_handler;
+struct dns;
+struct dns_query;
+
+/* Every change goes through carrier_set_state, which logs it. */
+enum carrier_state {
+	CARRIER_RESOLVING,
+	CARRIER_CONNECTING,
+	CARRIER_CONNECTED,
+	CARRIER_BACKOFF,	/* waiting to try again after a failure */
+	CARRIER_FAILED,		/* every target refused: needs an operator */
+};
+
+#define CARRIER_BACKOFF_MAX	60	/* seconds */
+#define CARRIER_PONG_TIMEOUT	10	/* RFC 5626 §4.4.1 */
+
+struct carrier_set;
+
+struct carrier {
+	char			*name;
+	const struct config_carrier *cfg;	/* the running configuration's */
+	struct carrier_set	*set;
+	SSL_CTX			*ctx;
+	enum carrier_state	 state;
+	struct timespec		 since;		/* of the last state change */
+	struct dns_query	*query;
+	struct rfc3263_target	*targets;
+	size_t			 n_targets;
+	size_t			 cur;		/* target being tried or used */
+	struct conn		*conn;
+	struct event		*retry;		/* back-off timer */
+	struct event		*keepalive;	/* CRLF ping timer */
+	struct event		*pong;		/* pong deadline */
+	unsigned		 backoff;	/* seconds before the next round */
+	unsigned		 refused;	/* certificate refusals this round */
+	unsigned		 attempts;	/* targets tried this round */
+	unsigned long		 connects;	/* successful, since start */
+	char			 verified_name[256];
+	char			 last_error[512];
+};
+
+/* Start connecting to every configured carrier. */
+struct carrier_set *carrier_set_new(struct event_base *, struct dns *,
+		    const struct config *, const struct conn_handler *, void *);
+/* Follow a new configuration: keep, restart, add or drop carriers. */
+void		 carrier_set_reload(struct carrier_set *, const struct config *);
+void		 carrier_set_free(struct carrier_set *);
+size_t		 carrier_set_count(const struct carrier_set *);
+struct carrier	*carrier_set_get(const struct carrier_set *, size_t);
+struct carrier	*carrier_set_find(const struct carrier_set *, const char *name);
+/* The carrier a connection belongs to, NULL for phone connections. */
+struct carrier	*carrier_of(const struct carrier_set *, const struct conn *);
+const char	*carrier_state_name(enum carrier_state);
+/* "host address:port" of the current target into buf, "" if none. */
+const char	*carrier_target_str(const struct carrier *, char *, size_t);
+
+#endif

@@ -1,0 +1,459 @@
+/*
+ * conn.c: TLS connections over libevent bufferevents. Framing happens here
+ * so that the layers above only ever see whole SIP messages; timeouts and
+ * limits happen here so that a misbehaving peer costs only its own
+ * connection.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "conn.h"
+#include "log.h"
+#include "sip_frame.h"
+#include "util.h"
+
+static struct conn	*conn_table;		/* by id */
+static uint64_t		 conn_next_id = 1;
+static unsigned		 conn_counts[2];
+
+static const char *const conn_state_names[] = {
+	[CONN_HANDSHAKE] = "handshake",
+	[CONN_OPEN] = "open",
+	[CONN_CLOSING] = "closing",
+};
+
+const char *
+conn_state_name(enum conn_state s)
+{
+	return conn_state_names[s];
+}
+
+const char *
+conn_side_name(enum conn_side s)
+{
+	return s == CONN_SIDE_PHONE ? "phone" : "carrier";
+}
+
+/* The one place a connection changes state, so every change is logged. */
+static void
+conn_set_state(struct conn *c, enum conn_state s)
+{
+	log_debug("conn %llu %s %s: %s -> %s", (unsigned long long)c->id,
+	    conn_side_name(c->side), c->peer_str, conn_state_name(c->state),
+	    conn_state_name(s));
+	c->state = s;
+}
+
+uint64_t
+conn_age(const struct conn *c)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - c->started.tv_sec);
+}
+
+/* Release everything; the handler has already been told. */
+static void
+conn_free(struct conn *c)
+{
+	HASH_DEL(conn_table, c);
+	conn_counts[c->side]--;
+	if (c->release != NULL)
+		c->release(c, c->release_arg);
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	if (c->reaper != NULL)
+		event_free(c->reaper);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);	/* frees the SSL and the fd too */
+	free(c->user_agent);
+	free(c->owner);
+	free(c->close_reason);
+	free(c);
+}
+
+/* Deferred free: never free a connection from inside its own callback. */
+static void
+conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
+{
+	conn_free(arg);
+}
+
+/* Move to CLOSING, tell the handler once, and schedule the free. */
+static void
+conn_finish(struct conn *c, const char *why, bool flush)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (c->state == CONN_CLOSING)
+		return;
+	conn_set_state(c, CONN_CLOSING);
+	c->close_reason = xstrdup(why);
+	log_info("conn %llu %s %s closed: %s", (unsigned long long)c->id,
+	    conn_side_name(c->side), c->peer_str, why);
+	if (c->handler->closed != NULL)
+		c->handler->closed(c, why, c->arg);
+	bufferevent_disable(c->bev, EV_READ);
+	if (flush && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+		/* The write callback frees once the queue is empty; give up
+		 * after two seconds either way. */
+		tv.tv_sec = 2;
+	}
+	event_add(c->reaper, &tv);
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	conn_finish(c, why, true);
+}
+
+void
+conn_abort(struct conn *c, const char *why)
+{
+	conn_finish(c, why, false);
+}
+
+/* The OpenSSL reason for a failed handshake or read, as one line. */
+static void
+conn_ssl_error(struct conn *c, char *buf, size_t len)
+{
+	unsigned long	e;
+	int		n = 0;
+
+	buf[0] = '\0';
+	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		if (n++ == 0)
+			ERR_error_string_n(e, buf, len);
+	}
+	if (buf[0] == '\0') {
+		if (EVUTIL_SOCKET_ERROR() != 0)
+			snprintf(buf, len, "%s", evutil_socket_error_to_string(
+			    EVUTIL_SOCKET_ERROR()));
+		else
+			snprintf(buf, len, "connection reset");
+	}
+}
+
+/* Hand every whole unit in the input buffer to the layer above. */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn		*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct sip_frame	 f;
+	const char		*p;
+	size_t			 len;
+
+	while (c->state == CONN_OPEN && (len = evbuffer_get_length(in)) > 0) {
+		if (len > c->limits.max_message + 4)
+			len = c->limits.max_message + 4;
+		p = (const char *)evbuffer_pullup(in, len);
+		sip_frame_next(p, len, c->limits.max_message, &f);
+		switch (f.kind) {
+		case SIP_FRAME_NEED_MORE:
+			return;
+		case SIP_FRAME_PING:
+			c->pings++;
+			evbuffer_drain(in, f.len);
+			conn_send(c, "\r\n", 2);	/* RFC 5626 §5.4: at once */
+			break;
+		case SIP_FRAME_PONG:
+			evbuffer_drain(in, f.len);
+			if (c->handler->pong != NULL)
+				c->handler->pong(c, c->arg);
+			break;
+		case SIP_FRAME_MESSAGE:
+			c->rx_messages++;
+			if (c->handler->message != NULL)
+				c->handler->message(c, p, f.len, c->arg);
+			evbuffer_drain(in, f.len);
+			break;
+		case SIP_FRAME_TOO_BIG:
+		case SIP_FRAME_BAD:
+			log_warn("conn %llu %s %s: %s", (unsigned long long)c->id,
+			    conn_side_name(c->side), c->peer_str, f.why);
+			if (c->handler->garbage != NULL)
+				c->handler->garbage(c, p, len,
+				    f.kind == SIP_FRAME_TOO_BIG, f.why, c->arg);
+			conn_close(c, f.why);
+			return;
+		}
+	}
+}
+
+/* Output drained: a closing connection can go now. */
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	struct timeval	 tv = { 0, 0 };
+
+	if (c->state == CONN_CLOSING)
+		event_add(c->reaper, &tv);
+}
+
+/* Handshake done: record what was negotiated and switch to idle timing. */
+static void
+conn_opened(struct conn *c)
+{
+	struct timeval	tv = { c->limits.idle_timeout, 0 };
+	struct timeval	wtv = { 30, 0 };
+
+	event_del(c->deadline);
+	tls_info_get(c->ssl, &c->tls);
+	conn_set_state(c, CONN_OPEN);
+	log_info("conn %llu %s %s: %s %s %s%s%s", (unsigned long long)c->id,
+	    conn_side_name(c->side), c->peer_str, c->tls.version,
+	    c->tls.cipher, c->tls.group, c->tls.sni[0] ? " sni " : "",
+	    c->tls.sni);
+	bufferevent_set_timeouts(c->bev,
+	    c->limits.idle_timeout ? &tv : NULL, &wtv);
+	if (c->handler->open != NULL)
+		c->handler->open(c, c->arg);
+	if (c->state == CONN_OPEN)
+		conn_read_cb(c->bev, c);	/* data may have come with it */
+}
+
+/* Connected, end of stream, errors and timeouts. */
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn	*c = arg;
+	char		 err[256];
+
+	if (c->state == CONN_CLOSING)
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_opened(c);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		if (what & BEV_EVENT_READING)
+			snprintf(err, sizeof(err), "idle for %u s",
+			    c->limits.idle_timeout);
+		else
+			snprintf(err, sizeof(err), "peer stopped reading");
+		conn_abort(c, err);
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		conn_abort(c, c->state == CONN_HANDSHAKE ?
+		    "closed by peer during TLS handshake" : "closed by peer");
+		return;
+	}
+	conn_ssl_error(c, err, sizeof(err));
+	if (c->state == CONN_HANDSHAKE) {
+		char	msg[300];
+
+		snprintf(msg, sizeof(msg), "TLS handshake failed: %s", err);
+		conn_abort(c, msg);
+	} else
+		conn_abort(c, err);
+}
+
+/* A handshake that takes too long (a slow or stuck client) ends here. */
+static void
+conn_deadline_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn	*c = arg;
+	char		 why[64];
+
+	snprintf(why, sizeof(why), "TLS handshake not finished after %u s",
+	    c->limits.handshake_timeout);
+	conn_abort(c, why);
+}
+
+/* Common set-up for both sides once the bufferevent exists. */
+static struct conn *
+conn_new(struct event_base *base, enum conn_side side,
+    const struct sockaddr *sa, socklen_t salen,
+    const struct conn_limits *limits, const struct conn_handler *h, void *arg)
+{
+	struct conn	*c = xcalloc(1, sizeof(*c));
+
+	c->id = conn_next_id++;
+	c->side = side;
+	c->state = CONN_HANDSHAKE;
+	memcpy(&c->peer, sa, salen);
+	c->peerlen = salen;
+	sockaddr_str(sa, c->peer_str, sizeof(c->peer_str));
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	c->limits = *limits;
+	c->handler = h;
+	c->arg = arg;
+	c->deadline = evtimer_new(base, conn_deadline_cb, c);
+	c->reaper = evtimer_new(base, conn_reaper_cb, c);
+	if (c->deadline == NULL || c->reaper == NULL)
+		fatal("%s: evtimer_new", __func__);
+	HASH_ADD(hh, conn_table, id, sizeof(c->id), c);
+	conn_counts[side]++;
+	return c;
+}
+
+/* Callbacks, watermarks and the handshake deadline. */
+static void
+conn_start(struct conn *c)
+{
+	struct timeval	tv = { c->limits.handshake_timeout, 0 };
+
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
+	    c);
+	/* Stop reading when a peer sends faster than we frame. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    c->limits.max_message * 2 + 4096);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	event_add(c->deadline, &tv);
+}
+
+struct conn *
+conn_accept(struct event_base *base, int fd, const struct sockaddr *sa,
+    socklen_t salen, SSL_CTX *ctx, const struct conn_limits *limits,
+    const struct conn_handler *h, void *arg)
+{
+	struct conn	*c;
+	SSL		*ssl;
+	int		 one = 1;
+
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = conn_new(base, CONN_SIDE_PHONE, sa, salen, limits, h, arg);
+	c->ssl = ssl;
+	c->bev = bufferevent_openssl_socket_new(base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		close(fd);
+		c->ssl = NULL;
+		conn_free(c);
+		return NULL;
+	}
+	conn_start(c);
+	return c;
+}
+
+struct conn *
+conn_connect(struct event_base *base, const struct sockaddr *sa,
+    socklen_t salen, SSL_CTX *ctx, const char *sni,
+    const struct conn_limits *limits, const struct conn_handler *h,
+    void *arg, char *why, size_t whylen)
+{
+	struct conn	*c;
+	SSL		*ssl;
+	char		 err[256];
+
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		snprintf(why, whylen, "SSL_new: %s",
+		    tls_error_str(err, sizeof(err)));
+		return NULL;
+	}
+	if (sni != NULL)
+		SSL_set_tlsext_host_name(ssl, sni);
+	c = conn_new(base, CONN_SIDE_CARRIER, sa, salen, limits, h, arg);
+	c->ssl = ssl;
+	c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		c->ssl = NULL;
+		snprintf(why, whylen, "cannot create a TLS bufferevent");
+		conn_free(c);
+		return NULL;
+	}
+	conn_start(c);
+	if (bufferevent_socket_connect(c->bev, sa, (int)salen) == -1) {
+		snprintf(why, whylen, "connect: %s", strerror(errno));
+		c->state = CONN_CLOSING;	/* no handler call: never opened */
+		conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+conn_send(struct conn *c, const char *buf, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (c->state == CONN_CLOSING)
+		return -1;
+	if (evbuffer_get_length(out) + len > c->limits.max_output) {
+		conn_abort(c, "peer is not reading: output queue full");
+		return -1;
+	}
+	if (bufferevent_write(c->bev, buf, len) == -1)
+		return -1;
+	if (len > 2)
+		c->tx_messages++;
+	return 0;
+}
+
+int
+conn_ping(struct conn *c)
+{
+	return conn_send(c, "\r\n\r\n", 4);
+}
+
+void
+conn_set_user_agent(struct conn *c, const char *ua)
+{
+	if (c->user_agent != NULL && strcmp(c->user_agent, ua) == 0)
+		return;
+	free(c->user_agent);
+	c->user_agent = xstrndup(ua, 200);
+}
+
+struct conn *
+conn_find(uint64_t id)
+{
+	struct conn	*c;
+
+	HASH_FIND(hh, conn_table, &id, sizeof(id), c);
+	if (c != NULL && c->state == CONN_CLOSING)
+		return NULL;
+	return c;
+}
+
+unsigned
+conn_count(enum conn_side side)
+{
+	return conn_counts[side];
+}
+
+void
+conn_foreach(void (*fn)(struct conn *, void *), void *arg)
+{
+	struct conn	*c, *tmp;
+
+	HASH_ITER(hh, conn_table, c, tmp)
+		fn(c, arg);
+}
+
+void
+conn_abort_all(void)
+{
+	struct conn	*c, *tmp;
+
+	HASH_ITER(hh, conn_table, c, tmp) {
+		if (c->state != CONN_CLOSING)
+			conn_abort(c, "shutting down");
+		conn_free(c);
+	}
+}

@@ -1,0 +1,154 @@
+/* tls.c: OpenSSL contexts for phones (server) and carriers (client). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "edge_config.h"
+#include "log.h"
+#include "tls.h"
+
+const char *
+tls_error_str(char *buf, size_t len)
+{
+	unsigned long	e = ERR_get_error();
+
+	if (e == 0)
+		snprintf(buf, len, "unknown TLS error");
+	else
+		ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+	return buf;
+}
+
+/* Log the address of a phone whose handshake fails at the server callback. */
+static int
+tls_phone_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	char	buf[256];
+
+	if (!ok) {
+		X509	*cert = X509_STORE_CTX_get_current_cert(ctx);
+
+		if (cert != NULL)
+			X509_NAME_oneline(X509_get_subject_name(cert), buf,
+			    sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "(no certificate)");
+		log_info("tls: phone certificate %s refused: %s", buf,
+		    X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx)));
+	}
+	return ok;
+}
+
+/* Settings both sides share: no compression, no renegotiation, small buffers. */
+static void
+tls_ctx_common(SSL_CTX *ctx)
+{
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/*
+	 * Idle phones hold a connection for hours: give the 16 KiB record
+	 * buffers back between reads. This is most of the memory per idle
+	 * connection.
+	 */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+SSL_CTX *
+tls_phone_ctx_new(const struct config_phones *p, char *why, size_t whylen)
+{
+	SSL_CTX	*ctx;
+	char	 err[256];
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	tls_ctx_common(ctx);
+	if (!SSL_CTX_set_min_proto_version(ctx, p->tls_min_version) ||
+	    !SSL_CTX_set_cipher_list(ctx, p->tls_ciphers) ||
+	    !SSL_CTX_set_ciphersuites(ctx, p->tls_ciphersuites) ||
+	    !SSL_CTX_set1_groups_list(ctx, p->tls_groups))
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, p->certificate) != 1) {
+		snprintf(why, whylen, "%s: %s", p->certificate,
+		    tls_error_str(err, sizeof(err)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, p->private_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(why, whylen, "%s: %s", p->private_key,
+		    tls_error_str(err, sizeof(err)));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (p->client_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, p->client_ca, NULL) != 1)
+			goto fail;
+		SSL_CTX_set_client_CA_list(ctx,
+		    SSL_load_client_CA_file(p->client_ca));
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_phone_verify_cb);
+	} else
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+fail:
+	snprintf(why, whylen, "%s", tls_error_str(err, sizeof(err)));
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+SSL_CTX *
+tls_carrier_ctx_new(const struct config_carrier *c, char *why, size_t whylen)
+{
+	SSL_CTX	*ctx;
+	char	 err[256];
+	int	 ok;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		goto fail;
+	tls_ctx_common(ctx);
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION))
+		goto fail;
+	if (c->ca_file != NULL)
+		ok = SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL);
+	else
+		ok = SSL_CTX_set_default_verify_paths(ctx);
+	if (ok != 1)
+		goto fail;
+	/*
+	 * The chain is checked by OpenSSL; the name is checked after the
+	 * handshake against the SIP domain (RFC 5922), not the host name we
+	 * connected to, so no X509_VERIFY_PARAM host is set here.
+	 */
+	SSL_CTX_set_verify(ctx, c->tls_verify ? SSL_VERIFY_PEER :
+	    SSL_VERIFY_NONE, NULL);
+	return ctx;
+fail:
+	snprintf(why, whylen, "%s", tls_error_str(err, sizeof(err)));
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+void
+tls_info_get(SSL *ssl, struct tls_info *info)
+{
+	const char	*s;
+	int		 nid;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->version, sizeof(info->version), "%s",
+	    SSL_get_version(ssl));
+	s = SSL_get_cipher_name(ssl);
+	snprintf(info->cipher, sizeof(info->cipher), "%s", s ? s : "");
+	nid = SSL_get_negotiated_group(ssl);
+	s = nid > 0 ? SSL_group_to_name(ssl, nid) : NULL;
+	snprintf(info->group, sizeof(info->group), "%s", s ? s : "");
+	s = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	snprintf(info->sni, sizeof(info->sni), "%s", s ? s : "");
+}
