@@ -230,15 +230,20 @@ carrier_conn_pong_cb(struct conn *conn, void *arg)
 	event_del(c->pong);
 }
 
-/* Did OpenSSL refuse the chain during the handshake? */
+/*
+ * Did OpenSSL refuse the chain during the handshake? The handshake fails
+ * before a peer certificate is kept, so ask for the verify result itself.
+ */
 static int
-carrier_chain_refused(struct conn *conn, char *buf, size_t len)
+carrier_chain_refused(struct conn *conn, const char *why, char *buf,
+    size_t len)
 {
 	long	r = SSL_get_verify_result(conn->ssl);
 
-	if (r == X509_V_OK || SSL_get0_peer_certificate(conn->ssl) == NULL)
+	if (r == X509_V_OK && strstr(why, "certificate verify failed") == NULL)
 		return 0;
-	snprintf(buf, len, "%s", X509_verify_cert_error_string(r));
+	snprintf(buf, len, "%s", r != X509_V_OK ?
+	    X509_verify_cert_error_string(r) : "certificate verify failed");
 	return 1;
 }
 
@@ -264,8 +269,8 @@ carrier_conn_closed_cb(struct conn *conn, const char *why, void *arg)
 	if (c->state != CARRIER_CONNECTING)
 		return;
 	if (strcmp(why, "certificate refused") != 0) {
-		if (c->cfg->tls_verify && carrier_chain_refused(conn, chain,
-		    sizeof(chain))) {
+		if (c->cfg->tls_verify && carrier_chain_refused(conn, why,
+		    chain, sizeof(chain))) {
 			c->refused++;
 			carrier_error(c, "%s: certificate refused: %s", target,
 			    chain);

@@ -259,7 +259,12 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (c->state == CONN_HANDSHAKE) {
 		char	msg[300];
 
-		snprintf(msg, sizeof(msg), "TLS handshake failed: %s", err);
+		/* OpenSSL says "no shared cipher" when only the groups differ:
+		 * ECDHE suites need a common group. Say so for operators. */
+		snprintf(msg, sizeof(msg), "TLS handshake failed: %s%s", err,
+		    c->side == CONN_SIDE_PHONE && strstr(err, "no shared cipher") ?
+		    " (or no shared key-exchange group: groups under 224 bits "
+		    "are refused)" : "");
 		conn_abort(c, msg);
 	} else
 		conn_abort(c, err);

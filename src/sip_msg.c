@@ -176,7 +176,7 @@ sip_status_line(const struct sip_line *l)
 	return sip_text_ok(l->p + 12, l->n - 12);
 }
 
-/* What libosip2 should not see: a bad start line, NUL in the header. */
+/* What libosip2 should not see: bad start line, NUL or CR in the header. */
 static const char *
 sip_msg_precheck(const char *buf, size_t len, size_t *body)
 {
@@ -187,9 +187,13 @@ sip_msg_precheck(const char *buf, size_t len, size_t *body)
 		return "empty message";
 	if (sip_request_line(&l) == 0 && !sip_status_line(&l))
 		return "malformed start line";
-	while (sip_line_next(buf, len, &off, &l) && l.n > 0)
+	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
 		if (memchr(l.p, '\0', l.n) != NULL)
 			return "NUL byte in header";
+		/* libosip2 ends lines there too; we would see other lines. */
+		if (memchr(l.p, '\r', l.n) != NULL)
+			return "bare CR in header";
+	}
 	*body = off;
 	return NULL;
 }
@@ -256,7 +260,7 @@ sip_uri_ok(const osip_uri_t *u)
 	/* Other schemes keep the rest as text: none, or "<ip:a>b" reprinted. */
 	if ((s = u->string) == NULL || *s == '\0')
 		return 0;
-	for (; *s > ' ' && *s < 0x7f && strchr("<>\"", *s) == NULL; s++)
+	for (; *s > ' ' && *s < 0x7f && strchr("<>\",", *s) == NULL; s++)
 		;
 	return *s == '\0';
 }
@@ -330,7 +334,9 @@ sip_msg_check_hops(const osip_message_t *msg)
 	if (osip_list_size(&msg->vias) <= 0)
 		return "missing Via";
 	for (i = 0; (via = osip_list_get(&msg->vias, i)) != NULL; i++)
-		if (via->protocol == NULL || !sip_host_ok(via->host) ||
+		if (via->version == NULL || !sip_token_str(via->version) ||
+		    via->protocol == NULL || !sip_token_str(via->protocol) ||
+		    !sip_host_ok(via->host) ||
 		    !sip_port_ok(via->port) || !sip_params_ok(&via->via_params))
 			return "invalid Via";
 	for (i = 0; (ct = osip_list_get(&msg->contacts, i)) != NULL; i++)

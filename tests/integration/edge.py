@@ -35,11 +35,12 @@ MAIN_CONF = """\
 control_socket = {dir}/control.sock
 control_socket_mode = 0666
 log_level = {log_level}
-
+{edge_extra}
 [phones]
-listen = tls:127.0.0.1:{port}
+listen = {listen}
 certificate = {certs}/edge.crt
 private_key = {certs}/edge.key
+{phones_extra}
 
 [media]
 phone_address = 127.0.0.1
@@ -114,27 +115,36 @@ def free_port():
 class Edge:
     """One sipedged process with its own directory, config and notify socket."""
 
-    def __init__(self, log_level="info", carriers=None, env=None, journal=False):
+    def __init__(self, log_level="info", carriers=None, env=None, journal=False,
+                 edge_extra="", phones_extra="", listen6=False):
         self.dir = tempfile.mkdtemp(prefix="sipedge-it-")
         os.chmod(self.dir, 0o755)   # unprivileged sipedgectl must reach the socket
         self.conf = os.path.join(self.dir, "sipedge.conf")
         self.socket = os.path.join(self.dir, "control.sock")
         self.log_path = os.path.join(self.dir, "sipedged.log")
         self.port = free_port()
+        self.listen = "tls:127.0.0.1:%d" % self.port
+        if listen6:
+            self.listen += ", tls:[::1]:%d" % self.port
+        self.edge_extra = edge_extra
+        self.phones_extra = phones_extra
         self.log_level = log_level
         self.extra_env = env or {}
         self.journal = journal      # pretend stderr is systemd's journal stream
         os.mkdir(os.path.join(self.dir, "carriers.d"))
         self.write_main()
-        for name, domain in (carriers or {"test": "carrier.test"}).items():
+        for name, domain in ({"test": "carrier.test"} if carriers is None
+                             else carriers).items():
             self.write_carrier(name, domain)
         self.proc = None
         self.notify = None
 
     def write_main(self, text=None):
         if text is None:
-            text = MAIN_CONF.format(dir=self.dir, certs=certs(), port=self.port,
-                                    log_level=self.log_level)
+            text = MAIN_CONF.format(dir=self.dir, certs=certs(), listen=self.listen,
+                                    log_level=self.log_level,
+                                    edge_extra=self.edge_extra,
+                                    phones_extra=self.phones_extra)
         with open(self.conf, "w") as f:
             f.write(text)
 
@@ -194,6 +204,12 @@ class Edge:
                    "--clear-groups"] + cmd
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
         return p.returncode, p.stdout, p.stderr
+
+    def json(self, *args):
+        rc, out, err = self.ctl(*args)
+        if rc != 0:
+            raise RuntimeError("%s failed (%d): %s" % (args, rc, err))
+        return json.loads(out)
 
     def status(self):
         rc, out, err = self.ctl("status")

@@ -1,0 +1,130 @@
+"""Carriers: RFC 3263 resolution through a real DNS server (dnsmasq),
+RFC 5922 verification by SIP domain, failover, keep-alives and
+reconnection after the carrier comes back."""
+import time
+import unittest
+
+from edge import Edge, certs, wait_for
+from peers import Dnsmasq, StandInCarrier
+
+CARRIER_BY_DOMAIN = """\
+[carrier test]
+domain = carrier.test
+ca_file = {certs}/ca.crt
+keepalive = {keepalive}
+"""
+
+
+class CarrierResolution(unittest.TestCase):
+    def setUp(self):
+        self.carrier = StandInCarrier().start()
+        self.addCleanup(self.carrier.stop)
+
+    def dns(self, carrier_port, extra=()):
+        # NAPTR -> SRV (_sips._tcp) -> A: the target host is not the domain.
+        d = Dnsmasq([
+            "--naptr-record=carrier.test,10,10,S,SIPS+D2T,,_sips._tcp.carrier.test",
+            "--naptr-record=carrier.test,20,10,S,SIP+D2U,,_sip._udp.carrier.test",
+            "--srv-host=_sips._tcp.carrier.test,sip1.carrier.test,%d,10,0" % carrier_port,
+            "--host-record=sip1.carrier.test,127.0.0.1",
+        ] + list(extra))
+        self.addCleanup(d.stop)
+        return d
+
+    def edge(self, dns, keepalive=30):
+        e = Edge(carriers={}, edge_extra="dns_servers = 127.0.0.1:%d\n" % dns.port)
+        e.write_carrier("test", None, CARRIER_BY_DOMAIN.format(certs=certs(),
+                                                               keepalive=keepalive))
+        self.addCleanup(e.close)
+        return e.start()
+
+    def carrier_state(self, edge, state, timeout=10):
+        def check():
+            items = edge.json("carriers")["items"]
+            return items[0] if items and items[0]["state"] == state else None
+        return wait_for(check, timeout, 0.1)
+
+    def test_naptr_srv_chain_connects_and_verifies_by_domain(self):
+        dns = self.dns(self.carrier.port)
+        edge = self.edge(dns)
+        c = self.carrier_state(edge, "connected")
+        self.assertIsNotNone(c, edge.json("carriers"))
+        self.assertEqual(c["verified_name"], "carrier.test")
+        self.assertEqual(c["target"], "sip1.carrier.test 127.0.0.1:%d" % self.carrier.port)
+        self.assertEqual(c["targets"][0]["host"], "sip1.carrier.test")
+        self.assertIsNone(c["last_error"])
+        q = dns.queries()
+        self.assertIn("carrier.test", q)
+        self.assertIn("_sips._tcp.carrier.test", q)
+        conns = [x for x in edge.json("connections")["items"] if x["side"] == "carrier"]
+        self.assertEqual(len(conns), 1)
+        self.assertEqual(conns[0]["carrier"], "test")
+        self.assertEqual(conns[0]["sni"], "carrier.test")   # SNI names the SIP domain
+
+    def test_certificate_naming_only_the_srv_target_is_refused(self):
+        self.carrier.stop()
+        self.carrier = StandInCarrier(cert="srvtarget").start()
+        dns = self.dns(self.carrier.port)
+        edge = self.edge(dns)
+        c = self.carrier_state(edge, "failed")
+        self.assertIsNotNone(c, edge.json("carriers"))
+        self.assertIn("certificate refused", c["last_error"])
+        self.assertIn("sip1.carrier.test", c["last_error"])
+        self.assertIn("carrier.test", c["last_error"])
+        self.assertIsNone(c["verified_name"])
+        rc, out, err = edge.ctl("carriers", as_json=False)
+        self.assertIn("failed", out)
+        self.assertIn("certificate refused", out)
+
+    def test_certificate_from_another_ca_is_refused(self):
+        self.carrier.stop()
+        self.carrier = StandInCarrier(cert="foreign").start()
+        dns = self.dns(self.carrier.port)
+        edge = self.edge(dns)
+        c = self.carrier_state(edge, "failed")
+        self.assertIsNotNone(c, edge.json("carriers"))
+        self.assertIn("certificate refused", c["last_error"])
+        self.assertTrue(edge.wait_log("unable to get local issuer certificate"))
+
+    def test_failover_to_second_srv_target(self):
+        dead_port = self.carrier.port + 1 if self.carrier.port < 65000 else 1025
+        dns = self.dns(self.carrier.port, extra=[
+            "--srv-host=_sips._tcp.carrier.test,sip0.carrier.test,%d,5,0" % dead_port,
+            "--host-record=sip0.carrier.test,127.0.0.1"])
+        edge = self.edge(dns)
+        c = self.carrier_state(edge, "connected")
+        self.assertIsNotNone(c, edge.json("carriers"))
+        self.assertEqual(c["targets"][0]["host"], "sip0.carrier.test")
+        self.assertTrue(c["target"].startswith("sip1.carrier.test"))
+
+    def test_carrier_restart_ends_in_reconnection_without_edge_restart(self):
+        dns = self.dns(self.carrier.port)
+        edge = self.edge(dns)
+        self.assertIsNotNone(self.carrier_state(edge, "connected"))
+        pid = edge.proc.pid
+        self.carrier.stop()
+        self.assertIsNotNone(self.carrier_state(edge, "backoff"))
+        self.carrier = StandInCarrier(port=self.carrier.port).start()
+        c = self.carrier_state(edge, "connected", timeout=15)
+        self.assertIsNotNone(c, edge.json("carriers"))
+        self.assertEqual(c["connects"], 2)
+        self.assertEqual(edge.status()["pid"], pid)
+
+    def test_keepalive_pings_reach_the_carrier(self):
+        dns = self.dns(self.carrier.port)
+        edge = self.edge(dns, keepalive=5)
+        self.assertIsNotNone(self.carrier_state(edge, "connected"))
+        self.assertTrue(wait_for(lambda: b"\r\n\r\n" in self.carrier.received, 8))
+        time.sleep(0.5)
+        self.assertEqual(edge.json("carriers")["items"][0]["state"], "connected")
+
+    def test_unknown_domain_backs_off_with_dns_error(self):
+        dns = self.dns(self.carrier.port)
+        e = Edge(carriers={}, edge_extra="dns_servers = 127.0.0.1:%d\n" % dns.port)
+        e.write_carrier("nowhere", None, "[carrier nowhere]\ndomain = nowhere.test\n")
+        self.addCleanup(e.close)
+        e.start()
+        c = self.carrier_state(e, "backoff")
+        self.assertIsNotNone(c, e.json("carriers"))
+        self.assertIn("nowhere.test", c["last_error"])
+        self.assertIsNone(e.proc.poll())
