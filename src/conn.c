@@ -148,7 +148,20 @@ conn_ssl_error(struct conn *c, char *buf, size_t len)
 	}
 }
 
-/* Hand every whole unit in the input buffer to the layer above. */
+/* A unit has been consumed: the next one starts from scratch. */
+static void
+conn_consume(struct conn *c, struct evbuffer *in, size_t len)
+{
+	evbuffer_drain(in, len);
+	c->frame_resume = 0;
+	c->frame_need = 0;
+}
+
+/*
+ * Hand every whole unit in the input buffer to the layer above. The framer
+ * resumes where it stopped, and is not asked again until the body it
+ * announced has arrived, so a peer trickling bytes costs linear work.
+ */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -159,20 +172,26 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	size_t			 len;
 
 	while (c->state == CONN_OPEN && (len = evbuffer_get_length(in)) > 0) {
+		if (len < c->frame_need)
+			return;
 		if (len > c->limits.max_message + 4)
 			len = c->limits.max_message + 4;
 		p = (const char *)evbuffer_pullup(in, len);
-		sip_frame_next(p, len, c->limits.max_message, &f);
+		sip_frame_next_from(p, len, c->limits.max_message,
+		    c->frame_resume, &f);
 		switch (f.kind) {
 		case SIP_FRAME_NEED_MORE:
+			c->frame_resume = f.resume;
+			if (f.header_len > 0)
+				c->frame_need = f.header_len + f.content_length;
 			return;
 		case SIP_FRAME_PING:
 			c->pings++;
-			evbuffer_drain(in, f.len);
+			conn_consume(c, in, f.len);
 			conn_send(c, "\r\n", 2);	/* RFC 5626 §5.4: at once */
 			break;
 		case SIP_FRAME_PONG:
-			evbuffer_drain(in, f.len);
+			conn_consume(c, in, f.len);
 			if (c->handler->pong != NULL)
 				c->handler->pong(c, c->arg);
 			break;
@@ -180,12 +199,20 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			c->rx_messages++;
 			if (c->handler->message != NULL)
 				c->handler->message(c, p, f.len, c->arg);
-			evbuffer_drain(in, f.len);
+			conn_consume(c, in, f.len);
 			break;
 		case SIP_FRAME_TOO_BIG:
 		case SIP_FRAME_BAD:
-			log_warn("conn %llu %s %s: %s", (unsigned long long)c->id,
-			    conn_side_name(c->side), c->peer_str, f.why);
+			if (f.kind == SIP_FRAME_TOO_BIG && f.content_length > 0)
+				log_warn("conn %llu %s %s: %s (Content-Length "
+				    "%zu, at most %zu bytes)",
+				    (unsigned long long)c->id,
+				    conn_side_name(c->side), c->peer_str, f.why,
+				    f.content_length, c->limits.max_message);
+			else
+				log_warn("conn %llu %s %s: %s",
+				    (unsigned long long)c->id,
+				    conn_side_name(c->side), c->peer_str, f.why);
 			if (c->handler->garbage != NULL)
 				c->handler->garbage(c, p, len,
 				    f.kind == SIP_FRAME_TOO_BIG, f.why, c->arg);

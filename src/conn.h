@@ -81,6 +81,8 @@ struct conn {
 	/* The listener counts connections per address; it is told here. */
 	void			(*release)(struct conn *, void *);
 	void			*release_arg;
+	size_t			 frame_resume;	/* bytes the framer has checked */
+	size_t			 frame_need;	/* bytes before it is worth asking */
 	struct event		*deadline;	/* handshake timeout */
 	struct event		*reaper;	/* frees after CLOSING */
 	char			*close_reason;

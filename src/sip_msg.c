@@ -243,26 +243,40 @@ sip_host_ok(const char *host)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
 }
 
-/* A URI that prints back as read: SIP with a sane host and port, or tel:. */
+/*
+ * The number of a tel: URI, as libosip2 reads it back once printed: it
+ * cannot read "<tel:1>" (one character) although it reads "tel:1".
+ */
+static int
+sip_tel_ok(const char *s)
+{
+	if (s == NULL || strlen(s) < 2)
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s <= ' ' || *s >= 0x7f || strchr("<>\",", *s) != NULL)
+			return 0;
+		if (*s == '%' && (!isxdigit((unsigned char)s[1]) ||
+		    !isxdigit((unsigned char)s[2])))
+			return 0;
+	}
+	return 1;
+}
+
+/* A sip:, sips: or tel: URI that prints back as read. */
 static int
 sip_uri_ok(const osip_uri_t *u)
 {
-	const char	*s;
-
 	if (u == NULL || u->scheme == NULL)
 		return 0;
-	if (strcasecmp(u->scheme, "sip") == 0 ||
-	    strcasecmp(u->scheme, "sips") == 0)
-		return sip_host_ok(u->host) && sip_port_ok(u->port) &&
-		    sip_params_ok(&u->url_params) &&
-		    (u->username == NULL || *u->username != '\0') &&
-		    (u->password == NULL || *u->password != '\0');
-	/* Other schemes keep the rest as text: none, or "<ip:a>b" reprinted. */
-	if ((s = u->string) == NULL || *s == '\0')
+	if (strcasecmp(u->scheme, "tel") == 0)
+		return sip_tel_ok(u->string);
+	if (strcasecmp(u->scheme, "sip") != 0 &&
+	    strcasecmp(u->scheme, "sips") != 0)
 		return 0;
-	for (; *s > ' ' && *s < 0x7f && strchr("<>\",", *s) == NULL; s++)
-		;
-	return *s == '\0';
+	return sip_host_ok(u->host) && sip_port_ok(u->port) &&
+	    sip_params_ok(&u->url_params) &&
+	    (u->username == NULL || *u->username != '\0') &&
+	    (u->password == NULL || *u->password != '\0');
 }
 
 /* Keep the Call-ID in one string, so sip_msg_call_id() can return it. */

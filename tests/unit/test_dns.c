@@ -66,8 +66,7 @@ static const char *dnsmasq_records[] = {
 	/* A only. */
 	"--host-record=aonly.test,127.0.0.4",
 	/* Everything, for the explicit server with a port. */
-	"--naptr-record=explicit.test,10,10,s,SIPS+D2T,,"
-	    "_sips._tcp.explicit.test",
+	"--naptr-record=explicit.test,10,10,s,SIPS+D2T,,_sips._tcp.explicit.test",
 	"--srv-host=_sips._tcp.explicit.test,sip9.explicit.test,5099,10,0",
 	"--host-record=explicit.test,127.0.0.6",
 	"--host-record=sip9.explicit.test,127.0.0.7",

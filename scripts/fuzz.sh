@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Build every libFuzzer target in tests/fuzz against libsipedge.a (clang,
+# ASan, UBSan) and run each for a bounded time.
+#   scripts/fuzz.sh [SECONDS]      default 15 s per target
+# Corpora live in build-fuzz/corpus/NAME and grow across runs; the seeds
+# checked in under tests/fuzz/seeds/NAME start them off.
+set -euo pipefail
+secs=${1:-15}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+# The library, instrumented for coverage but without libFuzzer's main().
+scripts/build.sh build-fuzz CC=clang \
+	"CFLAGS=-g -O1 -fsanitize=fuzzer-no-link $san" "LDFLAGS=$san" >/dev/null
+
+libs=$(pkg-config --libs libevent libevent_openssl libevent_pthreads openssl \
+	libosip2 libcares libsrtp2 libsystemd inih jansson)
+cflags=$(pkg-config --cflags libosip2 jansson)
+status=0
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	bin=build-fuzz/$name
+	corpus=build-fuzz/corpus/$name
+	mkdir -p "$corpus"
+	clang -g -O1 -fsanitize=fuzzer $san -Isrc -Ibuild-fuzz $cflags \
+		-o "$bin" "$src" build-fuzz/libsipedge.a $libs -lpthread
+	seeds=tests/fuzz/seeds/$name
+	[ -d "$seeds" ] || seeds=
+	if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 "$corpus" $seeds \
+		> "build-fuzz/$name.log" 2>&1; then
+		runs=$(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" | tail -1)
+		echo "fuzz: $name ok (${runs:-no run count}, corpus $(ls "$corpus" | wc -l))"
+	else
+		echo "fuzz: $name FAILED; see build-fuzz/$name.log:"
+		grep -E 'ERROR|SUMMARY|crash-' "build-fuzz/$name.log" | head -5
+		status=1
+	fi
+done
+exit $status
