@@ -33,11 +33,11 @@ mkdir -p build
 logs=$(mktemp -d)
 
 step "build (warnings are errors)" scripts/build.sh build --enable-werror
-step "unit tests" bash -c "build/tests/unit/unit | tee $logs/unit"
+step "unit tests" bash -o pipefail -c "build/tests/unit/unit | tee $logs/unit"
 step "build with ASan/UBSan" scripts/build.sh build-asan --enable-werror --enable-sanitizers
 step "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/tests/unit/unit
-step "integration tests" bash -c "python3 tests/integration/run.py --build build | tee $logs/integration"
+step "integration tests" bash -o pipefail -c "python3 tests/integration/run.py --build build | tee $logs/integration"
 step "fuzzing (${FUZZ_SECONDS:-15} s per target)" scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 step "man pages and systemd unit" scripts/check-docs.sh build
 step "make distcheck" make -s -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
