@@ -6,6 +6,7 @@
 #   DIR/srvtarget.crt, .key         names only the SRV target sip1.carrier.test
 #   DIR/other-ca.crt, .key          a second CA the edge does not trust
 #   DIR/foreign.crt, .key           sip:carrier.test, but issued by other-ca
+#   DIR/phone.crt, .key             a phone's client certificate
 # Existing files are kept, so running it twice changes nothing.
 set -euo pipefail
 dir=${1:?usage: gen-certs.sh DIR}
@@ -41,4 +42,5 @@ issue edge localhost "DNS:localhost,IP:127.0.0.1,IP:::1"
 issue carrier carrier.test "URI:sip:carrier.test,DNS:carrier.test"
 issue srvtarget sip1.carrier.test "DNS:sip1.carrier.test"
 issue foreign carrier.test "URI:sip:carrier.test,DNS:carrier.test" other-ca
+issue phone phone.test "DNS:phone.test"
 chmod 600 ./*.key

@@ -89,13 +89,18 @@ carrier_target_str(const struct carrier *c, char *buf, size_t len)
 {
 	const struct rfc3263_target	*t;
 	char				 addr[64];
+	size_t				 n;
 
 	buf[0] = '\0';
 	if (c->targets == NULL || c->cur >= c->n_targets)
 		return buf;
 	t = &c->targets[c->cur];
 	sockaddr_str((const struct sockaddr *)&t->addr, addr, sizeof(addr));
-	if (strcmp(t->host, addr) == 0 || t->host[0] == '\0')
+	/* A numeric server is its own host: "127.0.0.1:5061", "[::1]:5061". */
+	n = strlen(t->host);
+	if (n == 0 || (strncmp(addr, t->host, n) == 0 && addr[n] == ':') ||
+	    (addr[0] == '[' && strncmp(addr + 1, t->host, n) == 0 &&
+	    addr[n + 1] == ']'))
 		snprintf(buf, len, "%s", addr);
 	else
 		snprintf(buf, len, "%s %s", t->host, addr);

@@ -161,7 +161,7 @@ class Edge:
         with open(os.path.join(self.dir, "carriers.d", name + ".conf"), "w") as f:
             f.write(text)
 
-    def start(self, wait_ready=True, watchdog_usec=None):
+    def start(self, wait_ready=True, watchdog_usec=None, nofile=None):
         env = dict(os.environ)
         env.pop("JOURNAL_STREAM", None)
         env.pop("WATCHDOG_PID", None)
@@ -175,10 +175,15 @@ class Edge:
         if self.journal:
             st = os.fstat(self.log_file.fileno())
             env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+        limit = None
+        if nofile is not None:
+            def limit():
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen(
             [os.path.join(BUILD, "sipedged"), "-c", self.conf],
             stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=self.log_file,
-            env=env)
+            env=env, preexec_fn=limit)
         if wait_ready:
             ok = wait_for(lambda: self.notify.having("READY", "1") or
                           self.proc.poll() is not None)

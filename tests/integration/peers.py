@@ -41,9 +41,12 @@ class Phone:
     """One TLS connection to the edge, speaking raw SIP."""
 
     def __init__(self, port, host="127.0.0.1", ciphers=None, max_tls12=False,
-                 timeout=5):
+                 timeout=5, client_cert=None):
         ctx = ssl.create_default_context(cafile=os.path.join(certs(), "ca.crt"))
         ctx.check_hostname = False
+        if client_cert:
+            ctx.load_cert_chain(os.path.join(certs(), client_cert + ".crt"),
+                                os.path.join(certs(), client_cert + ".key"))
         if ciphers:
             ctx.set_ciphers(ciphers)
         if max_tls12:
@@ -171,6 +174,12 @@ class StandInCarrier:
         except (ssl.SSLError, OSError):
             pass
         conn.close()
+
+    def send(self, data):
+        """Send on the newest connection from the edge."""
+        with self.lock:
+            conn = self.clients[-1]
+        conn.sendall(data)
 
     def stop(self):
         self.running = False

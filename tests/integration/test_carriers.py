@@ -128,3 +128,42 @@ class CarrierResolution(unittest.TestCase):
         self.assertIsNotNone(c, e.json("carriers"))
         self.assertIn("nowhere.test", c["last_error"])
         self.assertIsNone(e.proc.poll())
+
+
+class CarrierRequests(unittest.TestCase):
+    def test_carrier_options_over_its_connection_gets_200(self):
+        carrier = StandInCarrier().start()
+        self.addCleanup(carrier.stop)
+        e = Edge(carriers={})
+        e.write_carrier("test", None, "[carrier test]\ndomain = carrier.test\n"
+                        "server = 127.0.0.1:%d\ntls_verify_name = carrier.test\n"
+                        "ca_file = %s/ca.crt\n" % (carrier.port, certs()))
+        self.addCleanup(e.close)
+        e.start()
+        self.assertTrue(wait_for(lambda: carrier.connections == 1, 10))
+        c = e.json("carriers")["items"][0]
+        self.assertEqual(c["verified_name"], "carrier.test")
+        self.assertEqual(c["target"], "127.0.0.1:%d" % carrier.port)
+        carrier.send(b"OPTIONS sip:127.0.0.1 SIP/2.0\r\n"
+                     b"Via: SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bK-carrier-1\r\n"
+                     b"Max-Forwards: 70\r\nFrom: <sip:ping@carrier.test>;tag=c1\r\n"
+                     b"To: <sip:127.0.0.1>\r\nCall-ID: carrier-opt-1\r\n"
+                     b"CSeq: 7 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+        self.assertTrue(wait_for(lambda: b"SIP/2.0 200 OK" in carrier.received, 5))
+        self.assertIn(b"Call-ID: carrier-opt-1", carrier.received)
+
+    def test_tls_verify_name_overrides_the_domain(self):
+        carrier = StandInCarrier(cert="srvtarget").start()
+        self.addCleanup(carrier.stop)
+        e = Edge(carriers={})
+        e.write_carrier("test", None, "[carrier test]\ndomain = carrier.test\n"
+                        "server = 127.0.0.1:%d\ntls_verify_name = sip1.carrier.test\n"
+                        "ca_file = %s/ca.crt\n" % (carrier.port, certs()))
+        self.addCleanup(e.close)
+        e.start()
+        def connected():
+            c = e.json("carriers")["items"][0]
+            return c if c["state"] == "connected" else None
+        c = wait_for(connected, 10)
+        self.assertIsNotNone(c, e.json("carriers"))
+        self.assertEqual(c["verified_name"], "sip1.carrier.test")

@@ -210,3 +210,60 @@ class PhoneLimits(unittest.TestCase):
         self.assertNotEqual(new.sock.getpeercert()["serialNumber"], old_serial)
         old.send(options())
         self.assertEqual(status_line(old.recv_message()), "SIP/2.0 200 OK")
+
+
+class PhoneCertificates(unittest.TestCase):
+    def test_client_ca_requires_a_phone_certificate_from_that_ca(self):
+        edge = Edge(carriers={}, phones_extra="client_ca = %s/ca.crt\n" % certs())
+        self.addCleanup(edge.close)
+        edge.start()
+        anonymous = Phone(edge.port)
+        self.addCleanup(anonymous.close)
+        try:
+            anonymous.send(options())
+            answered = anonymous.recv_message(timeout=3)
+        except (ssl.SSLError, OSError):
+            answered = None
+        self.assertIsNone(answered)
+        self.assertTrue(edge.wait_log("peer did not return a certificate"))
+        trusted = Phone(edge.port, client_cert="phone")
+        self.addCleanup(trusted.close)
+        trusted.send(options())
+        self.assertEqual(status_line(trusted.recv_message()), "SIP/2.0 200 OK")
+
+
+class DescriptorExhaustion(unittest.TestCase):
+    def test_accept_backs_off_on_emfile_and_recovers(self):
+        edge = Edge(carriers={}, phones_extra="handshake_timeout = 5\n")
+        self.addCleanup(edge.close)
+        edge.start(nofile=40)
+        raw = []
+        for _ in range(45):
+            s = socket.create_connection(("127.0.0.1", edge.port), timeout=2)
+            raw.append(s)
+        self.assertTrue(edge.wait_log("pausing 1 s"))
+        # Paused, not spinning on the pending connection: little CPU used.
+        def cpu():
+            with open("/proc/%d/stat" % edge.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        c0 = cpu()
+        time.sleep(2)
+        self.assertLess(cpu() - c0, 50)      # < 0.5 s of CPU in 2 s
+        for s in raw:
+            s.close()
+        self.assertTrue(wait_for(lambda: self.phone_works(edge), 10))
+        self.assertIsNone(edge.proc.poll())
+
+    def phone_works(self, edge):
+        try:
+            p = Phone(edge.port, timeout=2)
+        except OSError:
+            return False
+        try:
+            p.send(options())
+            return status_line(p.recv_message(timeout=2)) == "SIP/2.0 200 OK"
+        except OSError:
+            return False
+        finally:
+            p.close()
