@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -233,6 +234,31 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 		event_add(c->reaper, &tv);
 }
 
+/* Our own address and port on the connection, for Via and Record-Route. */
+static void
+conn_note_local(struct conn *c)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+	int			fd = bufferevent_getfd(c->bev);
+
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, c->local_host,
+		    sizeof(c->local_host));
+		c->local_port = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, c->local_host,
+		    sizeof(c->local_host));
+		c->local_port = ntohs(sin6->sin6_port);
+	}
+}
+
 /* Handshake done: record what was negotiated and switch to idle timing. */
 static void
 conn_opened(struct conn *c)
@@ -242,6 +268,7 @@ conn_opened(struct conn *c)
 
 	event_del(c->deadline);
 	tls_info_get(c->ssl, &c->tls);
+	conn_note_local(c);
 	conn_set_state(c, CONN_OPEN);
 	log_info("conn %llu %s %s: %s %s %s%s%s", (unsigned long long)c->id,
 	    conn_side_name(c->side), c->peer_str, c->tls.version,

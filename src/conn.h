@@ -69,6 +69,8 @@ struct conn {
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	char			 peer_str[64];
+	char			 local_host[64];	/* our address on it */
+	uint16_t		 local_port;
 	struct timespec		 started;	/* CLOCK_MONOTONIC */
 	struct tls_info		 tls;
 	char			*user_agent;

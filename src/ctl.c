@@ -28,6 +28,8 @@ const struct ctl_entry *const ctl_table[] = {
 	&ctl_log_level_entry,
 	&ctl_connections_entry,
 	&ctl_carriers_entry,
+	&ctl_registrations_entry,
+	&ctl_calls_entry,
 	NULL
 };
 

@@ -17,12 +17,14 @@
 #include "conn.h"
 #include "control.h"
 #include "daemon.h"
+#include "dialog.h"
 #include "dns.h"
 #include "edge_config.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
 #include "proxy.h"
+#include "registrar.h"
 #include "util.h"
 
 /* Publish the one-line summary to systemd. */
@@ -376,6 +378,8 @@ daemon_counts(const struct daemon *d, struct daemon_counts *c)
 	memset(c, 0, sizeof(*c));
 	c->connections = conn_count(CONN_SIDE_PHONE) +
 	    conn_count(CONN_SIDE_CARRIER);
+	c->registrations = registrar_count();
+	c->calls = dialog_count();
 	if (d->config != NULL)
 		c->carriers = (unsigned)d->config->n_carriers;
 }

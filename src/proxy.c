@@ -1,9 +1,10 @@
 /*
- * proxy.c: the SIP layer over the connections. Every request from a phone
- * gets received/rport from its connection (RFC 3581), whatever its Via
- * claims; every answer goes back on that same connection (RFC 3261
- * §18.2.2). Routing between phones and carriers comes with the proxy
- * core; until then requests the edge does not serve itself get 501.
+ * proxy.c: the SIP layer over the connections. Every request gets
+ * received/rport from its connection (RFC 3581), whatever its Via claims;
+ * every answer goes back on the connection its request came in on (RFC
+ * 3261 §18.2.2). This file takes messages in and answers what the edge
+ * answers itself; proxy_route.c decides where the rest goes and
+ * proxy_fwd.c sends it there.
  */
 #include "config.h"
 
@@ -16,18 +17,16 @@
 
 #include "conn.h"
 #include "daemon.h"
+#include "dialog.h"
 #include "edge_config.h"
 #include "log.h"
 #include "profile.h"
 #include "proxy.h"
+#include "proxy_int.h"
+#include "registrar.h"
 #include "sip_msg.h"
+#include "txn.h"
 #include "util.h"
-
-struct proxy {
-	struct daemon	*d;
-	char	       **hosts;		/* names and addresses of the edge */
-	size_t		 n_hosts;
-};
 
 /* Add one host (no port, no brackets) to the edge's own names. */
 static void
@@ -86,6 +85,9 @@ proxy_new(struct daemon *d)
 
 	p->d = d;
 	sip_msg_init();
+	txn_init(d->base);
+	registrar_init(d->base);
+	dialog_init(d->base);
 	proxy_reload(p, d->config);
 	return p;
 }
@@ -95,12 +97,35 @@ proxy_free(struct proxy *p)
 {
 	if (p == NULL)
 		return;
+	txn_shutdown();
+	dialog_shutdown();
+	registrar_shutdown();
 	proxy_clear_hosts(p);
 	free(p);
 }
 
+/* The edge as seen on connection c, for recognising its own URIs. */
+void
+proxy_self(const struct proxy *p, const struct conn *c,
+    struct sip_hdr_self *self)
+{
+	self->hosts = (const char *const *)p->hosts;
+	self->n_hosts = p->n_hosts;
+	self->local_host = c->local_host[0] ? c->local_host : NULL;
+	self->local_port = c->local_port;
+}
+
+/* Is the request (or the response's CSeq) of this method? */
+bool
+proxy_method_is(const osip_message_t *m, const char *method)
+{
+	const char	*mm = sip_msg_method(m);
+
+	return mm != NULL && strcmp(mm, method) == 0;
+}
+
 /* Serialise and queue a message on a connection. */
-static int
+int
 proxy_send(struct conn *c, osip_message_t *m)
 {
 	char	*buf;
@@ -118,7 +143,7 @@ proxy_send(struct conn *c, osip_message_t *m)
 }
 
 /* Answer a request on the connection it came in on. */
-static void
+void
 proxy_reply(struct conn *c, const osip_message_t *req, int code,
     const char *reason)
 {
@@ -130,6 +155,18 @@ proxy_reply(struct conn *c, const osip_message_t *req, int code,
 		return;
 	(void)proxy_send(c, resp);
 	sip_msg_free(resp);
+}
+
+/* The edge answers a forwarded request itself (timeout, lost next hop). */
+void
+proxy_reply_upstream(struct txn *t, int code, const char *reason)
+{
+	struct conn	*up = conn_find(t->in_conn);
+
+	if (up == NULL || t->status >= 200)
+		return;
+	t->status = code;
+	proxy_reply(up, t->in_req, code, reason);
 }
 
 /* Remember who the phone says it is, and which quirk profile that means. */
@@ -174,23 +211,72 @@ proxy_unparsable(struct conn *c, const char *buf, size_t len,
 	conn_close(c, "unparsable message");
 }
 
-/* A request: the edge serves OPTIONS to itself; the rest needs routing. */
+/* Is the Request-URI the edge itself (after our Route entries are gone)? */
+static bool
+proxy_for_edge(const struct proxy *p, const struct conn *c,
+    const osip_message_t *m)
+{
+	struct sip_hdr_self	self;
+
+	if (osip_list_size(&m->routes) > 0)
+		return false;
+	proxy_self(p, c, &self);
+	/* Any port: NAT and port forwarding change what phones are told. */
+	return sip_hdr_host_is_self(m->req_uri, &self) &&
+	    sip_hdr_uri_mark(m->req_uri) == NULL;
+}
+
+/*
+ * A request: the edge answers CANCEL, hop-by-hop ACKs and OPTIONS to
+ * itself; everything else is routed and forwarded statefully.
+ */
 static void
 proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 {
-	const char	*method = sip_msg_method(m);
+	struct sip_hdr_self	self;
+	struct sip_hdr_routed	routed;
+	struct hop		hop;
+	bool			ack = proxy_method_is(m, "ACK");
 
-	if (strcmp(method, "ACK") == 0)
-		return;		/* never answered */
-	if (strcmp(method, "OPTIONS") == 0 &&
-	    sip_msg_is_for_edge(m, (const char *const *)p->hosts, p->n_hosts)) {
+	if (proxy_method_is(m, "CANCEL")) {
+		proxy_cancel(p, c, m);
+		return;
+	}
+	if (ack && proxy_ack_absorb(c, m))
+		return;
+	if (!ack && txn_by_upstream(c->id, sip_hdr_via_branch(m, 0),
+	    proxy_method_is(m, "INVITE")) != NULL) {
+		log_debug("conn %llu: %s %s again: already in progress",
+		    (unsigned long long)c->id, sip_msg_method(m),
+		    sip_msg_call_id(m));
+		return;
+	}
+	proxy_self(p, c, &self);
+	sip_hdr_routes_pop_self(m, &self, &routed);
+	if (!ack && proxy_method_is(m, "OPTIONS") && proxy_for_edge(p, c, m)) {
 		proxy_reply(c, m, 200, "OK");
 		return;
 	}
-	log_info("conn %llu %s %s: %s %s not routed: no proxy core yet",
-	    (unsigned long long)c->id, conn_side_name(c->side), c->peer_str,
-	    method, sip_msg_call_id(m));
-	proxy_reply(c, m, 501, "Not Implemented");
+	if (sip_hdr_max_forwards(m) == 0) {
+		if (!ack)
+			proxy_reply(c, m, 483, "Too Many Hops");
+		return;
+	}
+	if (sip_hdr_via_loops(m, &self)) {
+		if (!ack)
+			proxy_reply(c, m, 482, "Loop Detected");
+		return;
+	}
+	proxy_route(p, c, m, &routed, &hop);
+	if (hop.code != 0) {
+		if (!ack)
+			proxy_reply(c, m, hop.code, hop.reason);
+		return;
+	}
+	if (ack)
+		proxy_forward_ack(p, c, m, &hop);
+	else
+		proxy_forward(p, c, m, &hop);
 }
 
 /* One framed message from either side. */
@@ -211,9 +297,7 @@ proxy_message(struct proxy *p, struct conn *c, const char *buf, size_t len)
 			proxy_note_user_agent(p, c, m);
 		proxy_request(p, c, m);
 	} else
-		log_debug("conn %llu: response %d for %s without a transaction",
-		    (unsigned long long)c->id, sip_msg_status(m),
-		    sip_msg_call_id(m));
+		proxy_response(p, c, m);
 	sip_msg_free(m);
 }
 
@@ -251,12 +335,21 @@ proxy_garbage_cb(struct conn *c, const char *buf, size_t len, bool too_big,
 	}
 }
 
+/* A connection is gone: its flow, bindings and transactions with it. */
+static void
+proxy_closed_cb(struct conn *c, const char *why, void *arg)
+{
+	proxy_conn_lost(arg, c);
+}
+
 const struct conn_handler proxy_phone_handler = {
 	.message = proxy_phone_message_cb,
 	.garbage = proxy_garbage_cb,
+	.closed = proxy_closed_cb,
 };
 
 const struct conn_handler proxy_carrier_handler = {
 	.message = proxy_carrier_message_cb,
 	.garbage = proxy_garbage_cb,
+	.closed = proxy_closed_cb,
 };

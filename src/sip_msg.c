@@ -15,7 +15,9 @@
 #include "sip_msg.h"
 #include "util.h"
 
-#define SIP_MSG_SERVER	"sipedge/" PACKAGE_VERSION
+#define SIP_MSG_SERVER		"sipedge/" PACKAGE_VERSION
+/* Header fields, list items and parameters; real messages have < 100. */
+#define SIP_MSG_MAX_ITEMS	1024
 
 /* One line of a raw message, without its line end. */
 struct sip_line {
@@ -41,6 +43,8 @@ enum sip_raw_kind {
 	SIP_RAW_BAD,
 };
 #define SIP_RAW_ALL	0x3e
+#define SIP_RAW_TAIL	"Server: " SIP_MSG_SERVER "\r\n" \
+			"Content-Length: 0\r\n\r\n"
 
 /* RFC 3261 token characters: methods, header names, tags. */
 static const char sip_token[] = "abcdefghijklmnopqrstuvwxyz"
@@ -176,12 +180,17 @@ sip_status_line(const struct sip_line *l)
 	return sip_text_ok(l->p + 12, l->n - 12);
 }
 
-/* What libosip2 should not see: bad start line, NUL or CR in the header. */
+/*
+ * What libosip2 should not see: a bad start line, NUL or CR in the
+ * header, or more fields and parameters than SIP_MSG_MAX_ITEMS, since
+ * libosip2 appends to its lists in quadratic time (60 kB of "a," cost a
+ * second).
+ */
 static const char *
 sip_msg_precheck(const char *buf, size_t len, size_t *body)
 {
 	struct sip_line	l;
-	size_t		off = 0;
+	size_t		off = 0, items = 0, i;
 
 	if (buf == NULL || !sip_line_next(buf, len, &off, &l))
 		return "empty message";
@@ -193,6 +202,10 @@ sip_msg_precheck(const char *buf, size_t len, size_t *body)
 		/* libosip2 ends lines there too; we would see other lines. */
 		if (memchr(l.p, '\r', l.n) != NULL)
 			return "bare CR in header";
+		for (i = 0, items++; i < l.n; i++)
+			items += l.p[i] == ',' || l.p[i] == ';';
+		if (items > SIP_MSG_MAX_ITEMS)
+			return "too many header fields";
 	}
 	*body = off;
 	return NULL;
@@ -353,10 +366,11 @@ sip_msg_check_hops(const osip_message_t *msg)
 		    !sip_host_ok(via->host) ||
 		    !sip_port_ok(via->port) || !sip_params_ok(&via->via_params))
 			return "invalid Via";
+	/* "Contact: *" has no URI, only the display name "*". */
 	for (i = 0; (ct = osip_list_get(&msg->contacts, i)) != NULL; i++)
-		if (ct->url == NULL ? ct->displayname == NULL ||
-		    strcmp(ct->displayname, "*") != 0 : !sip_uri_ok(ct->url) ||
-		    !sip_params_ok(&ct->gen_params))
+		if (ct->url == NULL ? (ct->displayname == NULL ||
+		    strcmp(ct->displayname, "*") != 0) :
+		    (!sip_uri_ok(ct->url) || !sip_params_ok(&ct->gen_params)))
 			return "invalid Contact";
 	return NULL;
 }
@@ -366,14 +380,15 @@ static const char *
 sip_msg_check(osip_message_t *msg)
 {
 	const char	*err;
-
 	char		*ct;
 
 	if ((err = sip_msg_check_hops(msg)) != NULL ||
 	    (err = sip_msg_check_ids(msg)) != NULL)
 		return err;
-	/* With a valueless parameter its printer fails; the message's
-	 * printer then writes the header before it in its place. */
+	/*
+	 * With a valueless parameter its printer fails; the message's
+	 * printer then writes the header before it in its place.
+	 */
 	if (msg->content_type != NULL) {
 		if (osip_content_type_to_str(msg->content_type, &ct) != 0)
 			return "invalid Content-Type";
@@ -528,8 +543,8 @@ static int
 sip_addr_str(const struct sockaddr *sa, char *host, size_t hostlen,
     unsigned *port)
 {
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
 	struct in_addr			 v4;
 
 	if (sa != NULL && sa->sa_family == AF_INET) {
@@ -670,7 +685,8 @@ sip_msg_response(const osip_message_t *req, int code, const char *reason,
 	if (res->sip_version == NULL || res->reason_phrase == NULL ||
 	    sip_msg_copy_ids(req, res) == -1 ||
 	    sip_msg_add_to_tag(res, code, to_tag) == -1 ||
-	    (ts != NULL && osip_message_set_header(res, "Timestamp", ts) != 0) ||
+	    (ts != NULL &&
+	    osip_message_set_header(res, "Timestamp", ts) != 0) ||
 	    osip_message_set_header(res, "Server", SIP_MSG_SERVER) != 0 ||
 	    osip_message_set_content_length(res, "0") != 0) {
 		osip_message_free(res);
@@ -825,8 +841,7 @@ sip_msg_response_raw(const char *buf, size_t len, int code,
 		osip_free(o.p);
 		return -1;
 	}
-	sip_out_put(&o, "Server: " SIP_MSG_SERVER "\r\nContent-Length: 0\r\n\r\n",
-	    strlen("Server: " SIP_MSG_SERVER "\r\nContent-Length: 0\r\n\r\n"));
+	sip_out_put(&o, SIP_RAW_TAIL, strlen(SIP_RAW_TAIL));
 	*out = o.p;
 	*outlen = o.n;
 	return 0;

@@ -31,7 +31,8 @@ void		 sip_msg_free(osip_message_t *);
  * Print a message, structure edits included, with Content-Length computed
  * from the body. *out is NUL-terminated; release it with osip_free().
  */
-int		 sip_msg_serialize(osip_message_t *, char **out, size_t *len);
+int		 sip_msg_serialize(osip_message_t *, char **out,
+		    size_t *len);
 
 /* Accessors; method is the CSeq method for responses, status 0 for requests. */
 int		 sip_msg_is_request(const osip_message_t *);
@@ -52,7 +53,8 @@ const char	*sip_msg_header(const osip_message_t *, const char *name);
  * RFC 3581 §4 on the top Via: received=<source address> and
  * rport=<source port>, always, from the connection (design rule 1).
  */
-int		 sip_msg_via_received(osip_message_t *, const struct sockaddr *);
+int		 sip_msg_via_received(osip_message_t *,
+		    const struct sockaddr *src);
 
 /*
  * RFC 3261 §8.2.6.2 response to req: its Vias in order, From, To (plus

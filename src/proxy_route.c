@@ -1,0 +1,162 @@
+/*
+ * proxy_route.c: where a request goes. From a phone: to the carrier its
+ * Route or its domain names. From a carrier: to the phone whose flow token
+ * the Request-URI or the edge's Route entry carries, over that phone's own
+ * connection, never to the address in its Contact (RFC 5626 §5.3).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carrier.h"
+#include "conn.h"
+#include "daemon.h"
+#include "dialog.h"
+#include "edge_config.h"
+#include "flow.h"
+#include "log.h"
+#include "proxy_int.h"
+#include "registrar.h"
+#include "sip_msg.h"
+#include "util.h"
+
+/* "host:port" of our end of a connection, IPv6 in brackets. */
+int
+proxy_uri_hostport(const struct conn *c, char *buf, size_t len)
+{
+	int	v6 = strchr(c->local_host, ':') != NULL;
+
+	return snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", c->local_host,
+	    v6 ? "]" : "", c->local_port);
+}
+
+/* Refuse with a code, a reason and one log line. */
+static void __attribute__((format(printf, 5, 6)))
+proxy_refuse(struct hop *hop, const struct conn *c, const osip_message_t *m,
+    int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	hop->code = code;
+	va_start(ap, fmt);
+	vsnprintf(hop->reason, sizeof(hop->reason), fmt, ap);
+	va_end(ap);
+	log_info("conn %llu %s %s: %s %s refused %d: %s",
+	    (unsigned long long)c->id, conn_side_name(c->side), c->peer_str,
+	    sip_msg_method(m), sip_msg_call_id(m), code, hop->reason);
+}
+
+/* A phone's request: which carrier? */
+static void
+proxy_route_phone(struct proxy *p, struct conn *c, osip_message_t *m,
+    const struct sip_hdr_routed *routed, struct hop *hop)
+{
+	const struct config_carrier	*cc;
+	struct carrier			*car = NULL;
+	struct dialog			*dlg;
+	const char			*host = sip_hdr_ruri_host(m);
+
+	hop->flow = c->id;
+	if (routed->carrier[0] != '\0')
+		car = carrier_set_find(p->d->carriers, routed->carrier);
+	if (car == NULL && sip_hdr_to_tag(m) != NULL &&
+	    (dlg = dialog_find(sip_msg_call_id(m))) != NULL)
+		car = carrier_set_find(p->d->carriers, dlg->carrier);
+	if (car == NULL && host != NULL &&
+	    (cc = config_carrier_for_domain(p->d->config, host)) != NULL)
+		car = carrier_set_find(p->d->carriers, cc->name);
+	if (car == NULL) {
+		proxy_refuse(hop, c, m, 404, "No carrier for domain %s",
+		    host != NULL ? host : "(none)");
+		return;
+	}
+	if (car->state != CARRIER_CONNECTED || car->conn == NULL) {
+		proxy_refuse(hop, c, m, 503, "Carrier %s unavailable",
+		    car->name);
+		return;
+	}
+	hop->carrier = car;
+	hop->conn = car->conn;
+}
+
+/* The flow a carrier's request names, by its token. */
+static struct conn *
+proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
+    const char *token, struct hop *hop)
+{
+	struct conn	*phone;
+	uint64_t	 flow = 0;
+
+	switch (flow_token_parse(&p->d->flow_key, token, strlen(token),
+	    &flow)) {
+	case FLOW_TOKEN_OK:
+		break;
+	case FLOW_TOKEN_STALE:
+		proxy_refuse(hop, c, m, 430, "Flow Failed");
+		return NULL;
+	default:
+		/* RFC 5626 §5.3.1: a token that fails its HMAC is forged. */
+		proxy_refuse(hop, c, m, 403, "Forbidden: invalid flow token");
+		return NULL;
+	}
+	phone = conn_find(flow);
+	if (phone == NULL || phone->side != CONN_SIDE_PHONE) {
+		proxy_refuse(hop, c, m, 430, "Flow Failed");
+		return NULL;
+	}
+	hop->flow = flow;
+	return phone;
+}
+
+/* A carrier's request: which phone, over which flow? */
+static void
+proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
+    const struct sip_hdr_routed *routed, struct hop *hop)
+{
+	struct sip_hdr_self	 self;
+	const char		*token = NULL;
+	char			*aor;
+	bool			 initial = false;
+
+	hop->carrier = carrier_of(p->d->carriers, c);
+	if (routed->token[0] != '\0')
+		token = routed->token;
+	else {
+		proxy_self(p, c, &self);
+		if (sip_hdr_uri_is_self(m->req_uri, &self) &&
+		    m->req_uri->username != NULL) {
+			token = m->req_uri->username;
+			initial = true;
+		}
+	}
+	if (token == NULL) {
+		proxy_refuse(hop, c, m, 404, "Not Found: no phone named");
+		return;
+	}
+	if ((hop->conn = proxy_flow(p, c, m, token, hop)) == NULL)
+		return;
+	if (!initial)
+		return;
+	aor = sip_hdr_aor(m->to);
+	hop->binding = registrar_find(hop->flow, aor);
+	free(aor);
+	if (hop->binding == NULL) {
+		hop->conn = NULL;
+		proxy_refuse(hop, c, m, 480, "Temporarily Unavailable: "
+		    "phone not registered on this flow");
+	}
+}
+
+void
+proxy_route(struct proxy *p, struct conn *c, osip_message_t *m,
+    const struct sip_hdr_routed *routed, struct hop *hop)
+{
+	memset(hop, 0, sizeof(*hop));
+	if (c->side == CONN_SIDE_PHONE)
+		proxy_route_phone(p, c, m, routed, hop);
+	else
+		proxy_route_carrier(p, c, m, routed, hop);
+}

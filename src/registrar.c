@@ -1,0 +1,239 @@
+/*
+ * registrar.c: bindings indexed by (flow, AOR) and by flow, so a request
+ * costs a hash lookup and a closed flow drops its bindings at once.
+ * Expired bindings are swept every few seconds and ignored before that.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "registrar.h"
+#include "util.h"
+
+#define REGISTRAR_SWEEP_S	5
+
+/* The bindings of one flow. */
+struct flow_bindings {
+	uint64_t		 flow;
+	struct binding		*list;
+	UT_hash_handle		 hh;
+};
+
+static struct binding		*bindings;	/* by key */
+static struct flow_bindings	*flows;		/* by flow */
+static struct event		*sweep_ev;
+
+/* Seconds on the monotonic clock. */
+static time_t
+registrar_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The bindings list of a flow, made when asked to. */
+static struct flow_bindings *
+registrar_flow(uint64_t flow, bool create)
+{
+	struct flow_bindings	*fb;
+
+	HASH_FIND(hh, flows, &flow, sizeof(flow), fb);
+	if (fb == NULL && create) {
+		fb = xcalloc(1, sizeof(*fb));
+		fb->flow = flow;
+		HASH_ADD(hh, flows, flow, sizeof(fb->flow), fb);
+	}
+	return fb;
+}
+
+/* Unlink and free one binding. */
+static void
+registrar_free(struct binding *b)
+{
+	struct flow_bindings	*fb = registrar_flow(b->flow, false);
+	struct binding		**pp;
+
+	HASH_DEL(bindings, b);
+	if (fb != NULL) {
+		for (pp = &fb->list; *pp != NULL; pp = &(*pp)->flow_next) {
+			if (*pp == b) {
+				*pp = b->flow_next;
+				break;
+			}
+		}
+		if (fb->list == NULL) {
+			HASH_DEL(flows, fb);
+			free(fb);
+		}
+	}
+	free(b->key);
+	free(b->aor);
+	free(b->token);
+	free(b->contact);
+	free(b->carrier);
+	free(b->profile);
+	free(b->source);
+	free(b);
+}
+
+/* Drop what has expired. */
+static void
+registrar_sweep_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct binding	*b, *tmp;
+	time_t		 now = registrar_now();
+
+	HASH_ITER(hh, bindings, b, tmp) {
+		if (b->expires <= now) {
+			log_info("registrar: %s on flow %llu expired", b->aor,
+			    (unsigned long long)b->flow);
+			registrar_free(b);
+		}
+	}
+}
+
+void
+registrar_init(struct event_base *base)
+{
+	struct timeval	tv = { REGISTRAR_SWEEP_S, 0 };
+
+	sweep_ev = event_new(base, -1, EV_PERSIST, registrar_sweep_cb, NULL);
+	if (sweep_ev == NULL || event_add(sweep_ev, &tv) == -1)
+		fatal("%s: event_new", __func__);
+}
+
+void
+registrar_shutdown(void)
+{
+	struct binding	*b, *tmp;
+
+	HASH_ITER(hh, bindings, b, tmp)
+		registrar_free(b);
+	if (sweep_ev != NULL)
+		event_free(sweep_ev);
+	sweep_ev = NULL;
+}
+
+/* Replace a string field. */
+static void
+registrar_set(char **field, const char *value)
+{
+	if (*field != NULL && value != NULL && strcmp(*field, value) == 0)
+		return;
+	free(*field);
+	*field = value != NULL ? xstrdup(value) : NULL;
+}
+
+struct binding *
+registrar_update(const char *aor, uint64_t flow, const char *token,
+    const char *contact, const char *carrier, const char *profile,
+    const char *source, unsigned expires)
+{
+	struct flow_bindings	*fb;
+	struct binding		*b;
+	char			*key;
+
+	xasprintf(&key, "%llu %s", (unsigned long long)flow, aor);
+	HASH_FIND_STR(bindings, key, b);
+	if (expires == 0) {
+		if (b != NULL) {
+			log_info("registrar: %s on flow %llu removed", aor,
+			    (unsigned long long)flow);
+			registrar_free(b);
+		}
+		free(key);
+		return NULL;
+	}
+	if (b == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		b->key = key;
+		b->aor = xstrdup(aor);
+		b->flow = flow;
+		HASH_ADD_KEYPTR(hh, bindings, b->key, strlen(b->key), b);
+		fb = registrar_flow(flow, true);
+		b->flow_next = fb->list;
+		fb->list = b;
+		log_info("registrar: %s bound to flow %llu (%s)", aor,
+		    (unsigned long long)flow, source);
+	} else
+		free(key);
+	registrar_set(&b->token, token);
+	registrar_set(&b->contact, contact);
+	registrar_set(&b->carrier, carrier);
+	registrar_set(&b->profile, profile);
+	registrar_set(&b->source, source);
+	b->expires = registrar_now() + expires;
+	return b;
+}
+
+void
+registrar_remove(const char *aor, uint64_t flow)
+{
+	(void)registrar_update(aor, flow, NULL, NULL, NULL, NULL, NULL, 0);
+}
+
+unsigned
+registrar_flow_gone(uint64_t flow)
+{
+	struct flow_bindings	*fb = registrar_flow(flow, false);
+	unsigned		 n = 0;
+
+	while (fb != NULL && fb->list != NULL) {
+		log_info("registrar: %s on flow %llu gone with its connection",
+		    fb->list->aor, (unsigned long long)flow);
+		registrar_free(fb->list);	/* frees fb with the last one */
+		n++;
+		fb = registrar_flow(flow, false);
+	}
+	return n;
+}
+
+struct binding *
+registrar_find(uint64_t flow, const char *aor)
+{
+	struct flow_bindings	*fb = registrar_flow(flow, false);
+	struct binding		*b, *any = NULL;
+	time_t			 now = registrar_now();
+
+	if (fb == NULL)
+		return NULL;
+	for (b = fb->list; b != NULL; b = b->flow_next) {
+		if (b->expires <= now)
+			continue;
+		if (aor != NULL && strcmp(b->aor, aor) == 0)
+			return b;
+		if (any == NULL)
+			any = b;
+	}
+	return any;
+}
+
+unsigned
+registrar_count(void)
+{
+	return HASH_COUNT(bindings);
+}
+
+unsigned
+registrar_expires_in(const struct binding *b)
+{
+	time_t	now = registrar_now();
+
+	return b->expires > now ? (unsigned)(b->expires - now) : 0;
+}
+
+void
+registrar_foreach(void (*fn)(struct binding *, void *), void *arg)
+{
+	struct binding	*b, *tmp;
+
+	HASH_ITER(hh, bindings, b, tmp)
+		fn(b, arg);
+}

@@ -1,0 +1,502 @@
+/*
+ * sip_hdr.c: proxy header surgery on libosip2 messages. Every list
+ * manipulation here keeps libosip2's ownership rules: what is removed from
+ * a message is freed here, what is added is owned by the message.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+#include <osipparser2/osip_message.h>
+#include <osipparser2/osip_parser.h>
+
+#include "sip_hdr.h"
+#include "util.h"
+
+#define SIP_HDR_MAX_FORWARDS	70
+
+void
+sip_hdr_branch_new(char *buf, size_t len)
+{
+	unsigned char	r[10];
+	size_t		i, n;
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		memset(r, 0, sizeof(r));	/* still unique enough with time */
+	n = (size_t)snprintf(buf, len, "%s", SIP_HDR_BRANCH_PREFIX);
+	for (i = 0; i < sizeof(r) && n + 2 < len; i++, n += 2)
+		snprintf(buf + n, len - n, "%02x", r[i]);
+}
+
+const char *
+sip_hdr_via_branch(const osip_message_t *m, int pos)
+{
+	osip_via_t		*via;
+	osip_generic_param_t	*p = NULL;
+
+	via = osip_list_get(&m->vias, pos);
+	if (via == NULL ||
+	    osip_via_param_get_byname(via, "branch", &p) != 0 || p == NULL)
+		return NULL;
+	return p->gvalue;
+}
+
+int
+sip_hdr_via_push(osip_message_t *m, const char *host, uint16_t port,
+    const char *branch)
+{
+	osip_via_t	*via;
+	char		*s;
+	int		 v6 = strchr(host, ':') != NULL;
+
+	xasprintf(&s, "SIP/2.0/TLS %s%s%s:%u;branch=%s;rport", v6 ? "[" : "",
+	    host, v6 ? "]" : "", port, branch);
+	if (osip_via_init(&via) != 0) {
+		free(s);
+		return -1;
+	}
+	if (osip_via_parse(via, s) != 0) {
+		osip_via_free(via);
+		free(s);
+		return -1;
+	}
+	free(s);
+	osip_list_add(&m->vias, via, 0);
+	return 0;
+}
+
+int
+sip_hdr_via_pop(osip_message_t *m)
+{
+	osip_via_t	*via = osip_list_get(&m->vias, 0);
+
+	if (via == NULL)
+		return -1;
+	osip_list_remove(&m->vias, 0);
+	osip_via_free(via);
+	return 0;
+}
+
+int
+sip_hdr_via_loops(const osip_message_t *m, const struct sip_hdr_self *self)
+{
+	osip_via_t	*via;
+	const char	*b;
+	int		 i;
+
+	for (i = 0; (via = osip_list_get(&m->vias, i)) != NULL; i++) {
+		b = sip_hdr_via_branch(m, i);
+		if (b == NULL || strncmp(b, SIP_HDR_BRANCH_PREFIX,
+		    strlen(SIP_HDR_BRANCH_PREFIX)) != 0 || via->host == NULL)
+			continue;
+		if (self->local_host != NULL &&
+		    strcasecmp(via->host, self->local_host) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+sip_hdr_max_forwards(osip_message_t *m)
+{
+	osip_header_t	*h = NULL;
+	long		 v = SIP_HDR_MAX_FORWARDS;
+	char		*end, buf[16];
+
+	if (osip_message_get_max_forwards(m, 0, &h) >= 0 && h != NULL &&
+	    h->hvalue != NULL) {
+		v = strtol(h->hvalue, &end, 10);
+		if (end == h->hvalue || v < 0)
+			v = SIP_HDR_MAX_FORWARDS;
+		if (v > 255)
+			v = 255;
+		if (v > 0) {
+			snprintf(buf, sizeof(buf), "%ld", v - 1);
+			osip_free(h->hvalue);
+			h->hvalue = osip_strdup(buf);
+		}
+		return (int)v;
+	}
+	snprintf(buf, sizeof(buf), "%d", SIP_HDR_MAX_FORWARDS - 1);
+	osip_message_set_max_forwards(m, buf);
+	return SIP_HDR_MAX_FORWARDS;
+}
+
+const char *
+sip_hdr_uri_mark(const osip_uri_t *u)
+{
+	osip_uri_param_t	*p = NULL;
+
+	if (u == NULL || osip_uri_param_get_byname(
+	    (osip_list_t *)&u->url_params, SIP_HDR_PARAM, &p) != 0 || p == NULL)
+		return NULL;
+	return p->gvalue != NULL ? p->gvalue : "";
+}
+
+/* Host names compare without case and without IPv6 brackets. */
+static int
+sip_hdr_host_eq(const char *a, const char *b)
+{
+	size_t	la, lb;
+
+	if (*a == '[')
+		a++;
+	if (*b == '[')
+		b++;
+	la = strcspn(a, "]");
+	lb = strcspn(b, "]");
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+int
+sip_hdr_host_is_self(const osip_uri_t *u, const struct sip_hdr_self *self)
+{
+	size_t	i;
+
+	if (u == NULL || u->host == NULL)
+		return 0;
+	for (i = 0; i < self->n_hosts; i++)
+		if (sip_hdr_host_eq(u->host, self->hosts[i]))
+			return 1;
+	return self->local_host != NULL &&
+	    sip_hdr_host_eq(u->host, self->local_host);
+}
+
+int
+sip_hdr_uri_is_self(const osip_uri_t *u, const struct sip_hdr_self *self)
+{
+	long	port;
+
+	if (!sip_hdr_host_is_self(u, self))
+		return 0;
+	/* Our marked URIs carry whatever port; others must name ours. */
+	if (sip_hdr_uri_mark(u) != NULL || u->port == NULL)
+		return 1;
+	port = strtol(u->port, NULL, 10);
+	return port == self->local_port;
+}
+
+/* Note what one of our Route entries carried. */
+static void
+sip_hdr_routed_note(const osip_uri_t *u, struct sip_hdr_routed *r)
+{
+	const char	*mark = sip_hdr_uri_mark(u);
+
+	if (mark == NULL)
+		return;
+	if (strcmp(mark, "p") == 0 && u->username != NULL)
+		snprintf(r->token, sizeof(r->token), "%s", u->username);
+	else if (strncmp(mark, "c-", 2) == 0)
+		snprintf(r->carrier, sizeof(r->carrier), "%s", mark + 2);
+}
+
+int
+sip_hdr_routes_pop_self(osip_message_t *m, const struct sip_hdr_self *self,
+    struct sip_hdr_routed *r)
+{
+	osip_route_t	*route;
+
+	memset(r, 0, sizeof(*r));
+	while ((route = osip_list_get(&m->routes, 0)) != NULL &&
+	    sip_hdr_uri_is_self(route->url, self)) {
+		sip_hdr_routed_note(route->url, r);
+		osip_list_remove(&m->routes, 0);
+		osip_route_free(route);
+		r->n_popped++;
+	}
+	return r->n_popped;
+}
+
+/* Parse a name-addr or URI into a From-shaped header and put it at pos 0. */
+static int
+sip_hdr_list_push(osip_list_t *list, const char *uri)
+{
+	osip_from_t	*h;
+	char		*s;
+
+	xasprintf(&s, "<%s>", uri);
+	if (osip_from_init(&h) != 0) {
+		free(s);
+		return -1;
+	}
+	if (osip_from_parse(h, s) != 0) {
+		osip_from_free(h);
+		free(s);
+		return -1;
+	}
+	free(s);
+	osip_list_add(list, h, 0);
+	return 0;
+}
+
+int
+sip_hdr_rr_push(osip_message_t *m, const char *uri)
+{
+	return sip_hdr_list_push(&m->record_routes, uri);
+}
+
+int
+sip_hdr_path_push(osip_message_t *m, const char *uri)
+{
+	osip_header_t	*h;
+	char		*s;
+	int		 rc;
+
+	/* libosip2 has no Path list: add it as a header, at the top. */
+	xasprintf(&s, "<%s>", uri);
+	if (osip_header_init(&h) != 0) {
+		free(s);
+		return -1;
+	}
+	h->hname = osip_strdup("Path");
+	h->hvalue = osip_strdup(s);
+	free(s);
+	rc = osip_list_add(&m->headers, h, 0);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+sip_hdr_contact_is_star(const osip_message_t *m)
+{
+	osip_contact_t	*c = osip_list_get(&m->contacts, 0);
+
+	return c != NULL && c->displayname != NULL &&
+	    strcmp(c->displayname, "*") == 0;
+}
+
+int
+sip_hdr_contacts_replace(osip_message_t *m, const char *uri, char ***orig,
+    size_t *n)
+{
+	osip_contact_t	*c;
+	osip_uri_t	*nu;
+	char		*s;
+	int		 i;
+
+	*orig = NULL;
+	*n = 0;
+	if (sip_hdr_contact_is_star(m))
+		return 0;
+	for (i = 0; (c = osip_list_get(&m->contacts, i)) != NULL; i++) {
+		if (c->url == NULL || osip_uri_to_str(c->url, &s) != 0)
+			return -1;
+		if (osip_uri_init(&nu) != 0 || osip_uri_parse(nu, uri) != 0) {
+			osip_free(s);
+			if (nu != NULL)
+				osip_uri_free(nu);
+			return -1;
+		}
+		*orig = xreallocarray(*orig, *n + 1, sizeof(**orig));
+		(*orig)[(*n)++] = xstrdup(s);
+		osip_free(s);
+		osip_uri_free(c->url);
+		c->url = nu;
+	}
+	return 0;
+}
+
+int
+sip_hdr_contacts_restore(osip_message_t *m,
+    const char *(*lookup)(const char *, void *), void *arg)
+{
+	osip_contact_t	*c;
+	osip_uri_t	*nu;
+	const char	*mark, *orig;
+	int		 i, n = 0;
+
+	for (i = 0; (c = osip_list_get(&m->contacts, i)) != NULL; i++) {
+		if (c->url == NULL || c->url->username == NULL)
+			continue;
+		mark = sip_hdr_uri_mark(c->url);
+		if (mark == NULL || strcmp(mark, "r") != 0)
+			continue;
+		if ((orig = lookup(c->url->username, arg)) == NULL)
+			continue;
+		if (osip_uri_init(&nu) != 0)
+			return -1;
+		if (osip_uri_parse(nu, orig) != 0) {
+			osip_uri_free(nu);
+			continue;
+		}
+		osip_uri_free(c->url);
+		c->url = nu;
+		n++;
+	}
+	return n;
+}
+
+/* An unsigned from a header or parameter value, or -1. */
+static long
+sip_hdr_number(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	if (s == NULL)
+		return -1;
+	v = strtol(s, &end, 10);
+	return end == s || v < 0 ? -1 : v;
+}
+
+/* The Expires header as a number, or -1. */
+static long
+sip_hdr_expires_header(const osip_message_t *m)
+{
+	osip_header_t	*h = NULL;
+
+	if (osip_message_get_expires(m, 0, &h) < 0 || h == NULL)
+		return -1;
+	return sip_hdr_number(h->hvalue);
+}
+
+/* The expires parameter of a Contact, or -1. */
+static long
+sip_hdr_contact_param_expires(osip_contact_t *c)
+{
+	osip_generic_param_t	*p = NULL;
+
+	if (osip_contact_param_get_byname(c, "expires", &p) != 0 || p == NULL)
+		return -1;
+	return sip_hdr_number(p->gvalue);
+}
+
+unsigned
+sip_hdr_contact_expires(const osip_message_t *m, const char *token,
+    unsigned def)
+{
+	osip_contact_t	*c;
+	long		 v;
+	int		 i;
+
+	for (i = 0; (c = osip_list_get(&m->contacts, i)) != NULL; i++) {
+		if (c->url == NULL || c->url->username == NULL ||
+		    strcasecmp(c->url->username, token) != 0)
+			continue;
+		if ((v = sip_hdr_contact_param_expires(c)) >= 0)
+			return (unsigned)v;
+		break;
+	}
+	v = sip_hdr_expires_header(m);
+	return v >= 0 ? (unsigned)v : def;
+}
+
+unsigned
+sip_hdr_register_expires(const osip_message_t *m, unsigned def)
+{
+	osip_contact_t	*c = osip_list_get(&m->contacts, 0);
+	long		 v = -1;
+
+	if (c != NULL)
+		v = sip_hdr_contact_param_expires(c);
+	if (v < 0)
+		v = sip_hdr_expires_header(m);
+	return v >= 0 ? (unsigned)v : def;
+}
+
+char *
+sip_hdr_aor(const osip_from_t *h)
+{
+	char	*s, *p;
+
+	if (h == NULL || h->url == NULL || h->url->host == NULL)
+		return NULL;
+	xasprintf(&s, "%s:%s%s%s", h->url->scheme ? h->url->scheme : "sip",
+	    h->url->username ? h->url->username : "",
+	    h->url->username ? "@" : "", h->url->host);
+	/* Scheme and host are case-insensitive; the user part is not. */
+	for (p = s; *p != ':' && *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if ((p = strrchr(s, '@')) == NULL)
+		p = strchr(s, ':');
+	for (; p != NULL && *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+const char *
+sip_hdr_to_tag(const osip_message_t *m)
+{
+	osip_generic_param_t	*p = NULL;
+
+	if (m->to == NULL || osip_to_get_tag(m->to, &p) != 0 || p == NULL)
+		return NULL;
+	return p->gvalue;
+}
+
+int
+sip_hdr_set_request_uri(osip_message_t *m, const char *uri)
+{
+	osip_uri_t	*u;
+
+	if (osip_uri_init(&u) != 0)
+		return -1;
+	if (osip_uri_parse(u, uri) != 0) {
+		osip_uri_free(u);
+		return -1;
+	}
+	if (m->req_uri != NULL)
+		osip_uri_free(m->req_uri);
+	m->req_uri = u;
+	return 0;
+}
+
+const char *
+sip_hdr_ruri_host(const osip_message_t *m)
+{
+	return m->req_uri != NULL ? m->req_uri->host : NULL;
+}
+
+/* The skeleton both CANCEL and ACK share. */
+static osip_message_t *
+sip_hdr_hop_request(const osip_message_t *inv, const char *method,
+    const osip_to_t *to)
+{
+	osip_message_t	*m;
+	osip_via_t	*via;
+	osip_route_t	*r, *rc;
+	int		 i;
+
+	if (osip_message_init(&m) != 0)
+		return NULL;
+	m->sip_method = osip_strdup(method);
+	m->sip_version = osip_strdup("SIP/2.0");
+	if (osip_uri_clone(inv->req_uri, &m->req_uri) != 0 ||
+	    (via = osip_list_get(&inv->vias, 0)) == NULL ||
+	    osip_via_clone(via, &via) != 0)
+		goto fail;
+	osip_list_add(&m->vias, via, 0);
+	if (osip_from_clone(inv->from, &m->from) != 0 ||
+	    osip_to_clone(to, &m->to) != 0 ||
+	    osip_call_id_clone(inv->call_id, &m->call_id) != 0 ||
+	    osip_cseq_init(&m->cseq) != 0)
+		goto fail;
+	m->cseq->number = osip_strdup(inv->cseq->number);
+	m->cseq->method = osip_strdup(method);
+	for (i = 0; (r = osip_list_get(&inv->routes, i)) != NULL; i++) {
+		if (osip_route_clone(r, &rc) != 0)
+			goto fail;
+		osip_list_add(&m->routes, rc, -1);
+	}
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_content_length(m, "0");
+	return m;
+fail:
+	osip_message_free(m);
+	return NULL;
+}
+
+osip_message_t *
+sip_hdr_build_cancel(const osip_message_t *invite)
+{
+	return sip_hdr_hop_request(invite, "CANCEL", invite->to);
+}
+
+osip_message_t *
+sip_hdr_build_ack(const osip_message_t *invite, const osip_message_t *resp)
+{
+	return sip_hdr_hop_request(invite, "ACK", resp->to);
+}

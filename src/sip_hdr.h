@@ -1,0 +1,113 @@
+/*
+ * sip_hdr.h: the header surgery of a proxy on libosip2 messages: Via,
+ * Max-Forwards, Route and Record-Route, Contact rewriting for REGISTER,
+ * and hop-by-hop CANCEL and ACK. No I/O; every function works on a
+ * message and is unit-tested on canned ones.
+ *
+ * URIs the edge writes carry a "sipedge" URI parameter so the edge knows
+ * them again when they come back in a Route or Request-URI:
+ *	sipedge=p	faces the phones; the user part is the flow token
+ *	sipedge=c-NAME	faces carrier NAME
+ *	sipedge=r	a registration Contact; the user part is the flow token
+ */
+#ifndef SIPEDGE_SIP_HDR_H
+#define SIPEDGE_SIP_HDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osipparser2/osip_message.h>
+
+#define SIP_HDR_PARAM		"sipedge"
+#define SIP_HDR_BRANCH_PREFIX	"z9hG4bKse"	/* RFC 3261 cookie + ours */
+#define SIP_HDR_BRANCH_MAX	48
+#define SIP_HDR_NAME_MAX	64
+
+/* Who the edge is, as the connection a message came in on sees it. */
+struct sip_hdr_self {
+	const char *const	*hosts;		/* configured names and addresses */
+	size_t			 n_hosts;
+	const char		*local_host;	/* of this connection */
+	uint16_t		 local_port;
+};
+
+/* What the edge's own Route entries said. */
+struct sip_hdr_routed {
+	int	n_popped;
+	char	token[SIP_HDR_NAME_MAX];	/* from sipedge=p, or "" */
+	char	carrier[SIP_HDR_NAME_MAX];	/* from sipedge=c-NAME, or "" */
+};
+
+/* A fresh branch: SIP_HDR_BRANCH_PREFIX and 20 random hex digits. */
+void	sip_hdr_branch_new(char *buf, size_t len);
+/* The branch of the Via at pos (0 = top), or NULL. */
+const char *sip_hdr_via_branch(const osip_message_t *, int pos);
+/* Put "SIP/2.0/TLS host:port;branch=B;rport" on top. */
+int	sip_hdr_via_push(osip_message_t *, const char *host, uint16_t port,
+	    const char *branch);
+/* Remove the top Via; -1 when there is none. */
+int	sip_hdr_via_pop(osip_message_t *);
+/* Is any Via one of ours (a loop)? Our branches carry our prefix. */
+int	sip_hdr_via_loops(const osip_message_t *, const struct sip_hdr_self *);
+
+/*
+ * Max-Forwards: absent means 70. Returns the value before decrementing;
+ * 0 means the request must not go further (483).
+ */
+int	sip_hdr_max_forwards(osip_message_t *);
+
+/* Does this URI name one of the edge's hosts (any port)? */
+int	sip_hdr_host_is_self(const osip_uri_t *, const struct sip_hdr_self *);
+/* Is this URI the edge's own (marked, or one of its hosts and ports)? */
+int	sip_hdr_uri_is_self(const osip_uri_t *, const struct sip_hdr_self *);
+/* The value of the sipedge parameter, or NULL. */
+const char *sip_hdr_uri_mark(const osip_uri_t *);
+/* Remove the leading Route entries that are the edge's; say what they carried. */
+int	sip_hdr_routes_pop_self(osip_message_t *, const struct sip_hdr_self *,
+	    struct sip_hdr_routed *);
+/* Put a Record-Route entry (a URI string) on top. */
+int	sip_hdr_rr_push(osip_message_t *, const char *uri);
+/* Put a Path entry (a URI string) on top. */
+int	sip_hdr_path_push(osip_message_t *, const char *uri);
+
+/*
+ * REGISTER towards the carrier: replace the URI of every Contact with uri
+ * (keeping expires, q, +sip.instance, reg-id), returning the originals
+ * (caller frees each and the array). "*" is left alone (n = 0).
+ */
+int	sip_hdr_contacts_replace(osip_message_t *, const char *uri,
+	    char ***orig, size_t *n);
+/*
+ * A REGISTER 2xx towards the phone: every Contact whose URI is ours with
+ * a token gets the URI lookup() returns for that token (NULL: left alone).
+ */
+int	sip_hdr_contacts_restore(osip_message_t *,
+	    const char *(*lookup)(const char *token, void *), void *);
+/* The granted expiry of the Contact whose URI user is token, else Expires, else def. */
+unsigned sip_hdr_contact_expires(const osip_message_t *, const char *token,
+	    unsigned def);
+/* A REGISTER's requested expiry (Contact param, Expires header, def). */
+unsigned sip_hdr_register_expires(const osip_message_t *, unsigned def);
+/* Is the REGISTER a "Contact: *" (remove all)? */
+int	sip_hdr_contact_is_star(const osip_message_t *);
+
+/* "sip:user@host" of a To/From: scheme, user, lower-case host; caller frees. */
+char	*sip_hdr_aor(const osip_from_t *);
+/* The To tag, or NULL. */
+const char *sip_hdr_to_tag(const osip_message_t *);
+/* Replace the Request-URI with a parsed URI string. */
+int	sip_hdr_set_request_uri(osip_message_t *, const char *uri);
+/* Host of the Request-URI, or NULL. */
+const char *sip_hdr_ruri_host(const osip_message_t *);
+
+/*
+ * Hop-by-hop requests built from the INVITE as the edge forwarded it
+ * (RFC 3261 §9.1, §17.1.1.3): same Request-URI, top Via (branch), From,
+ * Call-ID, CSeq number and Route; CANCEL keeps the request's To, ACK takes
+ * the To of the final response.
+ */
+osip_message_t *sip_hdr_build_cancel(const osip_message_t *invite);
+osip_message_t *sip_hdr_build_ack(const osip_message_t *invite,
+	    const osip_message_t *response);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * txn.h: stateful proxy transactions. Each request the edge forwards is
+ * one transaction: the server side (the connection it came in on and its
+ * branch there) and the client side (our branch towards the next hop).
+ * Both are hashed, so matching a response, a CANCEL or an ACK costs the
+ * same with ten calls or ten thousand.
+ */
+#ifndef SIPEDGE_TXN_H
+#define SIPEDGE_TXN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <osipparser2/osip_message.h>
+#include <uthash.h>
+
+#include "sip_hdr.h"
+
+struct event_base;
+struct event;
+
+/* RFC 3261 timers for reliable transports, in seconds. */
+#define TXN_TIMER_B	32	/* INVITE: no response at all */
+#define TXN_TIMER_C	180	/* INVITE: no final response after a 1xx */
+#define TXN_TIMER_F	32	/* non-INVITE: no final response */
+#define TXN_TIMER_L	32	/* INVITE 2xx: forward retransmissions (RFC 6026) */
+
+enum txn_state {
+	TXN_CALLING,		/* sent, nothing back yet */
+	TXN_PROCEEDING,		/* a 1xx came back */
+	TXN_ACCEPTED,		/* INVITE 2xx passed; 2xx retransmissions follow */
+	TXN_COMPLETED,		/* non-2xx final passed; waiting for the ACK */
+};
+
+struct txn;
+
+/* The proxy hears about timeouts through this. */
+typedef void (*txn_timeout_cb)(struct txn *, void *);
+
+struct txn {
+	char		 branch[SIP_HDR_BRANCH_MAX];	/* ours, downstream */
+	char		*in_key;	/* upstream conn + branch + kind */
+	bool		 invite;
+	enum txn_state	 state;
+	int		 status;	/* highest status passed upstream */
+	bool		 cancel_pending;	/* CANCEL before any 1xx */
+	bool		 cancelled;
+	uint64_t	 in_conn;	/* where the request came from */
+	uint64_t	 out_conn;	/* where it went */
+	osip_message_t	*in_req;	/* as received (for our own answers) */
+	osip_message_t	*out_req;	/* as sent (for CANCEL and ACK) */
+	/* REGISTER bookkeeping: the phone's Contacts before rewriting. */
+	char		*aor;
+	char	       **orig_contacts;
+	size_t		 n_orig_contacts;
+	struct event	*timer;
+	txn_timeout_cb	 timeout;
+	void		*arg;
+	UT_hash_handle	 hh_out;
+	UT_hash_handle	 hh_in;
+};
+
+void		 txn_init(struct event_base *);
+void		 txn_shutdown(void);
+/*
+ * A new transaction for a request about to be forwarded. Takes the two
+ * messages. in_branch is the top Via branch as received.
+ */
+struct txn	*txn_new(uint64_t in_conn, const char *in_branch,
+		    osip_message_t *in_req, osip_message_t *out_req,
+		    uint64_t out_conn, const char *branch, txn_timeout_cb,
+		    void *);
+void		 txn_free(struct txn *);
+/* Match a response by our branch. */
+struct txn	*txn_by_branch(const char *branch);
+/* Match a request (duplicate, CANCEL, ACK) by its upstream side. */
+struct txn	*txn_by_upstream(uint64_t in_conn, const char *in_branch,
+		    bool invite);
+/* (Re)arm the transaction's one timer; seconds 0 frees it on expiry. */
+void		 txn_arm(struct txn *, unsigned seconds);
+/* Visit every transaction (connection loss; never per message). */
+void		 txn_foreach(void (*)(struct txn *, void *), void *);
+unsigned	 txn_count(void);
+
+#endif
