@@ -117,6 +117,7 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
     const struct sip_hdr_routed *routed, struct hop *hop)
 {
 	struct sip_hdr_self	 self;
+	struct dialog		*dlg;
 	const char		*token = NULL;
 	char			*aor;
 	bool			 initial = false;
@@ -131,6 +132,17 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 			token = m->req_uri->username;
 			initial = true;
 		}
+	}
+	if (token == NULL && sip_hdr_to_tag(m) != NULL &&
+	    (dlg = dialog_find(sip_msg_call_id(m))) != NULL) {
+		/* A carrier that lost our Route entry: the call knows the flow. */
+		if ((hop->conn = conn_find(dlg->flow)) == NULL ||
+		    hop->conn->side != CONN_SIDE_PHONE) {
+			hop->conn = NULL;
+			proxy_refuse(hop, c, m, 430, "Flow Failed");
+		} else
+			hop->flow = dlg->flow;
+		return;
 	}
 	if (token == NULL) {
 		proxy_refuse(hop, c, m, 404, "Not Found: no phone named");
