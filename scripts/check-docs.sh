@@ -100,23 +100,31 @@ for page in "${pages[@]}"; do
 	fi
 done
 
+# --- sipedgectl(8) covers every command --------------------------------------
+
+mapfile -t commands < <(grep -ho '\.name = "[a-z-]*"' src/ctl_*.c | cut -d'"' -f2 | sort -u)
+missing=()
+for cmd in "${commands[@]}"; do
+	grep -q "^\.It Ic $cmd\b" man/sipedgectl.8 || missing+=("$cmd")
+done
+if [ ${#commands[@]} -eq 0 ]; then
+	fail "src/ctl_*.c: no commands found" ""
+elif [ ${#missing[@]} -eq 0 ]; then
+	ok "man/sipedgectl.8: documents all ${#commands[@]} commands"
+else
+	fail "man/sipedgectl.8: commands not documented" "${missing[*]}"
+fi
+
 # --- sipedge.conf(5) covers the configuration -------------------------------
 
 conf_page=man/sipedge.conf.5
-# The key contract (docs/design.md section 3.1 and the keys added since).
-contract_keys=(
-	control_socket control_socket_mode log_level user group carriers_dir
-	dns_servers flow_secret
-	listen certificate private_key client_ca tls_min_version tls_ciphers
-	tls_ciphersuites tls_groups srtp max_connections max_connections_per_ip
-	idle_timeout handshake_timeout max_message_size advertised_address dscp
-	phone_address carrier_address carrier_public_address port_min port_max
-	threads timeout
-	domain match_domains server transport tls_verify tls_verify_name ca_file
-	srtp_profile srtp_suites digest_algorithms keepalive path
-	aor username password phone_password register expires
-	user_agent digest_pick sdp_offer srtcp_lenient
-)
+# Every key the loader knows, read from its one key table
+# (src/config_keys.c), so a new key cannot go undocumented.
+mapfile -t contract_keys < <(grep -oE '(EDGE|PHONES|MEDIA|CARRIER|ACCOUNT|PROFILE)\("[a-z_0-9]+"\)' \
+	src/config_keys.c | sed -E 's/.*\("([a-z_0-9]+)"\)/\1/' | sort -u)
+if [ ${#contract_keys[@]} -lt 50 ]; then
+	fail "src/config_keys.c: key table not found" "${#contract_keys[@]} keys read"
+fi
 if [ -s "$conf_page" ]; then
 	# Keys are the Ic words of .It lines: ".It Ic user Ar name , Ic group ...".
 	documented=$(grep '^\.It Ic ' "$conf_page" | grep -o 'Ic [a-z_]*' |

@@ -469,6 +469,25 @@ const struct config_type config_type_keepalive = {
 	parse_keepalive, equal_uint, NULL
 };
 
+/* The answer for a dead flow: 430 (RFC 5626), or 480 for carriers that
+ * do not know 430. */
+static char *
+parse_flow_failed(const struct config_key *k, const char *value,
+    const char *file, void *obj)
+{
+	char	*why;
+
+	if ((why = parse_uint(k, value, file, obj)) != NULL)
+		return why;
+	if (*FIELD(obj, k, unsigned) != 430 && *FIELD(obj, k, unsigned) != 480)
+		return config_msg("must be 430 or 480, got %s", value);
+	return NULL;
+}
+
+const struct config_type config_type_flow_failed = {
+	parse_flow_failed, equal_uint, NULL
+};
+
 /* A file mode in octal, "0660"; never more than 0777. */
 static char *
 parse_mode(const struct config_key *k, const char *value, const char *file,
@@ -1219,6 +1238,8 @@ const struct config_key config_keys[] = {
 	  OFF(config_carrier, path), 0, "no", 0, 0, RELOAD },
 	{ CARRIER("dscp"), &config_type_int,
 	  OFF(config_carrier, dscp), 0, "40", 0, 63, RELOAD },
+	{ CARRIER("flow_failed_code"), &config_type_flow_failed,
+	  OFF(config_carrier, flow_failed_code), 0, "430", 0, 999, RELOAD },
 
 	{ ACCOUNT("aor"), &config_type_aor,
 	  OFF(config_account, aor), 0, NULL, 0, 0, RELOAD | REQUIRED },

@@ -159,6 +159,7 @@ struct config_carrier {
 	enum digest_alg		 digest_algorithms[DIGEST_ALG_COUNT];
 	size_t			 n_digest_algorithms;
 	unsigned		 keepalive;		/* seconds, 0 = off */
+	unsigned		 flow_failed_code;	/* 430, or 480 */
 	bool			 path;
 	int			 dscp;
 	struct config_account  **accounts;

@@ -82,6 +82,18 @@ proxy_route_phone(struct proxy *p, struct conn *c, osip_message_t *m,
 	hop->conn = car->conn;
 }
 
+/* A dead flow: 430 Flow Failed, or 480 for carriers that cannot take it. */
+static void
+proxy_flow_failed(struct hop *hop, const struct conn *c,
+    const osip_message_t *m)
+{
+	if (hop->carrier != NULL && hop->carrier->cfg->flow_failed_code == 480)
+		proxy_refuse(hop, c, m, 480, "Temporarily Unavailable: flow "
+		    "failed");
+	else
+		proxy_refuse(hop, c, m, 430, "Flow Failed");
+}
+
 /* The flow a carrier's request names, by its token. */
 static struct conn *
 proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
@@ -95,7 +107,7 @@ proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
 	case FLOW_TOKEN_OK:
 		break;
 	case FLOW_TOKEN_STALE:
-		proxy_refuse(hop, c, m, 430, "Flow Failed");
+		proxy_flow_failed(hop, c, m);
 		return NULL;
 	default:
 		/* RFC 5626 §5.3.1: a token that fails its HMAC is forged. */
@@ -104,7 +116,7 @@ proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
 	}
 	phone = conn_find(flow);
 	if (phone == NULL || phone->side != CONN_SIDE_PHONE) {
-		proxy_refuse(hop, c, m, 430, "Flow Failed");
+		proxy_flow_failed(hop, c, m);
 		return NULL;
 	}
 	hop->flow = flow;
@@ -139,7 +151,7 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 		if ((hop->conn = conn_find(dlg->flow)) == NULL ||
 		    hop->conn->side != CONN_SIDE_PHONE) {
 			hop->conn = NULL;
-			proxy_refuse(hop, c, m, 430, "Flow Failed");
+			proxy_flow_failed(hop, c, m);
 		} else
 			hop->flow = dlg->flow;
 		return;

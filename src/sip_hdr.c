@@ -5,10 +5,13 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/rand.h>
 #include <osipparser2/osip_message.h>
@@ -18,18 +21,117 @@
 #include "util.h"
 
 #define SIP_HDR_MAX_FORWARDS	70
+#define SIP_HDR_LOOP_HEX	16	/* hex digits of the loop hash in a branch */
+#define SIP_HDR_DELTA_MAX	4294967295LL	/* RFC 3261 §10.2.1.1: 2^32-1 */
+
+/* n random bytes as hex after what buf already holds. */
+static void
+sip_hdr_random_hex(char *buf, size_t len, size_t n)
+{
+	unsigned char	r[16];
+	size_t		i, off = strlen(buf);
+
+	if (n > sizeof(r))
+		n = sizeof(r);
+	if (RAND_bytes(r, (int)n) != 1)
+		memset(r, 0, sizeof(r));	/* still unique enough with time */
+	for (i = 0; i < n && off + 2 < len; i++, off += 2)
+		snprintf(buf + off, len - off, "%02x", r[i]);
+}
 
 void
 sip_hdr_branch_new(char *buf, size_t len)
 {
-	unsigned char	r[10];
-	size_t		i, n;
+	if (len == 0)
+		return;
+	snprintf(buf, len, "%s", SIP_HDR_BRANCH_PREFIX);
+	sip_hdr_random_hex(buf, len, 10);
+}
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		memset(r, 0, sizeof(r));	/* still unique enough with time */
-	n = (size_t)snprintf(buf, len, "%s", SIP_HDR_BRANCH_PREFIX);
-	for (i = 0; i < sizeof(r) && n + 2 < len; i++, n += 2)
-		snprintf(buf + n, len - n, "%02x", r[i]);
+/* FNV-1a over one field and a separator: tells requests apart, no MAC. */
+static uint64_t
+sip_hdr_fnv(uint64_t h, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff;
+	return h * 0x100000001b3ULL;
+}
+
+/* The value of a tag (or other) parameter, or NULL. */
+static const char *
+sip_hdr_gparam(const osip_list_t *params, const char *name)
+{
+	osip_generic_param_t	*p = NULL;
+	char			 n[16];
+
+	snprintf(n, sizeof(n), "%s", name);
+	if (osip_generic_param_get_byname((osip_list_t *)params, n, &p) != 0 ||
+	    p == NULL)
+		return NULL;
+	return p->gvalue;
+}
+
+/*
+ * What RFC 3261 §16.6 item 8 says a loop leaves unchanged: Request-URI,
+ * From and To tags, Call-ID, CSeq number, and the Via that was on top
+ * when the edge received the request (the one at via_pos now).
+ */
+static uint64_t
+sip_hdr_loop_hash(const osip_message_t *m, int via_pos)
+{
+	osip_via_t	*via = osip_list_get(&m->vias, via_pos);
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	char		*ruri = NULL;
+
+	if (m->req_uri != NULL && osip_uri_to_str(m->req_uri, &ruri) != 0)
+		ruri = NULL;
+	h = sip_hdr_fnv(h, ruri);
+	osip_free(ruri);
+	h = sip_hdr_fnv(h, m->from != NULL ?
+	    sip_hdr_gparam(&m->from->gen_params, "tag") : NULL);
+	h = sip_hdr_fnv(h, m->to != NULL ?
+	    sip_hdr_gparam(&m->to->gen_params, "tag") : NULL);
+	h = sip_hdr_fnv(h, m->call_id != NULL ? m->call_id->number : NULL);
+	h = sip_hdr_fnv(h, m->call_id != NULL ? m->call_id->host : NULL);
+	h = sip_hdr_fnv(h, m->cseq != NULL ? m->cseq->number : NULL);
+	if (via != NULL) {
+		h = sip_hdr_fnv(h, via->host);
+		h = sip_hdr_fnv(h, via->port);
+		h = sip_hdr_fnv(h, sip_hdr_gparam(&via->via_params, "branch"));
+	}
+	return h;
+}
+
+void
+sip_hdr_branch_loop(const osip_message_t *m, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	snprintf(buf, len, "%s%0*llx.", SIP_HDR_BRANCH_PREFIX,
+	    SIP_HDR_LOOP_HEX, (unsigned long long)sip_hdr_loop_hash(m, 0));
+	sip_hdr_random_hex(buf, len, 8);
+}
+
+/* The loop hash a branch from sip_hdr_branch_loop() carries; 0 if none. */
+static int
+sip_hdr_branch_hash(const char *b, uint64_t *h)
+{
+	size_t	pl = strlen(SIP_HDR_BRANCH_PREFIX);
+	char	hex[SIP_HDR_LOOP_HEX + 1];
+
+	if (strncasecmp(b, SIP_HDR_BRANCH_PREFIX, pl) != 0)
+		return 0;
+	b += pl;
+	if (strspn(b, "0123456789abcdefABCDEF") != SIP_HDR_LOOP_HEX ||
+	    b[SIP_HDR_LOOP_HEX] != '.')
+		return 0;
+	memcpy(hex, b, SIP_HDR_LOOP_HEX);
+	hex[SIP_HDR_LOOP_HEX] = '\0';
+	*h = strtoull(hex, NULL, 16);
+	return 1;
 }
 
 const char *
@@ -51,7 +153,8 @@ sip_hdr_via_push(osip_message_t *m, const char *host, uint16_t port,
 {
 	osip_via_t	*via;
 	char		*s;
-	int		 v6 = strchr(host, ':') != NULL;
+	/* An IPv6 address gets brackets, unless it has them already. */
+	int		 v6 = strchr(host, ':') != NULL && *host != '[';
 
 	xasprintf(&s, "SIP/2.0/TLS %s%s%s:%u;branch=%s;rport", v6 ? "[" : "",
 	    host, v6 ? "]" : "", port, branch);
@@ -78,25 +181,6 @@ sip_hdr_via_pop(osip_message_t *m)
 		return -1;
 	osip_list_remove(&m->vias, 0);
 	osip_via_free(via);
-	return 0;
-}
-
-int
-sip_hdr_via_loops(const osip_message_t *m, const struct sip_hdr_self *self)
-{
-	osip_via_t	*via;
-	const char	*b;
-	int		 i;
-
-	for (i = 0; (via = osip_list_get(&m->vias, i)) != NULL; i++) {
-		b = sip_hdr_via_branch(m, i);
-		if (b == NULL || strncmp(b, SIP_HDR_BRANCH_PREFIX,
-		    strlen(SIP_HDR_BRANCH_PREFIX)) != 0 || via->host == NULL)
-			continue;
-		if (self->local_host != NULL &&
-		    strcasecmp(via->host, self->local_host) == 0)
-			return 1;
-	}
 	return 0;
 }
 
@@ -137,33 +221,88 @@ sip_hdr_uri_mark(const osip_uri_t *u)
 	return p->gvalue != NULL ? p->gvalue : "";
 }
 
-/* Host names compare without case and without IPv6 brackets. */
+/* A host without IPv6 brackets into buf; 0 if it does not fit. */
+static int
+sip_hdr_host_bare(const char *h, char *buf, size_t len)
+{
+	size_t	n;
+
+	if (*h == '[')
+		h++;
+	n = strcspn(h, "]");
+	if (n >= len)
+		return 0;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+/*
+ * Host names compare without case and without IPv6 brackets; IPv6
+ * addresses as addresses, since "2001:db8:0::5" and "2001:DB8::5" are one.
+ */
 static int
 sip_hdr_host_eq(const char *a, const char *b)
 {
-	size_t	la, lb;
+	char		ba[INET6_ADDRSTRLEN + 16], bb[INET6_ADDRSTRLEN + 16];
+	struct in6_addr	a6, b6;
 
-	if (*a == '[')
-		a++;
-	if (*b == '[')
-		b++;
-	la = strcspn(a, "]");
-	lb = strcspn(b, "]");
-	return la == lb && strncasecmp(a, b, la) == 0;
+	if (!sip_hdr_host_bare(a, ba, sizeof(ba)) ||
+	    !sip_hdr_host_bare(b, bb, sizeof(bb)))
+		return 0;
+	if (strchr(ba, ':') != NULL && strchr(bb, ':') != NULL &&
+	    inet_pton(AF_INET6, ba, &a6) == 1 &&
+	    inet_pton(AF_INET6, bb, &b6) == 1)
+		return memcmp(&a6, &b6, sizeof(a6)) == 0;
+	return strcasecmp(ba, bb) == 0;
+}
+
+/* Is a host name one of the edge's (configured, or this connection's)? */
+static int
+sip_hdr_name_is_self(const char *host, const struct sip_hdr_self *self)
+{
+	size_t	i;
+
+	if (host == NULL)
+		return 0;
+	for (i = 0; i < self->n_hosts; i++)
+		if (sip_hdr_host_eq(host, self->hosts[i]))
+			return 1;
+	return self->local_host != NULL &&
+	    sip_hdr_host_eq(host, self->local_host);
+}
+
+/*
+ * A Via of ours (our prefix, one of our hosts) means the request passed
+ * the edge before: a loop if it came back unchanged, a legitimate spiral
+ * (RFC 3261 §16.3 item 4) if the carrier retargeted it, e.g. to another
+ * phone registered through the edge. The loop hash in our branch tells
+ * which; branches without one (sip_hdr_branch_new) never count as loops,
+ * and Max-Forwards still ends any loop.
+ */
+int
+sip_hdr_via_loops(const osip_message_t *m, const struct sip_hdr_self *self)
+{
+	osip_via_t	*via;
+	const char	*b;
+	uint64_t	 h;
+	int		 i;
+
+	for (i = 0; (via = osip_list_get(&m->vias, i)) != NULL; i++) {
+		b = sip_hdr_via_branch(m, i);
+		if (b == NULL || !sip_hdr_branch_hash(b, &h) ||
+		    !sip_hdr_name_is_self(via->host, self))
+			continue;
+		if (h == sip_hdr_loop_hash(m, i + 1))
+			return 1;
+	}
+	return 0;
 }
 
 int
 sip_hdr_host_is_self(const osip_uri_t *u, const struct sip_hdr_self *self)
 {
-	size_t	i;
-
-	if (u == NULL || u->host == NULL)
-		return 0;
-	for (i = 0; i < self->n_hosts; i++)
-		if (sip_hdr_host_eq(u->host, self->hosts[i]))
-			return 1;
-	return self->local_host != NULL &&
-	    sip_hdr_host_eq(u->host, self->local_host);
+	return u != NULL && sip_hdr_name_is_self(u->host, self);
 }
 
 int
@@ -329,21 +468,27 @@ sip_hdr_contacts_restore(osip_message_t *m,
 	return n;
 }
 
-/* An unsigned from a header or parameter value, or -1. */
-static long
+/*
+ * A delta-seconds from a header or parameter value, or -1. Larger than
+ * 2^32-1 counts as 2^32-1 (RFC 3261 §10.2.1.1), not as whatever the
+ * cast to unsigned leaves (0 would remove a binding).
+ */
+static long long
 sip_hdr_number(const char *s)
 {
-	char	*end;
-	long	 v;
+	char		*end;
+	long long	 v;
 
 	if (s == NULL)
 		return -1;
-	v = strtol(s, &end, 10);
-	return end == s || v < 0 ? -1 : v;
+	v = strtoll(s, &end, 10);
+	if (end == s || v < 0)
+		return -1;
+	return v > SIP_HDR_DELTA_MAX ? SIP_HDR_DELTA_MAX : v;
 }
 
 /* The Expires header as a number, or -1. */
-static long
+static long long
 sip_hdr_expires_header(const osip_message_t *m)
 {
 	osip_header_t	*h = NULL;
@@ -354,7 +499,7 @@ sip_hdr_expires_header(const osip_message_t *m)
 }
 
 /* The expires parameter of a Contact, or -1. */
-static long
+static long long
 sip_hdr_contact_param_expires(osip_contact_t *c)
 {
 	osip_generic_param_t	*p = NULL;
@@ -369,7 +514,7 @@ sip_hdr_contact_expires(const osip_message_t *m, const char *token,
     unsigned def)
 {
 	osip_contact_t	*c;
-	long		 v;
+	long long	 v;
 	int		 i;
 
 	for (i = 0; (c = osip_list_get(&m->contacts, i)) != NULL; i++) {
@@ -388,7 +533,7 @@ unsigned
 sip_hdr_register_expires(const osip_message_t *m, unsigned def)
 {
 	osip_contact_t	*c = osip_list_get(&m->contacts, 0);
-	long		 v = -1;
+	long long	 v = -1;
 
 	if (c != NULL)
 		v = sip_hdr_contact_param_expires(c);
@@ -401,12 +546,16 @@ char *
 sip_hdr_aor(const osip_from_t *h)
 {
 	char	*s, *p;
+	int	 v6;
 
 	if (h == NULL || h->url == NULL || h->url->host == NULL)
 		return NULL;
-	xasprintf(&s, "%s:%s%s%s", h->url->scheme ? h->url->scheme : "sip",
+	/* libosip2 keeps IPv6 hosts without brackets; a URI needs them. */
+	v6 = strchr(h->url->host, ':') != NULL;
+	xasprintf(&s, "%s:%s%s%s%s%s", h->url->scheme ? h->url->scheme : "sip",
 	    h->url->username ? h->url->username : "",
-	    h->url->username ? "@" : "", h->url->host);
+	    h->url->username ? "@" : "", v6 ? "[" : "", h->url->host,
+	    v6 ? "]" : "");
 	/* Scheme and host are case-insensitive; the user part is not. */
 	for (p = s; *p != ':' && *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);

@@ -40,6 +40,14 @@ struct sip_hdr_routed {
 
 /* A fresh branch: SIP_HDR_BRANCH_PREFIX and 20 random hex digits. */
 void	sip_hdr_branch_new(char *buf, size_t len);
+/*
+ * A branch for forwarding m that tells a loop from a spiral (RFC 3261
+ * §16.6 item 8): SIP_HDR_BRANCH_PREFIX, 16 hex digits hashing what a loop
+ * leaves unchanged (Request-URI, From and To tags, Call-ID, CSeq number,
+ * the top Via as received), '.', 16 random hex digits. Call it on the
+ * request as received (our Route entries popped), before any rewriting.
+ */
+void	sip_hdr_branch_loop(const osip_message_t *m, char *buf, size_t len);
 /* The branch of the Via at pos (0 = top), or NULL. */
 const char *sip_hdr_via_branch(const osip_message_t *, int pos);
 /* Put "SIP/2.0/TLS host:port;branch=B;rport" on top. */
@@ -47,7 +55,12 @@ int	sip_hdr_via_push(osip_message_t *, const char *host, uint16_t port,
 	    const char *branch);
 /* Remove the top Via; -1 when there is none. */
 int	sip_hdr_via_pop(osip_message_t *);
-/* Is any Via one of ours (a loop)? Our branches carry our prefix. */
+/*
+ * Has the request looped? A Via of ours (our prefix, one of our hosts)
+ * whose loop hash still matches the request: it came back unchanged. A
+ * retargeted request (a spiral: the carrier calls another phone behind
+ * the edge) and branches without a hash are not loops.
+ */
 int	sip_hdr_via_loops(const osip_message_t *, const struct sip_hdr_self *);
 
 /*
@@ -56,7 +69,10 @@ int	sip_hdr_via_loops(const osip_message_t *, const struct sip_hdr_self *);
  */
 int	sip_hdr_max_forwards(osip_message_t *);
 
-/* Does this URI name one of the edge's hosts (any port)? */
+/*
+ * Does this URI name one of the edge's hosts (any port)? Without case and
+ * IPv6 brackets; IPv6 addresses compare as addresses.
+ */
 int	sip_hdr_host_is_self(const osip_uri_t *, const struct sip_hdr_self *);
 /* Is this URI the edge's own (marked, or one of its hosts and ports)? */
 int	sip_hdr_uri_is_self(const osip_uri_t *, const struct sip_hdr_self *);

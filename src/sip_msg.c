@@ -223,7 +223,26 @@ sip_port_ok(const char *port)
 	return n > 0 && n <= 5 && strspn(port, "0123456789") == n;
 }
 
-/* Parameters: token names, no empty values ("a= " prints as "a="). */
+/*
+ * A parameter value: none, plain, or one quoted string. "a= " prints as
+ * "a=", which libosip2 refuses; stray quotes and commas move the split
+ * of a list header (Via, Contact) when the message is printed again.
+ */
+static int
+sip_param_value_ok(const char *v)
+{
+	size_t	n;
+
+	if (v == NULL)
+		return 1;
+	if ((n = strlen(v)) == 0)
+		return 0;
+	if (v[0] == '"')
+		return n >= 2 && strcspn(v + 1, "\"") == n - 2;
+	return strcspn(v, "\",") == n;
+}
+
+/* Parameters with token names and sane values. */
 static int
 sip_params_ok(const osip_list_t *params)
 {
@@ -232,7 +251,7 @@ sip_params_ok(const osip_list_t *params)
 
 	for (i = 0; (p = osip_list_get(params, i)) != NULL; i++)
 		if (p->gname == NULL || !sip_token_str(p->gname) ||
-		    (p->gvalue != NULL && *p->gvalue == '\0'))
+		    !sip_param_value_ok(p->gvalue))
 			return 0;
 	return 1;
 }

@@ -32,13 +32,14 @@ def route_set(msg, reverse=False):
 
 class ProxyCase(unittest.TestCase):
     phones_extra = ""
+    carrier_extra = ""
 
     def setUp(self):
         self.carrier = ScriptedCarrier().start()
         self.addCleanup(self.carrier.stop)
         self.edge = Edge(carriers={}, phones_extra=self.phones_extra)
         self.edge.write_carrier("test", None, CARRIER_CONF.format(
-            port=self.carrier.port, certs=certs()))
+            port=self.carrier.port, certs=certs()) + self.carrier_extra)
         self.addCleanup(self.edge.close)
         self.edge.start()
         self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
@@ -247,6 +248,18 @@ class InboundCalls(ProxyCase):
         self.carrier.stream.expect_response("INVITE", 487)
         self.assertEqual(p.expect_request("ACK").cseq, (1, "ACK"))   # hop-by-hop
         self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 3))
+
+
+class FlowFailedCode(ProxyCase):
+    carrier_extra = "flow_failed_code = 480\n"
+
+    def test_carrier_configured_for_480_gets_480_for_a_dead_flow(self):
+        p, _ = self.registered_phone()
+        p.close()
+        self.assertTrue(wait_for(lambda: self.edge.json("registrations")["items"] == [], 5))
+        self.carrier_invite("sip:alice@carrier.test", call_id="dead-480")
+        resp = self.carrier.stream.expect(lambda m: not m.is_request and m.status >= 200)
+        self.assertEqual(resp.status, 480)
 
 
 class OutboundCalls(ProxyCase):
