@@ -191,23 +191,28 @@ sip_hdr_max_forwards(osip_message_t *m)
 	long		 v = SIP_HDR_MAX_FORWARDS;
 	char		*end, buf[16];
 
-	if (osip_message_get_max_forwards(m, 0, &h) >= 0 && h != NULL &&
-	    h->hvalue != NULL) {
+	if (osip_message_get_max_forwards(m, 0, &h) < 0 || h == NULL) {
+		snprintf(buf, sizeof(buf), "%d", SIP_HDR_MAX_FORWARDS - 1);
+		osip_message_set_max_forwards(m, buf);
+		return SIP_HDR_MAX_FORWARDS;
+	}
+	/*
+	 * An empty or unreadable value counts as absent, and is rewritten in
+	 * place: adding a second header would forward two Max-Forwards.
+	 */
+	if (h->hvalue != NULL) {
 		v = strtol(h->hvalue, &end, 10);
 		if (end == h->hvalue || v < 0)
 			v = SIP_HDR_MAX_FORWARDS;
-		if (v > 255)
-			v = 255;
-		if (v > 0) {
-			snprintf(buf, sizeof(buf), "%ld", v - 1);
-			osip_free(h->hvalue);
-			h->hvalue = osip_strdup(buf);
-		}
-		return (int)v;
 	}
-	snprintf(buf, sizeof(buf), "%d", SIP_HDR_MAX_FORWARDS - 1);
-	osip_message_set_max_forwards(m, buf);
-	return SIP_HDR_MAX_FORWARDS;
+	if (v > 255)
+		v = 255;
+	if (v > 0) {
+		snprintf(buf, sizeof(buf), "%ld", v - 1);
+		osip_free(h->hvalue);
+		h->hvalue = osip_strdup(buf);
+	}
+	return (int)v;
 }
 
 const char *

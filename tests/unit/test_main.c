@@ -55,6 +55,10 @@ main(int argc, char **argv)
 	test_tls_name_register();
 	test_rfc3263_register();
 	test_dns_register();
+	test_sip_hdr_register();
+	test_txn_register();
+	test_registrar_register();
+	test_dialog_register();
 	CU_basic_set_mode(argc > 1 && strcmp(argv[1], "-v") == 0 ?
 	    CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	CU_basic_run_tests();

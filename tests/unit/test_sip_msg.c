@@ -273,6 +273,9 @@ test_sip_msg_rejects_what_libosip2_lets_through(void)
 	    "SIP/2.0 200"), "malformed start line");
 	CU_ASSERT_STRING_EQUAL(parse_with(carrier_ok, nitems(carrier_ok), 0,
 	    "SIP/2.0 099 Low"), "malformed start line");
+	/* A folded start line: libosip2 appends the next line to the reason. */
+	CU_ASSERT_STRING_EQUAL(parse_with(carrier_ok, nitems(carrier_ok), 0,
+	    "SIP/2.0 200 OK\r\n \x1d"), "malformed start line");
 }
 
 /* What libosip2 reads but prints in a form it cannot read back (fuzzing). */

@@ -15,6 +15,10 @@ void	test_sip_msg_register(void);
 void	test_tls_name_register(void);
 void	test_rfc3263_register(void);
 void	test_dns_register(void);
+void	test_sip_hdr_register(void);
+void	test_txn_register(void);
+void	test_registrar_register(void);
+void	test_dialog_register(void);
 
 /* Add a suite or abort the run: a missing suite must never pass silently. */
 CU_pSuite	unit_suite(const char *name);
