@@ -12,8 +12,17 @@
 
 #define DIALOG_SWEEP_S	30
 
-static struct dialog	*dialogs;
-static struct event	*sweep_ev;
+/* The calls sharing one Call-ID (normally one; two for a spiral). */
+struct dialog_group {
+	char		*call_id;
+	struct dialog	*list;
+	unsigned	 n;
+	UT_hash_handle	 hh;
+};
+
+static struct dialog		*dialogs;	/* by "FLOW CALL-ID" */
+static struct dialog_group	*groups;	/* by Call-ID */
+static struct event		*sweep_ev;
 
 static const char *const dialog_state_names[] = {
 	[DIALOG_TRYING] = "trying",
@@ -43,12 +52,34 @@ dialog_set_state(struct dialog *d, enum dialog_state s)
 	d->state = s;
 }
 
+/* Take a call out of its Call-ID group. */
+static void
+dialog_ungroup(struct dialog *d)
+{
+	struct dialog_group	*g = d->group;
+	struct dialog		**pp;
+
+	for (pp = &g->list; *pp != NULL; pp = &(*pp)->group_next) {
+		if (*pp == d) {
+			*pp = d->group_next;
+			break;
+		}
+	}
+	if (--g->n == 0) {
+		HASH_DEL(groups, g);
+		free(g->call_id);
+		free(g);
+	}
+}
+
 void
 dialog_end(struct dialog *d, const char *why)
 {
 	log_info("call %s (%s %s -> %s): ended: %s", d->call_id,
 	    dialog_dir_name(d->dir), d->from, d->to, why);
 	HASH_DEL(dialogs, d);
+	dialog_ungroup(d);
+	free(d->key);
 	free(d->call_id);
 	free(d->from);
 	free(d->to);
@@ -103,15 +134,34 @@ dialog_shutdown(void)
 	sweep_ev = NULL;
 }
 
+/* Put a call into the group of its Call-ID. */
+static void
+dialog_group(struct dialog *d)
+{
+	struct dialog_group	*g;
+
+	HASH_FIND_STR(groups, d->call_id, g);
+	if (g == NULL) {
+		g = xcalloc(1, sizeof(*g));
+		g->call_id = xstrdup(d->call_id);
+		HASH_ADD_KEYPTR(hh, groups, g->call_id, strlen(g->call_id), g);
+	}
+	d->group = g;
+	d->group_next = g->list;
+	g->list = d;
+	g->n++;
+}
+
 struct dialog *
 dialog_begin(const char *call_id, const char *from, const char *to,
     const char *carrier, uint64_t flow, enum dialog_dir dir)
 {
-	struct dialog	*d = dialog_find(call_id);
+	struct dialog	*d = dialog_find(call_id, flow);
 
 	if (d != NULL)
 		return d;
 	d = xcalloc(1, sizeof(*d));
+	xasprintf(&d->key, "%llu %s", (unsigned long long)flow, call_id);
 	d->call_id = xstrdup(call_id);
 	d->from = xstrdup(from != NULL ? from : "");
 	d->to = xstrdup(to != NULL ? to : "");
@@ -121,21 +171,36 @@ dialog_begin(const char *call_id, const char *from, const char *to,
 	d->state = DIALOG_TRYING;
 	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	d->last = d->started;
-	HASH_ADD_KEYPTR(hh, dialogs, d->call_id, strlen(d->call_id), d);
+	HASH_ADD_KEYPTR(hh, dialogs, d->key, strlen(d->key), d);
+	dialog_group(d);
 	log_info("call %s: %s %s -> %s via %s", d->call_id,
 	    dialog_dir_name(dir), d->from, d->to, d->carrier);
 	return d;
 }
 
 struct dialog *
-dialog_find(const char *call_id)
+dialog_find(const char *call_id, uint64_t flow)
 {
 	struct dialog	*d;
+	char		*key;
 
 	if (call_id == NULL)
 		return NULL;
-	HASH_FIND_STR(dialogs, call_id, d);
+	xasprintf(&key, "%llu %s", (unsigned long long)flow, call_id);
+	HASH_FIND_STR(dialogs, key, d);
+	free(key);
 	return d;
+}
+
+struct dialog *
+dialog_find_only(const char *call_id)
+{
+	struct dialog_group	*g;
+
+	if (call_id == NULL)
+		return NULL;
+	HASH_FIND_STR(groups, call_id, g);
+	return g != NULL && g->n == 1 ? g->list : NULL;
 }
 
 void

@@ -1,7 +1,9 @@
 /*
- * dialog.h: the calls passing the edge, by Call-ID: who calls whom, in
- * which direction, through which carrier and phone flow, and how far the
- * INVITE got. Forked early dialogs of one call are one entry.
+ * dialog.h: the calls passing the edge: who calls whom, in which direction,
+ * through which carrier and phone flow, and how far the INVITE got. A call
+ * is one Call-ID on one phone flow: when two phones behind the edge call
+ * each other through the carrier, the one Call-ID is two calls here.
+ * Forked early dialogs of one call are one entry.
  */
 #ifndef SIPEDGE_DIALOG_H
 #define SIPEDGE_DIALOG_H
@@ -28,7 +30,10 @@ enum dialog_dir {
 #define DIALOG_IDLE_S		(6 * 3600)	/* no in-dialog request at all */
 #define DIALOG_SETUP_S		300		/* no answer (Timer C is 180 s) */
 
+struct dialog_group;
+
 struct dialog {
+	char			*key;		/* "FLOW CALL-ID" */
 	char			*call_id;
 	char			*from;
 	char			*to;
@@ -38,6 +43,8 @@ struct dialog {
 	enum dialog_dir		 dir;
 	struct timespec		 started;
 	struct timespec		 last;		/* last message in the dialog */
+	struct dialog_group	*group;		/* the calls of this Call-ID */
+	struct dialog		*group_next;
 	UT_hash_handle		 hh;
 };
 
@@ -47,7 +54,9 @@ void		 dialog_shutdown(void);
 struct dialog	*dialog_begin(const char *call_id, const char *from,
 		    const char *to, const char *carrier, uint64_t flow,
 		    enum dialog_dir);
-struct dialog	*dialog_find(const char *call_id);
+struct dialog	*dialog_find(const char *call_id, uint64_t flow);
+/* The call of a Call-ID when there is exactly one, else NULL. */
+struct dialog	*dialog_find_only(const char *call_id);
 /* A response to the initial INVITE moves the state or ends the call. */
 void		 dialog_invite_response(struct dialog *, int status,
 		    bool has_to_tag);

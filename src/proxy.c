@@ -15,6 +15,7 @@
 
 #include <osipparser2/osip_message.h>
 
+#include "carrier.h"
 #include "conn.h"
 #include "daemon.h"
 #include "dialog.h"
@@ -28,7 +29,7 @@
 #include "txn.h"
 #include "util.h"
 
-/* Add one host (no port, no brackets) to the edge's own names. */
+/* Add one host (no brackets) and its port to the edge's own names. */
 static void
 proxy_add_host(struct proxy *p, const char *hostport)
 {
@@ -40,6 +41,15 @@ proxy_add_host(struct proxy *p, const char *hostport)
 	if (hostport == NULL ||
 	    hostport_split(hostport, host, sizeof(host), &port, &why) == -1)
 		return;
+	if (port != 0) {
+		for (i = 0; i < p->n_ports && p->ports[i] != port; i++)
+			;
+		if (i == p->n_ports) {
+			p->ports = xreallocarray(p->ports, p->n_ports + 1,
+			    sizeof(*p->ports));
+			p->ports[p->n_ports++] = port;
+		}
+	}
 	for (i = 0; i < p->n_hosts; i++)
 		if (strcasecmp(p->hosts[i], host) == 0)
 			return;
@@ -56,8 +66,11 @@ proxy_clear_hosts(struct proxy *p)
 	for (i = 0; i < p->n_hosts; i++)
 		free(p->hosts[i]);
 	free(p->hosts);
+	free(p->ports);
 	p->hosts = NULL;
 	p->n_hosts = 0;
+	p->ports = NULL;
+	p->n_ports = 0;
 }
 
 void
@@ -101,16 +114,40 @@ proxy_free(struct proxy *p)
 	dialog_shutdown();
 	registrar_shutdown();
 	proxy_clear_hosts(p);
+	free(p->self_hosts);
 	free(p);
 }
 
-/* The edge as seen on connection c, for recognising its own URIs. */
+/*
+ * The edge as seen on connection c, for recognising its own URIs: the
+ * configured names and ports, and the source address of every carrier
+ * connection, which the carrier-facing Record-Route and Contact carry and
+ * which need not be a configured address (listen on 0.0.0.0, several
+ * interfaces). Carriers are few; this costs the same at any load.
+ */
 void
-proxy_self(const struct proxy *p, const struct conn *c,
-    struct sip_hdr_self *self)
+proxy_self(struct proxy *p, const struct conn *c, struct sip_hdr_self *self)
 {
-	self->hosts = (const char *const *)p->hosts;
-	self->n_hosts = p->n_hosts;
+	size_t		 i, n, ncar;
+	struct carrier	*car;
+
+	ncar = p->d->carriers != NULL ? carrier_set_count(p->d->carriers) : 0;
+	if (p->self_cap < p->n_hosts + ncar) {
+		p->self_cap = p->n_hosts + ncar;
+		p->self_hosts = xreallocarray(p->self_hosts, p->self_cap,
+		    sizeof(*p->self_hosts));
+	}
+	for (n = 0; n < p->n_hosts; n++)
+		p->self_hosts[n] = p->hosts[n];
+	for (i = 0; i < ncar; i++) {
+		car = carrier_set_get(p->d->carriers, i);
+		if (car->conn != NULL && car->conn->local_host[0] != '\0')
+			p->self_hosts[n++] = car->conn->local_host;
+	}
+	self->hosts = p->self_hosts;
+	self->n_hosts = n;
+	self->ports = p->ports;
+	self->n_ports = p->n_ports;
 	self->local_host = c->local_host[0] ? c->local_host : NULL;
 	self->local_port = c->local_port;
 }
@@ -213,7 +250,7 @@ proxy_unparsable(struct conn *c, const char *buf, size_t len,
 
 /* Is the Request-URI the edge itself (after our Route entries are gone)? */
 static bool
-proxy_for_edge(const struct proxy *p, const struct conn *c,
+proxy_for_edge(struct proxy *p, const struct conn *c,
     const osip_message_t *m)
 {
 	struct sip_hdr_self	self;

@@ -98,9 +98,12 @@ proxy_register_rewrite(struct proxy *p, struct conn *phone, osip_message_t *m,
 {
 	char	contact[256], hp[128];
 
+	t->aor = sip_hdr_aor(m->to);
+	if (t->aor == NULL)
+		return -1;
 	proxy_carrier_hostport(p, hop->conn, hp, sizeof(hp));
-	snprintf(contact, sizeof(contact), "sip:%s@%s;transport=tls;%s=r",
-	    phone->flow_token, hp, SIP_HDR_PARAM);
+	snprintf(contact, sizeof(contact), "sip:%s@%s;transport=tls;%s=r-%08x",
+	    phone->flow_token, hp, SIP_HDR_PARAM, registrar_line(t->aor));
 	if (sip_hdr_contacts_replace(m, contact, &t->orig_contacts,
 	    &t->n_orig_contacts) == -1)
 		return -1;
@@ -111,7 +114,6 @@ proxy_register_rewrite(struct proxy *p, struct conn *phone, osip_message_t *m,
 		if (sip_hdr_path_push(m, contact) == -1)
 			return -1;
 	}
-	t->aor = sip_hdr_aor(m->to);
 	return 0;
 }
 
@@ -128,7 +130,7 @@ proxy_creates_dialog(const osip_message_t *m)
 static void
 proxy_note_call(struct conn *from, osip_message_t *m, const struct hop *hop)
 {
-	struct dialog	*dlg = dialog_find(sip_msg_call_id(m));
+	struct dialog	*dlg = dialog_find(sip_msg_call_id(m), hop->flow);
 	char		*f, *t;
 
 	if (dlg != NULL) {
@@ -159,9 +161,11 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 		proxy_reply(from, m, 100, "Trying");	/* at once: hop-by-hop */
 	if (osip_message_clone(m, &in_req) != 0)
 		return;
-	sip_hdr_branch_new(branch, sizeof(branch));
+	/* Before retargeting: the loop check hashes the request as received. */
+	sip_hdr_branch_loop(m, branch, sizeof(branch));
 	t = txn_new(from->id, in_branch, in_req, NULL, hop->conn->id, branch,
 	    proxy_txn_timeout_cb, p);
+	t->flow = hop->flow;
 	if (hop->binding != NULL &&
 	    sip_hdr_set_request_uri(m, hop->binding->contact) == -1)
 		goto fail;
@@ -176,7 +180,8 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 	t->out_req = out_req;
 	proxy_note_call(from, m, hop);
 	if (proxy_send(hop->conn, m) == -1) {
-		proxy_reply(from, m, 503, "Service Unavailable");
+		/* Answer from the request as received: m has our Via now. */
+		proxy_reply_upstream(t, 503, "Service Unavailable");
 		txn_free(t);
 		return;
 	}
@@ -185,7 +190,7 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 fail:
 	log_warn("conn %llu: cannot rewrite %s %s", (unsigned long long)from->id,
 	    sip_msg_method(m), sip_msg_call_id(m));
-	proxy_reply(from, m, 500, "Server Internal Error");
+	proxy_reply_upstream(t, 500, "Server Internal Error");
 	txn_free(t);
 }
 
@@ -250,16 +255,23 @@ proxy_ack_absorb(struct conn *from, const osip_message_t *m)
 	return t != NULL && t->state == TXN_COMPLETED;
 }
 
-/* Look up a token's Contact among the bindings of the flow being answered. */
+/* The phone's own Contact for one of our registration Contacts in a 2xx. */
 static const char *
-proxy_contact_lookup(const char *token, void *arg)
+proxy_contact_lookup(const osip_uri_t *uri, void *arg)
 {
+	const struct conn	*phone = arg;
 	const struct binding	*b;
+	const char		*mark = sip_hdr_uri_mark(uri);
+	unsigned long		 line;
 
-	for (b = arg; b != NULL; b = b->flow_next)
-		if (b->token != NULL && strcmp(b->token, token) == 0)
-			return b->contact;
-	return NULL;
+	/* Another phone's Contact (another token) stays as the carrier has it. */
+	if (uri->username == NULL || strcmp(uri->username,
+	    phone->flow_token) != 0 || mark == NULL ||
+	    strncmp(mark, "r-", 2) != 0)
+		return NULL;
+	line = strtoul(mark + 2, NULL, 16);
+	b = registrar_find_line(phone->id, (uint32_t)line);
+	return b != NULL ? b->contact : NULL;
 }
 
 /* A REGISTER 2xx: keep or drop the binding and show the phone its Contact. */
@@ -269,7 +281,6 @@ proxy_register_ok(struct proxy *p, struct txn *t, struct conn *from,
 {
 	struct conn	*phone = conn_find(t->in_conn);
 	struct carrier	*car = carrier_of(p->d->carriers, from);
-	struct binding	*b;
 	unsigned	 granted;
 
 	if (phone == NULL || t->aor == NULL)
@@ -283,18 +294,18 @@ proxy_register_ok(struct proxy *p, struct txn *t, struct conn *from,
 	}
 	granted = sip_hdr_contact_expires(resp, phone->flow_token,
 	    sip_hdr_register_expires(t->in_req, PROXY_DEFAULT_EXPIRES));
-	b = registrar_update(t->aor, phone->id, phone->flow_token,
+	(void)registrar_update(t->aor, phone->id, phone->flow_token,
 	    t->orig_contacts[0], car != NULL ? car->name : NULL,
 	    phone->profile[0] ? phone->profile : NULL, phone->peer_str,
 	    granted);
-	sip_hdr_contacts_restore(resp, proxy_contact_lookup, b);
+	sip_hdr_contacts_restore(resp, proxy_contact_lookup, phone);
 }
 
 /* Provisional from downstream: forward, and CANCEL now if asked before. */
 static void
 proxy_provisional(struct txn *t, osip_message_t *resp, int status)
 {
-	struct dialog	*dlg = dialog_find(sip_msg_call_id(resp));
+	struct dialog	*dlg = dialog_find(sip_msg_call_id(resp), t->flow);
 
 	if (t->state == TXN_CALLING)
 		t->state = TXN_PROCEEDING;
@@ -310,7 +321,7 @@ proxy_provisional(struct txn *t, osip_message_t *resp, int status)
 static void
 proxy_final_call(struct txn *t, osip_message_t *resp, int status)
 {
-	struct dialog	*dlg = dialog_find(sip_msg_call_id(resp));
+	struct dialog	*dlg = dialog_find(sip_msg_call_id(resp), t->flow);
 
 	if (dlg == NULL)
 		return;
@@ -339,6 +350,13 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	if (resp->cseq != NULL && resp->cseq->method != NULL &&
 	    strcmp(resp->cseq->method, "CANCEL") == 0)
 		return;			/* the answer to our own CANCEL */
+	if (t->state == TXN_COMPLETED && status >= 300 &&
+	    (ack = sip_hdr_build_ack(t->out_req, resp)) != NULL) {
+		/* A retransmitted final wants our ACK again (§17.1.1.2). */
+		(void)proxy_send(from, ack);
+		osip_message_free(ack);
+		return;
+	}
 	if (t->state == TXN_COMPLETED ||
 	    (t->state == TXN_ACCEPTED && status >= 300))
 		return;			/* late: a final already went up */
@@ -396,8 +414,8 @@ proxy_txn_timeout_cb(struct txn *t, void *arg)
 	log_info("txn %s: %s timed out", t->branch,
 	    sip_msg_method(t->out_req));
 	proxy_reply_upstream(t, 408, "Request Timeout");
-	if (t->invite && (dlg = dialog_find(sip_msg_call_id(t->out_req))) !=
-	    NULL && dlg->state != DIALOG_CONFIRMED)
+	if (t->invite && (dlg = dialog_find(sip_msg_call_id(t->out_req),
+	    t->flow)) != NULL && dlg->state != DIALOG_CONFIRMED)
 		dialog_end(dlg, "INVITE timed out");
 	txn_free(t);
 }

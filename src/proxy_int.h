@@ -17,8 +17,12 @@ struct txn;
 
 struct proxy {
 	struct daemon	*d;
-	char	       **hosts;		/* names and addresses of the edge */
+	char	       **hosts;		/* configured names and addresses */
 	size_t		 n_hosts;
+	uint16_t	*ports;		/* listen and advertised ports */
+	size_t		 n_ports;
+	const char     **self_hosts;	/* hosts and carrier connections' */
+	size_t		 self_cap;
 };
 
 /* Where a request goes next, or why it goes nowhere. */
@@ -32,7 +36,7 @@ struct hop {
 };
 
 /* proxy.c */
-void	proxy_self(const struct proxy *, const struct conn *,
+void	proxy_self(struct proxy *, const struct conn *,
 	    struct sip_hdr_self *);
 int	proxy_send(struct conn *, osip_message_t *);
 void	proxy_reply(struct conn *, const osip_message_t *, int, const char *);

@@ -63,7 +63,7 @@ proxy_route_phone(struct proxy *p, struct conn *c, osip_message_t *m,
 	if (routed->carrier[0] != '\0')
 		car = carrier_set_find(p->d->carriers, routed->carrier);
 	if (car == NULL && sip_hdr_to_tag(m) != NULL &&
-	    (dlg = dialog_find(sip_msg_call_id(m))) != NULL)
+	    (dlg = dialog_find(sip_msg_call_id(m), c->id)) != NULL)
 		car = carrier_set_find(p->d->carriers, dlg->carrier);
 	if (car == NULL && host != NULL &&
 	    (cc = config_carrier_for_domain(p->d->config, host)) != NULL)
@@ -109,9 +109,13 @@ proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
 	case FLOW_TOKEN_STALE:
 		proxy_flow_failed(hop, c, m);
 		return NULL;
-	default:
+	case FLOW_TOKEN_TAMPERED:
 		/* RFC 5626 §5.3.1: a token that fails its HMAC is forged. */
 		proxy_refuse(hop, c, m, 403, "Forbidden: invalid flow token");
+		return NULL;
+	default:
+		/* Not a token at all, a number dialled at the edge, say. */
+		proxy_refuse(hop, c, m, 404, "Not Found");
 		return NULL;
 	}
 	phone = conn_find(flow);
@@ -130,7 +134,7 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 {
 	struct sip_hdr_self	 self;
 	struct dialog		*dlg;
-	const char		*token = NULL;
+	const char		*token = NULL, *mark;
 	char			*aor;
 	bool			 initial = false;
 
@@ -146,8 +150,11 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 		}
 	}
 	if (token == NULL && sip_hdr_to_tag(m) != NULL &&
-	    (dlg = dialog_find(sip_msg_call_id(m))) != NULL) {
-		/* A carrier that lost our Route entry: the call knows the flow. */
+	    (dlg = dialog_find_only(sip_msg_call_id(m))) != NULL) {
+		/*
+		 * A carrier that lost our Route entry: the call knows the flow,
+		 * unless the Call-ID is two calls here (a spiral).
+		 */
 		if ((hop->conn = conn_find(dlg->flow)) == NULL ||
 		    hop->conn->side != CONN_SIDE_PHONE) {
 			hop->conn = NULL;
@@ -164,9 +171,16 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 		return;
 	if (!initial)
 		return;
-	aor = sip_hdr_aor(m->to);
-	hop->binding = registrar_find(hop->flow, aor);
-	free(aor);
+	/* The line the Contact named, else the To of the call, else any. */
+	mark = sip_hdr_uri_mark(m->req_uri);
+	if (mark != NULL && strncmp(mark, "r-", 2) == 0)
+		hop->binding = registrar_find_line(hop->flow,
+		    (uint32_t)strtoul(mark + 2, NULL, 16));
+	if (hop->binding == NULL) {
+		aor = sip_hdr_aor(m->to);
+		hop->binding = registrar_find(hop->flow, aor);
+		free(aor);
+	}
 	if (hop->binding == NULL) {
 		hop->conn = NULL;
 		proxy_refuse(hop, c, m, 480, "Temporarily Unavailable: "

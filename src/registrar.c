@@ -155,6 +155,7 @@ registrar_update(const char *aor, uint64_t flow, const char *token,
 		b = xcalloc(1, sizeof(*b));
 		b->key = key;
 		b->aor = xstrdup(aor);
+		b->line = registrar_line(aor);
 		b->flow = flow;
 		HASH_ADD_KEYPTR(hh, bindings, b->key, strlen(b->key), b);
 		fb = registrar_flow(flow, true);
@@ -213,6 +214,29 @@ registrar_find(uint64_t flow, const char *aor)
 			any = b;
 	}
 	return any;
+}
+
+uint32_t
+registrar_line(const char *aor)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a: a name, not a secret */
+
+	for (; *aor != '\0'; aor++)
+		h = (h ^ (unsigned char)*aor) * 16777619u;
+	return h;
+}
+
+struct binding *
+registrar_find_line(uint64_t flow, uint32_t line)
+{
+	struct flow_bindings	*fb = registrar_flow(flow, false);
+	struct binding		*b;
+	time_t			 now = registrar_now();
+
+	for (b = fb != NULL ? fb->list : NULL; b != NULL; b = b->flow_next)
+		if (b->line == line && b->expires > now)
+			return b;
+	return NULL;
 }
 
 unsigned

@@ -18,6 +18,7 @@ struct event_base;
 struct binding {
 	char		*key;		/* "FLOW AOR" */
 	char		*aor;		/* sip:user@host */
+	uint32_t	 line;		/* registrar_line(aor) */
 	uint64_t	 flow;		/* phone connection id */
 	char		*token;		/* its flow token */
 	char		*contact;	/* as the phone claimed it */
@@ -44,6 +45,12 @@ unsigned	 registrar_flow_gone(uint64_t flow);
 /* The binding of a flow for an AOR; any binding of the flow if aor is NULL
  * or has none. */
 struct binding	*registrar_find(uint64_t flow, const char *aor);
+/*
+ * A short name of an AOR that tells the lines of one phone apart in the
+ * Contact the edge registers (sipedge=r-LINE), and the binding it names.
+ */
+uint32_t	 registrar_line(const char *aor);
+struct binding	*registrar_find_line(uint64_t flow, uint32_t line);
 unsigned	 registrar_count(void);
 unsigned	 registrar_expires_in(const struct binding *);
 void		 registrar_foreach(void (*)(struct binding *, void *), void *);

@@ -314,6 +314,7 @@ int
 sip_hdr_uri_is_self(const osip_uri_t *u, const struct sip_hdr_self *self)
 {
 	long	port;
+	size_t	i;
 
 	if (!sip_hdr_host_is_self(u, self))
 		return 0;
@@ -321,7 +322,12 @@ sip_hdr_uri_is_self(const osip_uri_t *u, const struct sip_hdr_self *self)
 	if (sip_hdr_uri_mark(u) != NULL || u->port == NULL)
 		return 1;
 	port = strtol(u->port, NULL, 10);
-	return port == self->local_port;
+	if (port == self->local_port)
+		return 1;
+	for (i = 0; i < self->n_ports; i++)
+		if (port == self->ports[i])
+			return 1;
+	return 0;
 }
 
 /* Note what one of our Route entries carried. */
@@ -445,7 +451,7 @@ sip_hdr_contacts_replace(osip_message_t *m, const char *uri, char ***orig,
 
 int
 sip_hdr_contacts_restore(osip_message_t *m,
-    const char *(*lookup)(const char *, void *), void *arg)
+    const char *(*lookup)(const osip_uri_t *, void *), void *arg)
 {
 	osip_contact_t	*c;
 	osip_uri_t	*nu;
@@ -456,9 +462,10 @@ sip_hdr_contacts_restore(osip_message_t *m,
 		if (c->url == NULL || c->url->username == NULL)
 			continue;
 		mark = sip_hdr_uri_mark(c->url);
-		if (mark == NULL || strcmp(mark, "r") != 0)
+		if (mark == NULL || (strcmp(mark, "r") != 0 &&
+		    strncmp(mark, "r-", 2) != 0))
 			continue;
-		if ((orig = lookup(c->url->username, arg)) == NULL)
+		if ((orig = lookup(c->url, arg)) == NULL)
 			continue;
 		if (osip_uri_init(&nu) != 0)
 			return -1;

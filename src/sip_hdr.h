@@ -8,7 +8,8 @@
  * them again when they come back in a Route or Request-URI:
  *	sipedge=p	faces the phones; the user part is the flow token
  *	sipedge=c-NAME	faces carrier NAME
- *	sipedge=r	a registration Contact; the user part is the flow token
+ *	sipedge=r-LINE	a registration Contact; the user part is the flow
+ *			token, LINE tells the lines of one phone apart
  */
 #ifndef SIPEDGE_SIP_HDR_H
 #define SIPEDGE_SIP_HDR_H
@@ -25,8 +26,11 @@
 
 /* Who the edge is, as the connection a message came in on sees it. */
 struct sip_hdr_self {
-	const char *const	*hosts;		/* configured names and addresses */
+	const char *const	*hosts;		/* names and addresses, configured
+						 * and of carrier connections */
 	size_t			 n_hosts;
+	const uint16_t		*ports;		/* listen and advertised ports */
+	size_t			 n_ports;
 	const char		*local_host;	/* of this connection */
 	uint16_t		 local_port;
 };
@@ -94,11 +98,12 @@ int	sip_hdr_path_push(osip_message_t *, const char *uri);
 int	sip_hdr_contacts_replace(osip_message_t *, const char *uri,
 	    char ***orig, size_t *n);
 /*
- * A REGISTER 2xx towards the phone: every Contact whose URI is ours with
- * a token gets the URI lookup() returns for that token (NULL: left alone).
+ * A REGISTER 2xx towards the phone: every registration Contact of ours
+ * (sipedge=r or r-LINE) gets the URI lookup() returns for it (NULL: left
+ * alone, another phone's).
  */
 int	sip_hdr_contacts_restore(osip_message_t *,
-	    const char *(*lookup)(const char *token, void *), void *);
+	    const char *(*lookup)(const osip_uri_t *, void *), void *);
 /* The granted expiry of the Contact whose URI user is token, else Expires, else def. */
 unsigned sip_hdr_contact_expires(const osip_message_t *, const char *token,
 	    unsigned def);

@@ -196,6 +196,9 @@ sip_msg_precheck(const char *buf, size_t len, size_t *body)
 		return "empty message";
 	if (sip_request_line(&l) == 0 && !sip_status_line(&l))
 		return "malformed start line";
+	/* libosip2 would fold the next line into the reason phrase. */
+	if (off < len && (buf[off] == ' ' || buf[off] == '\t'))
+		return "malformed start line";
 	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
 		if (memchr(l.p, '\0', l.n) != NULL)
 			return "NUL byte in header";

@@ -18,9 +18,13 @@ void		 sip_msg_init(void);
 
 /*
  * Parse one framed message (buf need not be NUL-terminated). Returns NULL
- * with a short reason in why when libosip2 refuses it or when Via, From,
- * To, Call-ID, CSeq (and for requests the Request-URI) are missing or
- * unusable, or the CSeq method differs from the request method.
+ * with a short reason in why ("missing Call-ID", "CSeq method INVITE does
+ * not match request method BYE") when libosip2 refuses it, when Via,
+ * From, To, Call-ID, CSeq (for requests the Request-URI) are missing or
+ * unusable, or when libosip2 would print it in a form it cannot read
+ * back (bad hosts, ports, parameters, Contact, Content-Type, a body
+ * without Content-Type). More than 1024 fields and parameters are
+ * refused before libosip2, whose lists grow in quadratic time.
  */
 osip_message_t	*sip_msg_parse(const char *buf, size_t len, char *why,
 		    size_t whylen);

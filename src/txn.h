@@ -47,6 +47,7 @@ struct txn {
 	bool		 cancelled;
 	uint64_t	 in_conn;	/* where the request came from */
 	uint64_t	 out_conn;	/* where it went */
+	uint64_t	 flow;		/* the phone's flow, either way */
 	osip_message_t	*in_req;	/* as received (for our own answers) */
 	osip_message_t	*out_req;	/* as sent (for CANCEL and ACK) */
 	/* REGISTER bookkeeping: the phone's Contacts before rewriting. */

@@ -73,7 +73,8 @@ class Registration(ProxyCase):
         reg = self.carrier.stream.expect_request("REGISTER")
         contact = uri_of(reg.get("Contact"))
         # The carrier sees the edge, carrying a flow token, never the phone.
-        self.assertRegex(contact, r"^sip:[a-z2-7]{39}@127\.0\.0\.1:\d+;transport=tls;sipedge=r$")
+        self.assertRegex(contact, r"^sip:[a-z2-7]{39}@127\.0\.0\.1:\d+;transport=tls;"
+                                  r"sipedge=r-[0-9a-f]{8}$")
         self.assertNotIn("5062", contact)
         vias = reg.get_all("Via")
         self.assertIn("z9hG4bKse", vias[0])
@@ -181,6 +182,33 @@ class InboundCalls(ProxyCase):
         p.send(response(pbye, 200, "OK"))
         self.carrier.stream.expect_response("BYE", 200)
         self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 3))
+
+    def test_two_lines_on_one_phone_each_get_their_own_calls(self):
+        p, _ = self.registered_phone()
+        line2 = "sip:alice2@192.0.2.10:%d;transport=tls" % p.claimed_port
+        reg = p.req("REGISTER", "sip:carrier.test", to="sip:alice2@carrier.test",
+                    contact="<%s>" % line2, extra=[("Expires", "600")])
+        reg.set("From", "<sip:alice2@carrier.test>;tag=l2")
+        p.send(reg)
+        ok = p.expect_response("REGISTER", 200)
+        self.assertEqual(uri_of(ok.get("Contact")), line2)
+        self.assertEqual(len(self.edge.json("registrations")["items"]), 2)
+        # The carrier calls line 2 with a To that names neither line (a DID).
+        contact = self.carrier.bindings["sip:alice2@carrier.test"]
+        inv = self.carrier.req("INVITE", contact, "sip:+4930123@carrier.test",
+                               "sip:+49301234567@carrier.test", call_id="line2")
+        self.carrier.stream.send(inv)
+        self.assertEqual(p.expect_request("INVITE").ruri, line2)
+        self.carrier_invite("sip:alice@carrier.test", call_id="line1")
+        self.assertEqual(p.expect_request("INVITE").ruri, p.contact_uri)
+
+    def test_number_dialled_at_the_edge_is_not_found_not_forbidden(self):
+        inv = self.carrier.req("INVITE", "sip:+4930123456@127.0.0.1:%d;transport=tls"
+                               % self.edge.port, "sip:+4930999@carrier.test",
+                               "sip:+4930123456@carrier.test", call_id="did")
+        self.carrier.stream.send(inv)
+        resp = self.carrier.stream.expect(lambda m: not m.is_request and m.status >= 200)
+        self.assertEqual(resp.status, 404)
 
     def test_forged_flow_token_gets_403(self):
         self.registered_phone()

@@ -76,8 +76,8 @@ test_begin_and_find_by_call_id(void)
 {
 	struct dialog	*d;
 
-	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL));
-	CU_ASSERT_PTR_NULL(dialog_find(NULL));
+	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL, FLOW_ALICE));
+	CU_ASSERT_PTR_NULL(dialog_find(NULL, FLOW_ALICE));
 	d = alice_calls(BOB_CALL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	CU_ASSERT_STRING_EQUAL(d->call_id, BOB_CALL);
@@ -90,10 +90,10 @@ test_begin_and_find_by_call_id(void)
 	CU_ASSERT_STRING_EQUAL(dialog_state_name(d->state), "trying");
 	CU_ASSERT_STRING_EQUAL(dialog_dir_name(d->dir), "outbound");
 	CU_ASSERT_TRUE(dialog_age(d) <= 1);
-	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL), d);
+	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL, FLOW_ALICE), d);
 	CU_ASSERT_PTR_EQUAL(alice_calls(BOB_CALL), d);
 	CU_ASSERT_EQUAL(dialog_count(), 1);
-	CU_ASSERT_PTR_NULL(dialog_find("4d7f3c2a9b1e6f09"));
+	CU_ASSERT_PTR_NULL(dialog_find("4d7f3c2a9b1e6f09", FLOW_ALICE));
 
 	/* Unknown parties and carrier are empty strings, not NULL. */
 	d = dialog_begin("inbound-1@198.51.100.1", NULL, NULL, NULL,
@@ -127,7 +127,7 @@ test_180_with_tag_makes_the_call_early_and_200_confirms_it(void)
 	/* A late 180 (another fork) does not take it back. */
 	answer(d, 180, "Ringing", "9d3e");
 	CU_ASSERT_EQUAL(d->state, DIALOG_CONFIRMED);
-	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL), d);
+	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL, FLOW_ALICE), d);
 	dialog_shutdown();
 }
 
@@ -139,13 +139,13 @@ test_486_on_the_initial_invite_ends_the_call(void)
 
 	answer(d, 180, "Ringing", "f04e1c2d");
 	answer(d, 486, "Busy Here", "f04e1c2d");
-	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL));
+	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL, FLOW_ALICE));
 	CU_ASSERT_EQUAL(dialog_count(), 0);
 
 	/* A 407 challenge ends it too: the retry is a new INVITE, same call. */
 	d = alice_calls(BOB_CALL);
 	answer(d, 407, "Proxy Authentication Required", "a6a1c5f6-7e21");
-	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL));
+	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL, FLOW_ALICE));
 	d = alice_calls(BOB_CALL);
 	CU_ASSERT_EQUAL(d->state, DIALOG_TRYING);
 	answer(d, 487, "Request Terminated", NULL);
@@ -163,13 +163,13 @@ test_failed_reinvite_keeps_the_confirmed_call(void)
 	CU_ASSERT_EQUAL(d->state, DIALOG_CONFIRMED);
 	answer(d, 491, "Request Pending", "f04e1c2d");
 	answer(d, 488, "Not Acceptable Here", "f04e1c2d");
-	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL), d);
+	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL, FLOW_ALICE), d);
 	CU_ASSERT_EQUAL(d->state, DIALOG_CONFIRMED);
 	/* A successful re-INVITE (hold, resume) keeps it confirmed. */
 	answer(d, 200, "OK", "f04e1c2d");
 	CU_ASSERT_EQUAL(d->state, DIALOG_CONFIRMED);
 	dialog_end(d, "BYE");
-	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL));
+	CU_ASSERT_PTR_NULL(dialog_find(BOB_CALL, FLOW_ALICE));
 	CU_ASSERT_EQUAL(dialog_count(), 0);
 	dialog_shutdown();
 }
@@ -188,13 +188,37 @@ test_flow_gone_ends_only_that_flows_calls(void)
 	CU_ASSERT_EQUAL(dialog_count(), 3);
 	CU_ASSERT_EQUAL(dialog_flow_gone(FLOW_ALICE), 2);
 	CU_ASSERT_EQUAL(dialog_count(), 1);
-	CU_ASSERT_PTR_NULL(dialog_find("a-1@192.168.1.50"));
-	CU_ASSERT_PTR_NULL(dialog_find("a-2@192.168.1.50"));
-	CU_ASSERT_PTR_NOT_NULL(dialog_find("b-1@198.51.100.1"));
+	CU_ASSERT_PTR_NULL(dialog_find("a-1@192.168.1.50", FLOW_ALICE));
+	CU_ASSERT_PTR_NULL(dialog_find("a-2@192.168.1.50", FLOW_ALICE));
+	CU_ASSERT_PTR_NOT_NULL(dialog_find("b-1@198.51.100.1", FLOW_BOB));
 	CU_ASSERT_EQUAL(dialog_flow_gone(FLOW_ALICE), 0);
 	CU_ASSERT_EQUAL(dialog_flow_gone(FLOW_BOB), 1);
 	CU_ASSERT_EQUAL(dialog_count(), 0);
 	dialog_shutdown();
+}
+
+/*
+ * Two phones behind the edge call each other through the carrier: one
+ * Call-ID, two calls here, each ended by its own flow; a lookup by Call-ID
+ * alone refuses to guess.
+ */
+static void
+test_spiral_is_two_calls_under_one_call_id(void)
+{
+	struct dialog	*out, *in;
+
+	out = alice_calls(BOB_CALL);
+	in = dialog_begin(BOB_CALL, "sip:alice@carrier.test",
+	    "sip:bob@carrier.test", "kam", FLOW_BOB, DIALOG_INBOUND);
+	CU_ASSERT_PTR_NOT_EQUAL(out, in);
+	CU_ASSERT_EQUAL(dialog_count(), 2);
+	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL, FLOW_ALICE), out);
+	CU_ASSERT_PTR_EQUAL(dialog_find(BOB_CALL, FLOW_BOB), in);
+	CU_ASSERT_PTR_NULL(dialog_find_only(BOB_CALL));
+	CU_ASSERT_EQUAL(dialog_flow_gone(FLOW_BOB), 1);
+	CU_ASSERT_PTR_EQUAL(dialog_find_only(BOB_CALL), out);
+	dialog_shutdown();
+	CU_ASSERT_PTR_NULL(dialog_find_only(BOB_CALL));
 }
 
 /* Count what dialog_foreach() visits. */
@@ -220,7 +244,7 @@ test_count_follows_calls(void)
 	CU_ASSERT_EQUAL(n, 50);
 	for (i = 0; i < 50; i += 2) {
 		snprintf(id, sizeof(id), "call-%u@192.168.1.50", i);
-		answer(dialog_find(id), 603, "Decline", "x1");
+		answer(dialog_find(id, FLOW_ALICE), 603, "Decline", "x1");
 	}
 	CU_ASSERT_EQUAL(dialog_count(), 25);
 	n = 0;
@@ -241,4 +265,5 @@ test_dialog_register(void)
 	UNIT_TEST(s, test_failed_reinvite_keeps_the_confirmed_call);
 	UNIT_TEST(s, test_flow_gone_ends_only_that_flows_calls);
 	UNIT_TEST(s, test_count_follows_calls);
+	UNIT_TEST(s, test_spiral_is_two_calls_under_one_call_id);
 }

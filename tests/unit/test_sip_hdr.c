@@ -186,12 +186,14 @@ static const char *const edge_hosts[] = {
 };
 
 static const struct sip_hdr_self phone_side = {
-	edge_hosts, nitems(edge_hosts), "127.0.0.1", 5061,
+	.hosts = edge_hosts, .n_hosts = nitems(edge_hosts),
+	.local_host = "127.0.0.1", .local_port = 5061,
 };
 
 /* The edge on its connection to Kamailio, from 127.0.0.1:43210. */
 static const struct sip_hdr_self carrier_side = {
-	edge_hosts, nitems(edge_hosts), "127.0.0.1", 43210,
+	.hosts = edge_hosts, .n_hosts = nitems(edge_hosts),
+	.local_host = "127.0.0.1", .local_port = 43210,
 };
 
 /* Parse canned lines (and a body, whose Content-Length is added). */
@@ -644,7 +646,8 @@ test_uri_is_self_and_host_is_self_ignore_case_and_ipv6_brackets(void)
 		/* Our mark on someone else's host is not ours. */
 		{ "sip:" TOKEN_A "@carrier.test;sipedge=p", 0, 0 },
 	};
-	const struct sip_hdr_self	v6 = { NULL, 0, "::1", 5061 };
+	const struct sip_hdr_self	v6 = { .local_host = "::1",
+					    .local_port = 5061 };
 	osip_uri_t			*u;
 	size_t				 i;
 
@@ -822,9 +825,10 @@ struct lookup_log {
 
 /* Only TOKEN_A is a binding of the flow being answered. */
 static const char *
-lookup_a(const char *token, void *arg)
+lookup_a(const osip_uri_t *uri, void *arg)
 {
 	struct lookup_log	*log = arg;
+	const char		*token = uri->username;
 
 	if (log->n < 4)
 		snprintf(log->asked[log->n++], sizeof(log->asked[0]), "%s",

@@ -468,8 +468,7 @@ test_response_keeps_vias_in_order_and_adds_to_tag(void)
 	res = sip_msg_response(req, 200, NULL, "edge1");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
 	text = reprint(res, &again);
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "SIP/2.0 200 OK\r\n") == text ?
-	    text : NULL);
+	CU_ASSERT_EQUAL(strncmp(text, "SIP/2.0 200 OK\r\n", 16), 0);
 	a = strstr(text, "branch=z9hG4bK-1");
 	b = strstr(text, "branch=z9hG4bK-2");
 	c = strstr(text, "[2001:db8::7]:5061;branch=z9hG4bK-3");
@@ -715,7 +714,7 @@ test_serialize_keeps_body_and_sets_content_length(void)
 	text = reprint(msg, &again);
 	snprintf(expect, sizeof(expect), "Content-Length: %zu\r\n",
 	    strlen(sdp));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, expect) != NULL ? text : NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, expect));
 	body = strstr(text, "\r\n\r\n");
 	CU_ASSERT_TRUE(body != NULL && strcmp(body + 4, sdp) == 0);
 	CU_ASSERT_EQUAL(osip_message_get_body(again, 0, &b), 0);
