@@ -137,6 +137,15 @@ def response(req, code, reason, to_tag=None, extra=(), body=""):
     return Msg("SIP/2.0 %d %s" % (code, reason), headers, body)
 
 
+def cancel_for(invite):
+    """The CANCEL for an INVITE: same Request-URI, Via, From, To, Call-ID,
+    Route and CSeq number (RFC 3261 §9.1)."""
+    keep = ("via", "from", "to", "call-id", "route", "max-forwards")
+    return Msg("CANCEL %s SIP/2.0" % invite.ruri,
+               [(n, v) for n, v in invite.headers if n.lower() in keep] +
+               [("CSeq", "%d CANCEL" % invite.cseq[0])])
+
+
 def in_dialog(method, dialog_msg, route_set, ruri, frm, to, call_id, cseq,
               via_host="192.0.2.10", via_port=5062):
     """A request inside a dialog with a route set (list of URIs)."""

@@ -9,7 +9,7 @@ import time
 import unittest
 
 from edge import Edge, certs, wait_for
-from sipua import Msg, ScriptedCarrier, TlsPhone, in_dialog, response, uri_of
+from sipua import Msg, ScriptedCarrier, TlsPhone, cancel_for, in_dialog, response, uri_of
 
 CARRIER_CONF = """[carrier test]
 domain = carrier.test
@@ -263,10 +263,7 @@ class InboundCalls(ProxyCase):
         pinv = p.expect_request("INVITE")
         p.send(response(pinv, 180, "Ringing", to_tag="ph"))
         self.carrier.stream.expect_response("INVITE", 180)
-        cancel = Msg("CANCEL %s SIP/2.0" % inv.ruri,
-                     [(n, v) for n, v in inv.headers
-                      if n.lower() in ("via", "from", "to", "call-id", "max-forwards")] +
-                     [("CSeq", "1 CANCEL")])
+        cancel = cancel_for(inv)
         self.carrier.stream.send(cancel)
         self.carrier.stream.expect_response("CANCEL", 200)
         pcancel = p.expect_request("CANCEL")
@@ -345,10 +342,7 @@ class OutboundCalls(ProxyCase):
         cinv = self.carrier.stream.expect_request("INVITE")
         self.carrier.stream.send(response(cinv, 180, "Ringing", to_tag="cb"))
         p.expect_response("INVITE", 180)
-        cancel = Msg("CANCEL %s SIP/2.0" % inv.ruri,
-                     [(n, v) for n, v in inv.headers
-                      if n.lower() in ("via", "from", "to", "call-id", "route", "max-forwards")] +
-                     [("CSeq", "1 CANCEL")])
+        cancel = cancel_for(inv)
         p.send(cancel)
         p.expect_response("CANCEL", 200)
         ccancel = self.carrier.stream.expect_request("CANCEL")
@@ -376,10 +370,7 @@ class OutboundCalls(ProxyCase):
         self.carrier.stream.send(response(cinv, 180, "Ringing", to_tag="cb"))
         p.expect_response("INVITE", 180)
         # The phone gives up just as the carrier answers and hangs up at once.
-        cancel = Msg("CANCEL %s SIP/2.0" % inv.ruri,
-                     [(n, v) for n, v in inv.headers
-                      if n.lower() in ("via", "from", "to", "call-id", "route", "max-forwards")] +
-                     [("CSeq", "1 CANCEL")])
+        cancel = cancel_for(inv)
         p.send(cancel)
         ok = response(cinv, 200, "OK", to_tag="cb",
                       extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)])
