@@ -425,6 +425,8 @@ sip_msg_check(osip_message_t *msg)
 }
 
 /* Parse, then refuse what libosip2 accepts but the proxy cannot use. */
+static int	sip_msg_keep_auth_raw(osip_message_t *, const char *, size_t);
+
 osip_message_t *
 sip_msg_parse(const char *buf, size_t len, char *why, size_t whylen)
 {
@@ -452,11 +454,114 @@ sip_msg_parse(const char *buf, size_t len, char *why, size_t whylen)
 		osip_message_free(msg);
 		return NULL;
 	}
+	err = "cannot keep authentication headers";
+	if (sip_msg_keep_auth_raw(msg, buf, len) != 0)
+		goto fail;
 	return msg;
 fail:
 	sip_msg_why(why, whylen, "%s", err);
 	sip_msg_free(msg);
 	return NULL;
+}
+
+/* The authentication headers libosip2 would rewrite (see below). */
+static const char *const sip_auth_names[] = {
+	"WWW-Authenticate", "Proxy-Authenticate", "Authorization",
+	"Proxy-Authorization", "Authentication-Info",
+	"Proxy-Authentication-Info",
+};
+
+/* Which of those a header line is, or -1. */
+static int
+sip_auth_name(const struct sip_line *l, size_t *value_off)
+{
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(sip_auth_names) / sizeof(sip_auth_names[0]);
+	    i++) {
+		n = strlen(sip_auth_names[i]);
+		if (l->n <= n || strncasecmp(l->p, sip_auth_names[i], n) != 0)
+			continue;
+		n += sip_span(l->p + n, l->n - n, " \t");
+		if (n < l->n && l->p[n] == ':') {
+			*value_off = n + 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Add one raw authentication header value (folding joined, trimmed). */
+static int
+sip_auth_add(osip_message_t *msg, int which, const char *v, size_t n)
+{
+	char	*value;
+	int	 rc;
+
+	while (n > 0 && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	value = xstrndup(v, n);
+	rc = osip_message_set_header(msg, sip_auth_names[which], value);
+	free(value);
+	return rc;
+}
+
+/*
+ * libosip2 parses authentication headers into structures and prints them
+ * back in its own order, silently dropping parameters it does not know
+ * (RFC 7616 userhash and charset among them). A proxy must pass them as
+ * they came, and digest handling wants the text, so the structured lists
+ * are replaced by the header lines exactly as received, in their order.
+ */
+static int
+sip_msg_keep_auth_raw(osip_message_t *msg, const char *buf, size_t len)
+{
+	struct sip_line	 l;
+	size_t		 off = 0, voff = 0;
+	char		*acc = NULL;
+	size_t		 acclen = 0;
+	int		 which = -1, rc = 0;
+
+	osip_list_special_free(&msg->www_authenticates,
+	    (void (*)(void *))osip_www_authenticate_free);
+	osip_list_special_free(&msg->proxy_authenticates,
+	    (void (*)(void *))osip_www_authenticate_free);
+	osip_list_special_free(&msg->authorizations,
+	    (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&msg->proxy_authorizations,
+	    (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&msg->authentication_infos,
+	    (void (*)(void *))osip_authentication_info_free);
+	osip_list_special_free(&msg->proxy_authentication_infos,
+	    (void (*)(void *))osip_authentication_info_free);
+	(void)sip_line_next(buf, len, &off, &l);	/* the start line */
+	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
+		if (l.p[0] == ' ' || l.p[0] == '\t') {
+			/* A folded line continues the header before it. */
+			if (which >= 0) {
+				acc = xreallocarray(acc, acclen + l.n + 1, 1);
+				acc[acclen++] = ' ';
+				memcpy(acc + acclen, l.p, l.n);
+				acclen += l.n;
+			}
+			continue;
+		}
+		if (which >= 0 && sip_auth_add(msg, which, acc, acclen) != 0)
+			rc = -1;
+		free(acc);
+		acc = NULL;
+		acclen = 0;
+		if ((which = sip_auth_name(&l, &voff)) >= 0) {
+			acclen = l.n - voff;
+			acc = xstrndup(l.p + voff, acclen);
+		}
+	}
+	if (which >= 0 && sip_auth_add(msg, which, acc, acclen) != 0)
+		rc = -1;
+	free(acc);
+	return rc;
 }
 
 /* osip_message_free() that accepts NULL. */

@@ -572,6 +572,7 @@ static void
 test_client_raw(struct test_client *c)
 {
 	struct sockaddr_un	 sun;
+	struct timeval		 tv = { 5, 0 };
 	char			*buf = calloc(1, 65536);
 	size_t			 len = 0;
 	ssize_t			 n;
@@ -579,6 +580,8 @@ test_client_raw(struct test_client *c)
 
 	test_sun(&sun, c->path);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	/* Never wait for ever: a daemon that does not answer fails the test. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	if (c->rc == 0) {
 		(void)!send(fd, c->raw, c->rawlen, MSG_NOSIGNAL);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -38,6 +39,11 @@ main(int argc, char **argv)
 {
 	unsigned	failed;
 
+	/*
+	 * A hung test must fail the run, not stall CI: the whole suite takes
+	 * well under a second, so ten minutes means something is stuck.
+	 */
+	alarm(600);
 	/* Tests provoke errors on purpose; keep their log lines out of the way. */
 	log_init("unit");
 	log_set_level(getenv("UNIT_LOG") ? LOG_LVL_DEBUG :

@@ -743,6 +743,46 @@ test_serialize_keeps_body_and_sets_content_length(void)
 	sip_msg_free(msg);
 }
 
+/*
+ * Authentication headers leave exactly as they came: libosip2 alone would
+ * drop userhash and charset (RFC 7616) and reorder parameters.
+ */
+static void
+test_auth_headers_pass_verbatim_with_unknown_params(void)
+{
+	static const char	msg[] =
+	    "SIP/2.0 401 Unauthorized\r\n"
+	    "Via: SIP/2.0/TLS 192.0.2.10:5062;branch=z9hG4bK-1\r\n"
+	    "From: <sip:alice@carrier.test>;tag=1\r\n"
+	    "To: <sip:alice@carrier.test>;tag=2\r\n"
+	    "Call-ID: auth-1\r\n"
+	    "CSeq: 1 REGISTER\r\n"
+	    "WWW-Authenticate: Digest realm=\"carrier.test\", nonce=\"n\", "
+	    "algorithm=SHA-256, qop=\"auth\", userhash=true, charset=UTF-8\r\n"
+	    "WWW-Authenticate: Digest realm=\"carrier.test\",\r\n"
+	    "  nonce=\"n\", algorithm=MD5, qop=\"auth\"\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	osip_message_t	*m;
+	char		 why[128], *out;
+	size_t		 len;
+
+	m = sip_msg_parse(msg, sizeof(msg) - 1, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(sip_msg_serialize(m, &out, &len), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "WWW-Authenticate: Digest "
+	    "realm=\"carrier.test\", nonce=\"n\", algorithm=SHA-256, "
+	    "qop=\"auth\", userhash=true, charset=UTF-8\r\n"));
+	/* A folded challenge comes out on one line, in its place: second. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "charset=UTF-8\r\nWWW-Authenticate: "
+	    "Digest realm=\"carrier.test\",   nonce=\"n\", algorithm=MD5, "
+	    "qop=\"auth\"\r\n"));
+	CU_ASSERT_STRING_EQUAL(sip_msg_header(m, "www-authenticate"),
+	    "Digest realm=\"carrier.test\", nonce=\"n\", algorithm=SHA-256, "
+	    "qop=\"auth\", userhash=true, charset=UTF-8");
+	osip_free(out);
+	sip_msg_free(m);
+}
+
 void
 test_sip_msg_register(void)
 {
@@ -767,4 +807,5 @@ test_sip_msg_register(void)
 	UNIT_TEST(s, test_raw_refuses_garbage_ack_and_incomplete);
 	UNIT_TEST(s, test_is_for_edge);
 	UNIT_TEST(s, test_serialize_keeps_body_and_sets_content_length);
+	UNIT_TEST(s, test_auth_headers_pass_verbatim_with_unknown_params);
 }
