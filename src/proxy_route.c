@@ -139,15 +139,21 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 	bool			 initial = false;
 
 	hop->carrier = carrier_of(p->d->carriers, c);
+	/*
+	 * A Request-URI that is one of our registration Contacts is an initial
+	 * request for a phone: its own Contact goes back in. The token comes
+	 * from our Route entry (Record-Route or Path) or from that Contact.
+	 */
+	proxy_self(p, c, &self);
+	mark = sip_hdr_uri_mark(m->req_uri);
+	initial = sip_hdr_uri_is_self(m->req_uri, &self) && mark != NULL &&
+	    mark[0] == 'r' && m->req_uri->username != NULL;
 	if (routed->token[0] != '\0')
 		token = routed->token;
-	else {
-		proxy_self(p, c, &self);
-		if (sip_hdr_uri_is_self(m->req_uri, &self) &&
-		    m->req_uri->username != NULL) {
-			token = m->req_uri->username;
-			initial = true;
-		}
+	else if (initial || (sip_hdr_uri_is_self(m->req_uri, &self) &&
+	    m->req_uri->username != NULL)) {
+		token = m->req_uri->username;
+		initial = true;
 	}
 	if (token == NULL && sip_hdr_to_tag(m) != NULL &&
 	    (dlg = dialog_find_only(sip_msg_call_id(m))) != NULL) {
@@ -172,7 +178,6 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 	if (!initial)
 		return;
 	/* The line the Contact named, else the To of the call, else any. */
-	mark = sip_hdr_uri_mark(m->req_uri);
 	if (mark != NULL && strncmp(mark, "r-", 2) == 0)
 		hop->binding = registrar_find_line(hop->flow,
 		    (uint32_t)strtoul(mark + 2, NULL, 16));

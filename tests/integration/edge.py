@@ -62,6 +62,7 @@ class Notifications:
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
+        os.chmod(path, 0o777)       # as systemd's: a daemon that drops privileges still reaches it
         self.sock.settimeout(0.2)
         self.messages = []          # (monotonic time, {key: value})
         self.lock = threading.Lock()

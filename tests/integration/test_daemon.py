@@ -230,3 +230,22 @@ class ConfigCheck(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("configuration OK", p.stdout)
+
+
+class PrivilegeDrop(unittest.TestCase):
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to drop privileges")
+    def test_daemon_drops_to_the_configured_user_after_binding(self):
+        edge = Edge(edge_extra="user = nobody\ngroup = nogroup\n")
+        self.addCleanup(edge.close)
+        # As systemd's RuntimeDirectory: the socket's directory is the user's.
+        os.chown(edge.dir, NOBODY, NOBODY)
+        edge.start()
+        with open("/proc/%d/status" % edge.proc.pid) as f:
+            status = f.read()
+        uids = [l for l in status.splitlines() if l.startswith("Uid:")][0].split()[1:]
+        self.assertEqual(set(uids), {str(NOBODY)})
+        # It still serves its socket, which now belongs to that user.
+        self.assertEqual(os.stat(edge.socket).st_uid, NOBODY)
+        self.assertEqual(edge.status()["pid"], edge.proc.pid)
+        self.assertEqual(edge.stop(), 0)
+        self.assertFalse(os.path.exists(edge.socket))

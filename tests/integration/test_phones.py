@@ -179,6 +179,37 @@ class PhoneLimits(unittest.TestCase):
         again.send(options())
         self.assertEqual(status_line(again.recv_message()), "SIP/2.0 200 OK")
 
+    def test_connections_over_the_total_limit_are_closed(self):
+        edge = Edge(carriers={}, phones_extra="max_connections = 2\n"
+                                              "max_connections_per_ip = 2\n")
+        self.addCleanup(edge.close)
+        edge.start()
+        phones = [Phone(edge.port) for _ in range(2)]
+        for p in phones:
+            self.addCleanup(p.close)
+        extra = socket.create_connection(("127.0.0.1", edge.port), timeout=3)
+        self.addCleanup(extra.close)
+        self.assertEqual(extra.recv(10), b"")
+        self.assertTrue(edge.wait_log("max_connections 2 reached"))
+
+    def test_idle_phone_connection_is_closed_after_idle_timeout(self):
+        edge = Edge(carriers={}, phones_extra="idle_timeout = 30\n")
+        self.addCleanup(edge.close)
+        edge.start()
+        busy, idle = Phone(edge.port), Phone(edge.port)
+        self.addCleanup(busy.close)
+        self.addCleanup(idle.close)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 27:       # keep-alives keep a flow
+            busy.send(b"\r\n\r\n")
+            self.assertEqual(busy.recv_raw(2), b"\r\n")
+            time.sleep(9)
+        self.assertTrue(idle.is_closed(timeout=8))
+        self.assertGreater(time.monotonic() - t0, 29)
+        self.assertTrue(edge.wait_log("closed: idle for 30 s"))
+        busy.send(options())
+        self.assertEqual(status_line(busy.recv_message()), "SIP/2.0 200 OK")
+
     def test_certificate_reload_keeps_open_connections(self):
         edge = Edge(carriers={})
         self.addCleanup(edge.close)

@@ -297,6 +297,43 @@ class FlowFailedCode(ProxyCase):
         self.assertEqual(resp.status, 480)
 
 
+class PathHeader(ProxyCase):
+    carrier_extra = "path = yes\n"
+
+    def test_path_carries_the_flow_token_and_routes_calls_back(self):
+        p = self.phone()
+        p.register()
+        reg = self.carrier.stream.expect_request("REGISTER")
+        path = uri_of(reg.get("Path"))
+        token = uri_of(reg.get("Contact")).split(":")[1].split("@")[0]
+        self.assertRegex(path, r"^sip:%s@127\.0\.0\.1:\d+;transport=tls;lr;ob;sipedge=p$" % token)
+        p.expect_response("REGISTER", 200)
+        # A carrier that routes by Path: Route to the Path entry, R-URI as
+        # it was registered.
+        inv = self.carrier.req("INVITE", self.carrier.bindings["sip:alice@carrier.test"],
+                               "sip:bob@carrier.test", "sip:alice@carrier.test",
+                               call_id="via-path", extra=[("Route", "<%s>" % path)])
+        self.carrier.stream.send(inv)
+        got = p.expect_request("INVITE")
+        self.assertEqual(got.ruri, p.contact_uri)
+        self.assertIsNone(got.get("Route"))
+
+
+class Timeouts(ProxyCase):
+    def test_request_the_carrier_never_answers_gets_408(self):
+        p, _ = self.registered_phone()
+        m = p.req("MESSAGE", "sip:bob@carrier.test", call_id="silent")
+        m.body = "anyone?"
+        m.set("Content-Type", "text/plain")
+        t0 = time.monotonic()
+        p.send(m)
+        self.carrier.stream.expect_request("MESSAGE")      # and never answered
+        resp = p.expect_response("MESSAGE", timeout=40)
+        self.assertEqual(resp.status, 408)
+        self.assertGreater(time.monotonic() - t0, 31)
+        self.assertEqual(len(resp.get_all("Via")), 1)       # the phone's own
+
+
 class OutboundCalls(ProxyCase):
     def invite(self, p, call_id="out-1", to="sip:bob@carrier.test"):
         inv = p.req("INVITE", to, call_id=call_id,
