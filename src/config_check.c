@@ -27,7 +27,6 @@
 #include "log.h"
 #include "util.h"
 
-#define FIELD(obj, k, t)	((t *)(void *)((char *)(obj) + (k)->off))
 #define GROUP_MIN_BITS		224
 
 /* Key exchange groups this build may name, and how big each is. */

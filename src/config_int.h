@@ -1,7 +1,9 @@
 /*
- * config_int.h: what config.c (reading files), config_keys.c (the key
- * table and value syntax) and config_check.c (checks against OpenSSL, the
- * system and other keys) share. Nothing else includes it.
+ * config_int.h: what the configuration loader's files share: config.c
+ * (loading, errors), config_read.c (reading files into sections),
+ * config_keys.c (the key table), config_types.c and config_net.c (value
+ * syntax) and config_check.c (checks against OpenSSL, the system and other
+ * keys). Nothing else includes it.
  */
 #ifndef SIPEDGE_CONFIG_INT_H
 #define SIPEDGE_CONFIG_INT_H
@@ -11,7 +13,7 @@
 
 #include "edge_config.h"
 
-/* The kinds of section; which file may hold which is decided in config.c. */
+/* The kinds of section; config_read.c decides which file may hold which. */
 enum config_kind {
 	CONFIG_EDGE,
 	CONFIG_PHONES,
@@ -85,36 +87,50 @@ struct config_key {
 	int			 flags;
 };
 
-/* config_keys.c: the table and the syntax of values. */
+/* The field (or its count) a key describes, inside a section's object. */
+#define FIELD(obj, k, t)	((t *)(void *)((char *)(obj) + (k)->off))
+#define FIELD_N(obj, k, t)	((t *)(void *)((char *)(obj) + (k)->off_n))
+#define CFIELD(obj, k, t)						\
+	((const t *)(const void *)((const char *)(obj) + (k)->off))
+#define CFIELD_N(obj, k, t)						\
+	((const t *)(const void *)((const char *)(obj) + (k)->off_n))
+
+/* config_keys.c: the table. */
 extern const struct config_key	config_keys[];
 extern const size_t		config_nkeys;
-extern const struct config_type	config_type_str, config_type_secret_str,
-		    config_type_path, config_type_mode, config_type_log_level,
-		    config_type_dns, config_type_secret, config_type_listen,
-		    config_type_tls_version, config_type_srtp_policy,
-		    config_type_uint, config_type_u16, config_type_int,
-		    config_type_bool, config_type_ipaddr, config_type_domain,
-		    config_type_domains, config_type_server,
-		    config_type_hostport, config_type_transport,
-		    config_type_srtp_profile, config_type_suites,
-		    config_type_digests, config_type_aor, config_type_patterns,
-		    config_type_pick, config_type_shape, config_type_keepalive;
 
 const struct config_key *config_key_find(enum config_kind, const char *);
-const char	*config_kind_name(enum config_kind);
-int		 config_kind_parse(const char *, enum config_kind *);
 void		 config_apply(struct config_ctx *, const struct config_section *,
 		    void *, bool);
 void		 config_fields_free(enum config_kind, void *);
-char		*config_msg(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
+
+/* config_types.c: the syntax of scalar values, lists and names. */
+extern const struct config_type	config_type_str, config_type_secret_str,
+		    config_type_path, config_type_mode, config_type_log_level,
+		    config_type_secret, config_type_tls_version,
+		    config_type_srtp_policy, config_type_uint, config_type_u16,
+		    config_type_int, config_type_bool, config_type_transport,
+		    config_type_srtp_profile, config_type_suites,
+		    config_type_digests, config_type_patterns,
+		    config_type_pick, config_type_shape, config_type_keepalive,
+		    config_type_flow_failed;
+
+const char	*config_kind_name(enum config_kind);
+int		 config_kind_parse(const char *, enum config_kind *);
 int		 config_list_split(const char *, const char *, char ***,
 		    size_t *, char **);
 void		 config_strv_free(char **, size_t);
-char		*config_host_check(const char *);
 bool		 config_str_equal(const struct config_key *, const void *,
 		    const void *);
 void		 config_str_free(const struct config_key *, void *);
+void		 config_strv_field_free(const struct config_key *, void *);
+
+/* config_net.c: the syntax of addresses and names. */
+extern const struct config_type	config_type_dns, config_type_listen,
+		    config_type_ipaddr, config_type_domain, config_type_domains,
+		    config_type_server, config_type_hostport, config_type_aor;
+
+char		*config_host_check(const char *);
 
 /*
  * config_check.c: values checked against OpenSSL and the system, and rules
@@ -125,12 +141,22 @@ extern const struct config_type	config_type_user, config_type_group,
 		    config_type_ciphersuites, config_type_groups;
 void		 config_check(struct config_ctx *);
 
+/* config_read.c: files into sections. */
+bool		 config_read_file(struct config_ctx *, const char *, bool);
+void		 config_read_carriers(struct config_ctx *,
+		    const struct config_section *);
+struct config_section *config_main_section(struct config_ctx *,
+		    enum config_kind);
+void		 config_section_free(struct config_section *);
+
 /* config.c: errors and the sections read. */
 void		 config_err(struct config_ctx *, const char *, int,
 		    const char *, const char *, const char *, ...)
 		    __attribute__((format(printf, 6, 7)));
 void		 config_err_take(struct config_ctx *, const char *, int,
 		    const char *, const char *, char *);
+char		*config_msg(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 bool		 config_carrier_serves_upto(const struct config_carrier *,
 		    const char *, size_t);
 const struct config_entry *config_entry_get(const struct config_section *,

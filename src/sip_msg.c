@@ -1,11 +1,9 @@
-/* sip_msg.c: libosip2 wrapper: parse, check, answer and serialise SIP. */
+/* sip_msg.c: libosip2 wrapper: parse, answer and serialise SIP. */
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <netinet/in.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,42 +11,8 @@
 
 #include "log.h"
 #include "sip_msg.h"
+#include "sip_msg_int.h"
 #include "util.h"
-
-#define SIP_MSG_SERVER		"sipedge/" PACKAGE_VERSION
-/* Header fields, list items and parameters; real messages have < 100. */
-#define SIP_MSG_MAX_ITEMS	1024
-
-/* One line of a raw message, without its line end. */
-struct sip_line {
-	const char	*p;
-	size_t		 n;
-};
-
-/* A bounded output buffer for raw responses. */
-struct sip_out {
-	char	*p;
-	size_t	 n;
-	size_t	 cap;
-};
-
-/* Headers a raw response copies; bit numbers in a "seen" mask. */
-enum sip_raw_kind {
-	SIP_RAW_OTHER,
-	SIP_RAW_VIA,
-	SIP_RAW_FROM,
-	SIP_RAW_TO,
-	SIP_RAW_CALL_ID,
-	SIP_RAW_CSEQ,
-	SIP_RAW_BAD,
-};
-#define SIP_RAW_ALL	0x3e
-#define SIP_RAW_TAIL	"Server: " SIP_MSG_SERVER "\r\n" \
-			"Content-Length: 0\r\n\r\n"
-
-/* RFC 3261 token characters: methods, header names, tags. */
-static const char sip_token[] = "abcdefghijklmnopqrstuvwxyz"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~";
 
 /* Compact forms of headers libosip2 keeps as name/value pairs. */
 static const char *const sip_compact[][2] = {
@@ -100,7 +64,7 @@ sip_msg_why(char *why, size_t whylen, const char *fmt, ...)
 }
 
 /* Next line of buf from *off, without its LF or CRLF; 0 at the end. */
-static int
+int
 sip_line_next(const char *buf, size_t len, size_t *off, struct sip_line *l)
 {
 	const char	*nl;
@@ -117,7 +81,7 @@ sip_line_next(const char *buf, size_t len, size_t *off, struct sip_line *l)
 }
 
 /* Length of the run of characters from set at p (n bytes at most). */
-static size_t
+size_t
 sip_span(const char *p, size_t n, const char *set)
 {
 	size_t	i;
@@ -125,303 +89,6 @@ sip_span(const char *p, size_t n, const char *set)
 	for (i = 0; i < n && p[i] != '\0' && strchr(set, p[i]) != NULL; i++)
 		;
 	return i;
-}
-
-/* Whether a whole NUL-terminated string is a token. */
-static int
-sip_token_str(const char *s)
-{
-	size_t	n = strlen(s);
-
-	return n > 0 && sip_span(s, n, sip_token) == n;
-}
-
-/* Header text: no control characters but HT; UTF-8 is allowed. */
-static int
-sip_text_ok(const char *p, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') ||
-		    p[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* "METHOD SP URI SP SIP/2.0": the method's length, 0 if it is not one. */
-static size_t
-sip_request_line(const struct sip_line *l)
-{
-	size_t	m, u;
-
-	m = sip_span(l->p, l->n, sip_token);
-	if (m == 0 || m == l->n || l->p[m] != ' ')
-		return 0;
-	for (u = m + 1; u < l->n && l->p[u] > ' ' && l->p[u] < 0x7f; u++)
-		;
-	if (u == m + 1 || l->n - u != 8 || l->p[u] != ' ' ||
-	    strncasecmp(l->p + u + 1, "SIP/2.0", 7) != 0)
-		return 0;
-	return m;
-}
-
-/*
- * "SIP/2.0 SP 3DIGIT SP reason". Checked here because without the second
- * SP libosip2 takes the next line, the top Via, as the reason phrase.
- */
-static int
-sip_status_line(const struct sip_line *l)
-{
-	if (l->n < 12 || strncasecmp(l->p, "SIP/2.0 ", 8) != 0 ||
-	    l->p[8] < '1' || l->p[8] > '6' || l->p[11] != ' ' ||
-	    sip_span(l->p + 9, 2, "0123456789") != 2)
-		return 0;
-	return sip_text_ok(l->p + 12, l->n - 12);
-}
-
-/*
- * What libosip2 should not see: a bad start line, NUL or CR in the
- * header, or more fields and parameters than SIP_MSG_MAX_ITEMS, since
- * libosip2 appends to its lists in quadratic time (60 kB of "a," cost a
- * second).
- */
-static const char *
-sip_msg_precheck(const char *buf, size_t len, size_t *body)
-{
-	struct sip_line	l;
-	size_t		off = 0, items = 0, i;
-
-	if (buf == NULL || !sip_line_next(buf, len, &off, &l))
-		return "empty message";
-	if (sip_request_line(&l) == 0 && !sip_status_line(&l))
-		return "malformed start line";
-	/* libosip2 would fold the next line into the reason phrase. */
-	if (off < len && (buf[off] == ' ' || buf[off] == '\t'))
-		return "malformed start line";
-	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
-		if (memchr(l.p, '\0', l.n) != NULL)
-			return "NUL byte in header";
-		/* libosip2 ends lines there too; we would see other lines. */
-		if (memchr(l.p, '\r', l.n) != NULL)
-			return "bare CR in header";
-		for (i = 0, items++; i < l.n; i++)
-			items += l.p[i] == ',' || l.p[i] == ';';
-		if (items > SIP_MSG_MAX_ITEMS)
-			return "too many header fields";
-	}
-	*body = off;
-	return NULL;
-}
-
-/* No port or 1-5 digits: libosip2 reads "h: " as port "", prints "h:". */
-static int
-sip_port_ok(const char *port)
-{
-	size_t	n;
-
-	if (port == NULL)
-		return 1;
-	n = strlen(port);
-	return n > 0 && n <= 5 && strspn(port, "0123456789") == n;
-}
-
-/*
- * A parameter value: none, plain, or one quoted string. "a= " prints as
- * "a=", which libosip2 refuses; stray quotes and commas move the split
- * of a list header (Via, Contact) when the message is printed again.
- */
-static int
-sip_param_value_ok(const char *v)
-{
-	size_t	n;
-
-	if (v == NULL)
-		return 1;
-	if ((n = strlen(v)) == 0)
-		return 0;
-	if (v[0] == '"')
-		return n >= 2 && strcspn(v + 1, "\"") == n - 2;
-	return strcspn(v, "\",") == n;
-}
-
-/* Parameters with token names and sane values. */
-static int
-sip_params_ok(const osip_list_t *params)
-{
-	osip_generic_param_t	*p;
-	int			 i;
-
-	for (i = 0; (p = osip_list_get(params, i)) != NULL; i++)
-		if (p->gname == NULL || !sip_token_str(p->gname) ||
-		    !sip_param_value_ok(p->gvalue))
-			return 0;
-	return 1;
-}
-
-/*
- * A host name, IPv4 or IPv6 address that libosip2 can read back once
- * printed: it prints a host with a ':' in brackets, and cannot read
- * "sip:a" (a one-letter host) although it reads "sip:a;x".
- */
-static int
-sip_host_ok(const char *host)
-{
-	unsigned char	a[16];
-	size_t		n;
-
-	if (host == NULL || (n = strlen(host)) < 2)
-		return 0;
-	if (strchr(host, ':') != NULL)
-		return inet_pton(AF_INET6, host, a) == 1;
-	return sip_span(host, n, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
-}
-
-/*
- * The number of a tel: URI, as libosip2 reads it back once printed: it
- * cannot read "<tel:1>" (one character) although it reads "tel:1".
- */
-static int
-sip_tel_ok(const char *s)
-{
-	if (s == NULL || strlen(s) < 2)
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s <= ' ' || *s >= 0x7f || strchr("<>\",", *s) != NULL)
-			return 0;
-		if (*s == '%' && (!isxdigit((unsigned char)s[1]) ||
-		    !isxdigit((unsigned char)s[2])))
-			return 0;
-	}
-	return 1;
-}
-
-/* A sip:, sips: or tel: URI that prints back as read. */
-static int
-sip_uri_ok(const osip_uri_t *u)
-{
-	if (u == NULL || u->scheme == NULL)
-		return 0;
-	if (strcasecmp(u->scheme, "tel") == 0)
-		return sip_tel_ok(u->string);
-	if (strcasecmp(u->scheme, "sip") != 0 &&
-	    strcasecmp(u->scheme, "sips") != 0)
-		return 0;
-	return sip_host_ok(u->host) && sip_port_ok(u->port) &&
-	    sip_params_ok(&u->url_params) &&
-	    (u->username == NULL || *u->username != '\0') &&
-	    (u->password == NULL || *u->password != '\0');
-}
-
-/* Keep the Call-ID in one string, so sip_msg_call_id() can return it. */
-static int
-sip_call_id_join(osip_call_id_t *cid)
-{
-	char	*s;
-	size_t	 n;
-
-	if (cid->host == NULL)
-		return 0;
-	n = strlen(cid->number) + strlen(cid->host) + 2;
-	if ((s = osip_malloc(n)) == NULL)
-		return -1;
-	snprintf(s, n, "%s@%s", cid->number, cid->host);
-	osip_free(cid->number);
-	osip_free(cid->host);
-	cid->number = s;
-	cid->host = NULL;
-	return 0;
-}
-
-/* From, To, Call-ID and CSeq present and sane; NULL or a reason. */
-static const char *
-sip_msg_check_ids(osip_message_t *msg)
-{
-	const char	*s;
-
-	if (msg->from == NULL || msg->to == NULL)
-		return msg->from == NULL ? "missing From" : "missing To";
-	if (!sip_uri_ok(msg->from->url) ||
-	    !sip_params_ok(&msg->from->gen_params))
-		return "invalid From";
-	if (!sip_uri_ok(msg->to->url) || !sip_params_ok(&msg->to->gen_params))
-		return "invalid To";
-	if (msg->call_id == NULL || msg->call_id->number == NULL)
-		return "missing Call-ID";
-	if (sip_call_id_join(msg->call_id) == -1)
-		return "out of memory";
-	for (s = msg->call_id->number; *s > ' ' && *s < 0x7f; s++)
-		;
-	if (*s != '\0' || s == msg->call_id->number)
-		return "invalid Call-ID";
-	if (msg->cseq == NULL || msg->cseq->number == NULL ||
-	    msg->cseq->method == NULL)
-		return "missing CSeq";
-	/* RFC 3261 §8.1.1.5: a 32-bit number below 2^31. */
-	s = msg->cseq->number;
-	if (strspn(s, "0123456789") != strlen(s) || *s == '\0' ||
-	    strlen(s) > 10 || strtoul(s, NULL, 10) >= 0x80000000UL)
-		return "invalid CSeq number";
-	if (!sip_token_str(msg->cseq->method))
-		return "invalid CSeq method";
-	return NULL;
-}
-
-/* Header names, Vias and Contacts; NULL or a reason. */
-static const char *
-sip_msg_check_hops(const osip_message_t *msg)
-{
-	osip_via_t	*via;
-	osip_contact_t	*ct;
-	osip_header_t	*h;
-	int		 i;
-
-	for (i = 0; (h = osip_list_get(&msg->headers, i)) != NULL; i++)
-		if (h->hname == NULL || !sip_token_str(h->hname))
-			return "invalid header name";
-	if (osip_list_size(&msg->vias) <= 0)
-		return "missing Via";
-	for (i = 0; (via = osip_list_get(&msg->vias, i)) != NULL; i++)
-		if (via->version == NULL || !sip_token_str(via->version) ||
-		    via->protocol == NULL || !sip_token_str(via->protocol) ||
-		    !sip_host_ok(via->host) ||
-		    !sip_port_ok(via->port) || !sip_params_ok(&via->via_params))
-			return "invalid Via";
-	/* "Contact: *" has no URI, only the display name "*". */
-	for (i = 0; (ct = osip_list_get(&msg->contacts, i)) != NULL; i++)
-		if (ct->url == NULL ? (ct->displayname == NULL ||
-		    strcmp(ct->displayname, "*") != 0) :
-		    (!sip_uri_ok(ct->url) || !sip_params_ok(&ct->gen_params)))
-			return "invalid Contact";
-	return NULL;
-}
-
-/* What the proxy needs and libosip2 does not insist on; NULL or a reason. */
-static const char *
-sip_msg_check(osip_message_t *msg)
-{
-	const char	*err;
-	char		*ct;
-
-	if ((err = sip_msg_check_hops(msg)) != NULL ||
-	    (err = sip_msg_check_ids(msg)) != NULL)
-		return err;
-	/*
-	 * With a valueless parameter its printer fails; the message's
-	 * printer then writes the header before it in its place.
-	 */
-	if (msg->content_type != NULL) {
-		if (osip_content_type_to_str(msg->content_type, &ct) != 0)
-			return "invalid Content-Type";
-		osip_free(ct);
-	}
-	if (!MSG_IS_REQUEST(msg))
-		return msg->status_code >= 100 && msg->status_code <= 699 ?
-		    NULL : "invalid status code";
-	if (msg->req_uri == NULL || msg->sip_method == NULL)
-		return "missing Request-URI";
-	return sip_uri_ok(msg->req_uri) ? NULL : "invalid Request-URI";
 }
 
 /* Parse, then refuse what libosip2 accepts but the proxy cannot use. */
@@ -781,7 +448,7 @@ sip_msg_add_to_tag(osip_message_t *res, int code, const char *to_tag)
 }
 
 /* A printable reason phrase for code; NULL if the caller's is unsafe. */
-static const char *
+const char *
 sip_reason(int code, const char *reason)
 {
 	if (code < 100 || code > 699)
@@ -820,158 +487,6 @@ sip_msg_response(const osip_message_t *req, int code, const char *reason,
 		return NULL;
 	}
 	return res;
-}
-
-/* Which header a raw line is; SIP_RAW_BAD if needed but unreadable. */
-static enum sip_raw_kind
-sip_raw_kind(const struct sip_line *l)
-{
-	static const char *const names[] = { "", "Via", "From", "To",
-	    "Call-ID", "CSeq" };
-	static const char	 compact[] = " vfti ";
-	size_t			 n, c, i;
-
-	n = sip_span(l->p, l->n, sip_token);
-	c = n + sip_span(l->p + n, l->n - n, " \t");
-	if (n == 0 || c == l->n || l->p[c] != ':')
-		return SIP_RAW_OTHER;
-	for (i = 1; i < nitems(names); i++) {
-		if ((n != strlen(names[i]) || strncasecmp(l->p, names[i], n)) &&
-		    (n != 1 || tolower((unsigned char)l->p[0]) != compact[i]))
-			continue;
-		c++;
-		c += sip_span(l->p + c, l->n - c, " \t");
-		return c < l->n && sip_text_ok(l->p, l->n) ?
-		    (enum sip_raw_kind)i : SIP_RAW_BAD;
-	}
-	return SIP_RAW_OTHER;
-}
-
-/* Whether a raw To line has a tag parameter after its URI. */
-static int
-sip_raw_has_tag(const struct sip_line *l)
-{
-	size_t	i, j, s = 0;
-
-	for (i = 0; i < l->n; i++)
-		if (l->p[i] == '>')
-			s = i;
-	for (i = s; i < l->n; i++) {
-		if (l->p[i] != ';')
-			continue;
-		j = i + 1 + sip_span(l->p + i + 1, l->n - i - 1, " \t");
-		if (l->n - j < 3 || strncasecmp(l->p + j, "tag", 3) != 0)
-			continue;
-		j += 3 + sip_span(l->p + j + 3, l->n - j - 3, " \t");
-		if (j < l->n && l->p[j] == '=')
-			return 1;
-	}
-	return 0;
-}
-
-/* Append n bytes; the buffer was sized for the worst case. */
-static void
-sip_out_put(struct sip_out *o, const char *s, size_t n)
-{
-	if (o->cap - o->n <= n)
-		fatal("%s: raw response overflows its bound", __func__);
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-	o->p[o->n] = '\0';
-}
-
-/*
- * Copy one header line, adding a To tag if it has none. The tag hashes
- * the whole request: a stateless answer gives a retransmission the same
- * tag (RFC 3261 §8.2.7).
- */
-static void
-sip_raw_copy(struct sip_out *o, const struct sip_line *l, int kind, int code,
-    const char *buf, size_t len)
-{
-	char		tag[16];
-	uint32_t	h = 2166136261U;
-	size_t		i;
-
-	sip_out_put(o, l->p, l->n);
-	if (kind == SIP_RAW_TO && code > 100 && !sip_raw_has_tag(l)) {
-		for (i = 0; i < len; i++)
-			h = (h ^ (unsigned char)buf[i]) * 16777619U;
-		snprintf(tag, sizeof(tag), ";tag=%08x", (unsigned)h);
-		sip_out_put(o, tag, strlen(tag));
-	}
-	sip_out_put(o, "\r\n", 2);
-}
-
-/*
- * Copy the Via (all), From, To, Call-ID and CSeq lines; 0 when all were
- * there and readable. Folded lines are not worth it in a message that
- * is already broken: a folded one of these makes it unanswerable.
- */
-static int
-sip_raw_headers(struct sip_out *o, const char *buf, size_t len, size_t off,
-    int code)
-{
-	struct sip_line	l;
-	unsigned	seen = 0;
-	int		kind = SIP_RAW_OTHER;
-
-	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
-		if (l.p[0] == ' ' || l.p[0] == '\t') {
-			if (kind != SIP_RAW_OTHER)
-				return -1;
-			continue;
-		}
-		if ((kind = sip_raw_kind(&l)) == SIP_RAW_BAD)
-			return -1;
-		if (kind == SIP_RAW_OTHER ||
-		    (kind != SIP_RAW_VIA && (seen & (1U << kind)))) {
-			kind = SIP_RAW_OTHER;
-			continue;
-		}
-		seen |= 1U << kind;
-		sip_raw_copy(o, &l, kind, code, buf, len);
-	}
-	return seen == SIP_RAW_ALL ? 0 : -1;
-}
-
-/* Answer a request libosip2 refused, from its readable header lines. */
-int
-sip_msg_response_raw(const char *buf, size_t len, int code,
-    const char *reason, char **out, size_t *outlen)
-{
-	struct sip_line	l;
-	struct sip_out	o;
-	char		status[32];
-	size_t		off = 0, m;
-
-	*out = NULL;
-	*outlen = 0;
-	if (buf == NULL || len > SIZE_MAX / 4 ||
-	    (reason = sip_reason(code, reason)) == NULL ||
-	    !sip_line_next(buf, len, &off, &l) ||
-	    (m = sip_request_line(&l)) == 0)
-		return -1;
-	/* An ACK is never answered (RFC 3261 §17.2.1). */
-	if (m == 3 && memcmp(l.p, "ACK", 3) == 0)
-		return -1;
-	/* Each copied line grows by at most its CR, and there is one To tag. */
-	o.cap = 2 * len + strlen(reason) + 128;
-	if ((o.p = osip_malloc(o.cap)) == NULL)
-		return -1;
-	o.n = 0;
-	snprintf(status, sizeof(status), "SIP/2.0 %d ", code);
-	sip_out_put(&o, status, strlen(status));
-	sip_out_put(&o, reason, strlen(reason));
-	sip_out_put(&o, "\r\n", 2);
-	if (sip_raw_headers(&o, buf, len, off, code) == -1) {
-		osip_free(o.p);
-		return -1;
-	}
-	sip_out_put(&o, SIP_RAW_TAIL, strlen(SIP_RAW_TAIL));
-	*out = o.p;
-	*outlen = o.n;
-	return 0;
 }
 
 /* Two hosts are the same, brackets around IPv6 aside, ignoring case. */

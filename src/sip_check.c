@@ -1,0 +1,321 @@
+/*
+ * sip_check.c: what libosip2 accepts but the proxy must refuse: bytes it
+ * should never see (sip_msg_precheck) and fields it would print in a form
+ * it cannot read back, or that the proxy cannot use (sip_msg_check).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip_msg.h"
+#include "sip_msg_int.h"
+
+/* Header fields, list items and parameters; real messages have < 100. */
+#define SIP_MSG_MAX_ITEMS	1024
+
+/* RFC 3261 token characters: methods, header names, tags. */
+const char sip_token[] = "abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~";
+
+/* Whether a whole NUL-terminated string is a token. */
+int
+sip_token_str(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return n > 0 && sip_span(s, n, sip_token) == n;
+}
+
+/* Header text: no control characters but HT; UTF-8 is allowed. */
+int
+sip_text_ok(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') ||
+		    p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* "METHOD SP URI SP SIP/2.0": the method's length, 0 if it is not one. */
+size_t
+sip_request_line(const struct sip_line *l)
+{
+	size_t	m, u;
+
+	m = sip_span(l->p, l->n, sip_token);
+	if (m == 0 || m == l->n || l->p[m] != ' ')
+		return 0;
+	for (u = m + 1; u < l->n && l->p[u] > ' ' && l->p[u] < 0x7f; u++)
+		;
+	if (u == m + 1 || l->n - u != 8 || l->p[u] != ' ' ||
+	    strncasecmp(l->p + u + 1, "SIP/2.0", 7) != 0)
+		return 0;
+	return m;
+}
+
+/*
+ * "SIP/2.0 SP 3DIGIT SP reason". Checked here because without the second
+ * SP libosip2 takes the next line, the top Via, as the reason phrase.
+ */
+static int
+sip_status_line(const struct sip_line *l)
+{
+	if (l->n < 12 || strncasecmp(l->p, "SIP/2.0 ", 8) != 0 ||
+	    l->p[8] < '1' || l->p[8] > '6' || l->p[11] != ' ' ||
+	    sip_span(l->p + 9, 2, "0123456789") != 2)
+		return 0;
+	return sip_text_ok(l->p + 12, l->n - 12);
+}
+
+/*
+ * What libosip2 should not see: a bad start line, NUL or CR in the
+ * header, or more fields and parameters than SIP_MSG_MAX_ITEMS, since
+ * libosip2 appends to its lists in quadratic time (60 kB of "a," cost a
+ * second).
+ */
+const char *
+sip_msg_precheck(const char *buf, size_t len, size_t *body)
+{
+	struct sip_line	l;
+	size_t		off = 0, items = 0, i;
+
+	if (buf == NULL || !sip_line_next(buf, len, &off, &l))
+		return "empty message";
+	if (sip_request_line(&l) == 0 && !sip_status_line(&l))
+		return "malformed start line";
+	/* libosip2 would fold the next line into the reason phrase. */
+	if (off < len && (buf[off] == ' ' || buf[off] == '\t'))
+		return "malformed start line";
+	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
+		if (memchr(l.p, '\0', l.n) != NULL)
+			return "NUL byte in header";
+		/* libosip2 ends lines there too; we would see other lines. */
+		if (memchr(l.p, '\r', l.n) != NULL)
+			return "bare CR in header";
+		for (i = 0, items++; i < l.n; i++)
+			items += l.p[i] == ',' || l.p[i] == ';';
+		if (items > SIP_MSG_MAX_ITEMS)
+			return "too many header fields";
+	}
+	*body = off;
+	return NULL;
+}
+
+/* No port or 1-5 digits: libosip2 reads "h: " as port "", prints "h:". */
+static int
+sip_port_ok(const char *port)
+{
+	size_t	n;
+
+	if (port == NULL)
+		return 1;
+	n = strlen(port);
+	return n > 0 && n <= 5 && strspn(port, "0123456789") == n;
+}
+
+/*
+ * A parameter value: none, plain, or one quoted string. "a= " prints as
+ * "a=", which libosip2 refuses; stray quotes and commas move the split
+ * of a list header (Via, Contact) when the message is printed again.
+ */
+static int
+sip_param_value_ok(const char *v)
+{
+	size_t	n;
+
+	if (v == NULL)
+		return 1;
+	if ((n = strlen(v)) == 0)
+		return 0;
+	if (v[0] == '"')
+		return n >= 2 && strcspn(v + 1, "\"") == n - 2;
+	return strcspn(v, "\",") == n;
+}
+
+/* Parameters with token names and sane values. */
+static int
+sip_params_ok(const osip_list_t *params)
+{
+	osip_generic_param_t	*p;
+	int			 i;
+
+	for (i = 0; (p = osip_list_get(params, i)) != NULL; i++)
+		if (p->gname == NULL || !sip_token_str(p->gname) ||
+		    !sip_param_value_ok(p->gvalue))
+			return 0;
+	return 1;
+}
+
+/*
+ * A host name, IPv4 or IPv6 address that libosip2 can read back once
+ * printed: it prints a host with a ':' in brackets, and cannot read
+ * "sip:a" (a one-letter host) although it reads "sip:a;x".
+ */
+static int
+sip_host_ok(const char *host)
+{
+	unsigned char	a[16];
+	size_t		n;
+
+	if (host == NULL || (n = strlen(host)) < 2)
+		return 0;
+	if (strchr(host, ':') != NULL)
+		return inet_pton(AF_INET6, host, a) == 1;
+	return sip_span(host, n, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") == n;
+}
+
+/*
+ * The number of a tel: URI, as libosip2 reads it back once printed: it
+ * cannot read "<tel:1>" (one character) although it reads "tel:1".
+ */
+static int
+sip_tel_ok(const char *s)
+{
+	if (s == NULL || strlen(s) < 2)
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s <= ' ' || *s >= 0x7f || strchr("<>\",", *s) != NULL)
+			return 0;
+		if (*s == '%' && (!isxdigit((unsigned char)s[1]) ||
+		    !isxdigit((unsigned char)s[2])))
+			return 0;
+	}
+	return 1;
+}
+
+/* A sip:, sips: or tel: URI that prints back as read. */
+static int
+sip_uri_ok(const osip_uri_t *u)
+{
+	if (u == NULL || u->scheme == NULL)
+		return 0;
+	if (strcasecmp(u->scheme, "tel") == 0)
+		return sip_tel_ok(u->string);
+	if (strcasecmp(u->scheme, "sip") != 0 &&
+	    strcasecmp(u->scheme, "sips") != 0)
+		return 0;
+	return sip_host_ok(u->host) && sip_port_ok(u->port) &&
+	    sip_params_ok(&u->url_params) &&
+	    (u->username == NULL || *u->username != '\0') &&
+	    (u->password == NULL || *u->password != '\0');
+}
+
+/* Keep the Call-ID in one string, so sip_msg_call_id() can return it. */
+static int
+sip_call_id_join(osip_call_id_t *cid)
+{
+	char	*s;
+	size_t	 n;
+
+	if (cid->host == NULL)
+		return 0;
+	n = strlen(cid->number) + strlen(cid->host) + 2;
+	if ((s = osip_malloc(n)) == NULL)
+		return -1;
+	snprintf(s, n, "%s@%s", cid->number, cid->host);
+	osip_free(cid->number);
+	osip_free(cid->host);
+	cid->number = s;
+	cid->host = NULL;
+	return 0;
+}
+
+/* From, To, Call-ID and CSeq present and sane; NULL or a reason. */
+static const char *
+sip_msg_check_ids(osip_message_t *msg)
+{
+	const char	*s;
+
+	if (msg->from == NULL || msg->to == NULL)
+		return msg->from == NULL ? "missing From" : "missing To";
+	if (!sip_uri_ok(msg->from->url) ||
+	    !sip_params_ok(&msg->from->gen_params))
+		return "invalid From";
+	if (!sip_uri_ok(msg->to->url) || !sip_params_ok(&msg->to->gen_params))
+		return "invalid To";
+	if (msg->call_id == NULL || msg->call_id->number == NULL)
+		return "missing Call-ID";
+	if (sip_call_id_join(msg->call_id) == -1)
+		return "out of memory";
+	for (s = msg->call_id->number; *s > ' ' && *s < 0x7f; s++)
+		;
+	if (*s != '\0' || s == msg->call_id->number)
+		return "invalid Call-ID";
+	if (msg->cseq == NULL || msg->cseq->number == NULL ||
+	    msg->cseq->method == NULL)
+		return "missing CSeq";
+	/* RFC 3261 §8.1.1.5: a 32-bit number below 2^31. */
+	s = msg->cseq->number;
+	if (strspn(s, "0123456789") != strlen(s) || *s == '\0' ||
+	    strlen(s) > 10 || strtoul(s, NULL, 10) >= 0x80000000UL)
+		return "invalid CSeq number";
+	if (!sip_token_str(msg->cseq->method))
+		return "invalid CSeq method";
+	return NULL;
+}
+
+/* Header names, Vias and Contacts; NULL or a reason. */
+static const char *
+sip_msg_check_hops(const osip_message_t *msg)
+{
+	osip_via_t	*via;
+	osip_contact_t	*ct;
+	osip_header_t	*h;
+	int		 i;
+
+	for (i = 0; (h = osip_list_get(&msg->headers, i)) != NULL; i++)
+		if (h->hname == NULL || !sip_token_str(h->hname))
+			return "invalid header name";
+	if (osip_list_size(&msg->vias) <= 0)
+		return "missing Via";
+	for (i = 0; (via = osip_list_get(&msg->vias, i)) != NULL; i++)
+		if (via->version == NULL || !sip_token_str(via->version) ||
+		    via->protocol == NULL || !sip_token_str(via->protocol) ||
+		    !sip_host_ok(via->host) ||
+		    !sip_port_ok(via->port) || !sip_params_ok(&via->via_params))
+			return "invalid Via";
+	/* "Contact: *" has no URI, only the display name "*". */
+	for (i = 0; (ct = osip_list_get(&msg->contacts, i)) != NULL; i++)
+		if (ct->url == NULL ? (ct->displayname == NULL ||
+		    strcmp(ct->displayname, "*") != 0) :
+		    (!sip_uri_ok(ct->url) || !sip_params_ok(&ct->gen_params)))
+			return "invalid Contact";
+	return NULL;
+}
+
+/* What the proxy needs and libosip2 does not insist on; NULL or a reason. */
+const char *
+sip_msg_check(osip_message_t *msg)
+{
+	const char	*err;
+	char		*ct;
+
+	if ((err = sip_msg_check_hops(msg)) != NULL ||
+	    (err = sip_msg_check_ids(msg)) != NULL)
+		return err;
+	/*
+	 * With a valueless parameter its printer fails; the message's
+	 * printer then writes the header before it in its place.
+	 */
+	if (msg->content_type != NULL) {
+		if (osip_content_type_to_str(msg->content_type, &ct) != 0)
+			return "invalid Content-Type";
+		osip_free(ct);
+	}
+	if (!MSG_IS_REQUEST(msg))
+		return msg->status_code >= 100 && msg->status_code <= 699 ?
+		    NULL : "invalid status code";
+	if (msg->req_uri == NULL || msg->sip_method == NULL)
+		return "missing Request-URI";
+	return sip_uri_ok(msg->req_uri) ? NULL : "invalid Request-URI";
+}
+
