@@ -137,38 +137,55 @@ check_read_key(const char *path, char **why)
 	return k;
 }
 
-/* A PEM certificate (or CA bundle) file, resolved against file. */
+/* Read a certificate and let it go again: only whether it reads counts. */
+static int
+check_pem_cert_ok(const char *path, char **why)
+{
+	X509	*x = check_read_cert(path, why);
+
+	X509_free(x);
+	return x != NULL;
+}
+
+/* Likewise for a private key. */
+static int
+check_pem_key_ok(const char *path, char **why)
+{
+	EVP_PKEY	*pk = check_read_key(path, why);
+
+	EVP_PKEY_free(pk);
+	return pk != NULL;
+}
+
+/* A PEM file path, resolved against file, that ok() can read. */
 static char *
-parse_cert(const struct config_key *k, const char *value, const char *file,
-    void *obj)
+parse_pem_path(const struct config_key *k, const char *value,
+    const char *file, void *obj, int (*ok)(const char *, char **))
 {
 	char	*path = path_resolve(file, value), *why = NULL;
-	X509	*x;
 
-	if ((x = check_read_cert(path, &why)) == NULL) {
+	if (!ok(path, &why)) {
 		free(path);
 		return why;
 	}
-	X509_free(x);
 	*FIELD(obj, k, char *) = path;
 	return NULL;
 }
 
-/* An unencrypted PEM private key file, resolved against file. */
+/* A PEM certificate (or CA bundle) file. */
+static char *
+parse_cert(const struct config_key *k, const char *value, const char *file,
+    void *obj)
+{
+	return parse_pem_path(k, value, file, obj, check_pem_cert_ok);
+}
+
+/* An unencrypted PEM private key file. */
 static char *
 parse_key(const struct config_key *k, const char *value, const char *file,
     void *obj)
 {
-	char		*path = path_resolve(file, value), *why = NULL;
-	EVP_PKEY	*pk;
-
-	if ((pk = check_read_key(path, &why)) == NULL) {
-		free(path);
-		return why;
-	}
-	EVP_PKEY_free(pk);
-	*FIELD(obj, k, char *) = path;
-	return NULL;
+	return parse_pem_path(k, value, file, obj, check_pem_key_ok);
 }
 
 const struct config_type config_type_cert = {

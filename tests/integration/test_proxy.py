@@ -382,13 +382,19 @@ class OutboundCalls(ProxyCase):
         self.carrier.stream.expect_response("BYE", 200)
         self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 3))
 
-    def test_cancel_before_answer_is_hop_by_hop(self):
+    def ringing(self, call_id):
+        """A registered phone's call, ringing at the carrier: (phone, INVITE
+        as sent, INVITE as the carrier got it)."""
         p, _ = self.registered_phone()
-        inv = self.invite(p, call_id="out-cancel")
+        inv = self.invite(p, call_id=call_id)
         p.expect_response("INVITE", 100)
         cinv = self.carrier.stream.expect_request("INVITE")
         self.carrier.stream.send(response(cinv, 180, "Ringing", to_tag="cb"))
         p.expect_response("INVITE", 180)
+        return p, inv, cinv
+
+    def test_cancel_before_answer_is_hop_by_hop(self):
+        p, inv, cinv = self.ringing("out-cancel")
         cancel = cancel_for(inv)
         p.send(cancel)
         p.expect_response("CANCEL", 200)
@@ -410,12 +416,7 @@ class OutboundCalls(ProxyCase):
         self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 3))
 
     def test_carrier_bye_racing_a_cancel_leaves_both_sides_consistent(self):
-        p, _ = self.registered_phone()
-        inv = self.invite(p, call_id="race")
-        p.expect_response("INVITE", 100)
-        cinv = self.carrier.stream.expect_request("INVITE")
-        self.carrier.stream.send(response(cinv, 180, "Ringing", to_tag="cb"))
-        p.expect_response("INVITE", 180)
+        p, inv, cinv = self.ringing("race")
         # The phone gives up just as the carrier answers and hangs up at once.
         cancel = cancel_for(inv)
         p.send(cancel)
