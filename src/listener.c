@@ -50,7 +50,6 @@ struct listener_set {
 	int			 dscp;
 	struct ip_count		*ips;
 	struct event		*backoff;	/* accept paused after EMFILE */
-	unsigned long		 refused;
 	const struct conn_handler *handler;
 	void			*arg;
 };
@@ -155,14 +154,12 @@ listener_admit(struct listener_set *ls, int fd, struct sockaddr *sa,
 	char		 peer[64];
 
 	if (conn_count(CONN_SIDE_PHONE) >= ls->max_connections) {
-		ls->refused++;
 		log_warn("listener: %s refused: max_connections %u reached",
 		    sockaddr_str(sa, peer, sizeof(peer)), ls->max_connections);
 		close(fd);
 		return;
 	}
 	if (listener_ip_take(ls, sa) == NULL) {
-		ls->refused++;
 		log_warn("listener: %s refused: max_connections_per_ip %u "
 		    "reached", sockaddr_str(sa, peer, sizeof(peer)),
 		    ls->max_per_ip);
@@ -217,7 +214,6 @@ listener_accept_cb(evutil_socket_t fd, short events, void *arg)
 		case ENOMEM:
 			/* Out of descriptors: the pending connection stays in
 			 * the backlog; pause instead of spinning on it. */
-			ls->refused++;
 			log_warn("listener %s: accept: %s; pausing 1 s",
 			    l->text, strerror(errno));
 			listener_pause(ls, 1);
@@ -321,12 +317,6 @@ int
 listener_reload(struct listener_set *ls, const struct config *cfg, char **why)
 {
 	return listener_configure(ls, cfg, why);
-}
-
-unsigned long
-listener_refused(const struct listener_set *ls)
-{
-	return ls->refused;
 }
 
 void

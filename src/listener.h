@@ -23,7 +23,5 @@ struct listener_set *listener_open(struct event_base *, const struct config *,
 int		 listener_reload(struct listener_set *, const struct config *,
 		    char **why);
 void		 listener_close(struct listener_set *);
-/* Connections refused since start (limits, EMFILE). */
-unsigned long	 listener_refused(const struct listener_set *);
 
 #endif

@@ -125,7 +125,7 @@ proxy_free(struct proxy *p)
  * which need not be a configured address (listen on 0.0.0.0, several
  * interfaces). Carriers are few; this costs the same at any load.
  */
-void
+static void
 proxy_self(struct proxy *p, const struct conn *c, struct sip_hdr_self *self)
 {
 	size_t		 i, n, ncar;
@@ -250,16 +250,12 @@ proxy_unparsable(struct conn *c, const char *buf, size_t len,
 
 /* Is the Request-URI the edge itself (after our Route entries are gone)? */
 static bool
-proxy_for_edge(struct proxy *p, const struct conn *c,
-    const osip_message_t *m)
+proxy_for_edge(const osip_message_t *m, const struct sip_hdr_self *self)
 {
-	struct sip_hdr_self	self;
-
 	if (osip_list_size(&m->routes) > 0)
 		return false;
-	proxy_self(p, c, &self);
 	/* Any port: NAT and port forwarding change what phones are told. */
-	return sip_hdr_host_is_self(m->req_uri, &self) &&
+	return sip_hdr_host_is_self(m->req_uri, self) &&
 	    sip_hdr_uri_mark(m->req_uri) == NULL;
 }
 
@@ -290,7 +286,7 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 	}
 	proxy_self(p, c, &self);
 	sip_hdr_routes_pop_self(m, &self, &routed);
-	if (!ack && proxy_method_is(m, "OPTIONS") && proxy_for_edge(p, c, m)) {
+	if (!ack && proxy_method_is(m, "OPTIONS") && proxy_for_edge(m, &self)) {
 		proxy_reply(c, m, 200, "OK");
 		return;
 	}
@@ -304,7 +300,7 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 			proxy_reply(c, m, 482, "Loop Detected");
 		return;
 	}
-	proxy_route(p, c, m, &routed, &hop);
+	proxy_route(p, c, m, &self, &routed, &hop);
 	if (hop.code != 0) {
 		if (!ack)
 			proxy_reply(c, m, hop.code, hop.reason);

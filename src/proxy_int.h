@@ -36,8 +36,6 @@ struct hop {
 };
 
 /* proxy.c */
-void	proxy_self(struct proxy *, const struct conn *,
-	    struct sip_hdr_self *);
 int	proxy_send(struct conn *, osip_message_t *);
 void	proxy_reply(struct conn *, const osip_message_t *, int, const char *);
 void	proxy_reply_upstream(struct txn *, int, const char *);
@@ -45,7 +43,8 @@ bool	proxy_method_is(const osip_message_t *, const char *);
 
 /* proxy_route.c */
 void	proxy_route(struct proxy *, struct conn *, osip_message_t *,
-	    const struct sip_hdr_routed *, struct hop *);
+	    const struct sip_hdr_self *, const struct sip_hdr_routed *,
+	    struct hop *);
 int	proxy_uri_hostport(const struct conn *, char *, size_t);
 
 /* proxy_fwd.c */

@@ -130,9 +130,9 @@ proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
 /* A carrier's request: which phone, over which flow? */
 static void
 proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
-    const struct sip_hdr_routed *routed, struct hop *hop)
+    const struct sip_hdr_self *self, const struct sip_hdr_routed *routed,
+    struct hop *hop)
 {
-	struct sip_hdr_self	 self;
 	struct dialog		*dlg;
 	const char		*token = NULL, *mark;
 	char			*aor;
@@ -144,13 +144,12 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 	 * request for a phone: its own Contact goes back in. The token comes
 	 * from our Route entry (Record-Route or Path) or from that Contact.
 	 */
-	proxy_self(p, c, &self);
 	mark = sip_hdr_uri_mark(m->req_uri);
-	initial = sip_hdr_uri_is_self(m->req_uri, &self) && mark != NULL &&
+	initial = sip_hdr_uri_is_self(m->req_uri, self) && mark != NULL &&
 	    mark[0] == 'r' && m->req_uri->username != NULL;
 	if (routed->token[0] != '\0')
 		token = routed->token;
-	else if (initial || (sip_hdr_uri_is_self(m->req_uri, &self) &&
+	else if (initial || (sip_hdr_uri_is_self(m->req_uri, self) &&
 	    m->req_uri->username != NULL)) {
 		token = m->req_uri->username;
 		initial = true;
@@ -195,11 +194,12 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 
 void
 proxy_route(struct proxy *p, struct conn *c, osip_message_t *m,
-    const struct sip_hdr_routed *routed, struct hop *hop)
+    const struct sip_hdr_self *self, const struct sip_hdr_routed *routed,
+    struct hop *hop)
 {
 	memset(hop, 0, sizeof(*hop));
 	if (c->side == CONN_SIDE_PHONE)
 		proxy_route_phone(p, c, m, routed, hop);
 	else
-		proxy_route_carrier(p, c, m, routed, hop);
+		proxy_route_carrier(p, c, m, self, routed, hop);
 }
