@@ -130,6 +130,7 @@ class StandInCarrier:
         self.lock = threading.Lock()
         self.lsock = None
         self.clients = []
+        self.threads = []
 
     def start(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -141,7 +142,9 @@ class StandInCarrier:
         self.lsock.bind(("127.0.0.1", self.port))
         self.lsock.listen(16)
         self.running = True
-        threading.Thread(target=self._accept, daemon=True).start()
+        t = threading.Thread(target=self._accept, daemon=True)
+        self.threads.append(t)
+        t.start()
         return self
 
     def _accept(self):
@@ -151,7 +154,10 @@ class StandInCarrier:
                 raw, _ = lsock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+            t = threading.Thread(target=self._serve, args=(raw,), daemon=True)
+            with self.lock:
+                self.threads.append(t)
+            t.start()
 
     def _serve(self, raw):
         try:
@@ -189,14 +195,19 @@ class StandInCarrier:
             except OSError:
                 pass
             self.lsock.close()
+        # Wake each serving thread and let it close its own socket: an SSL
+        # object whose fd is closed under it writes its closing alert to
+        # whatever file gets that fd number next.
         with self.lock:
-            for c in self.clients:
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                    c.close()
-                except OSError:
-                    pass
-            self.clients = []
+            clients, self.clients = self.clients, []
+            threads, self.threads = self.threads, []
+        for c in clients:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for t in threads:
+            t.join(5)
 
 
 class Dnsmasq:

@@ -171,7 +171,8 @@ class SipStream:
         self.closed = False
         self.stopping = False
         self.pings = 0
-        threading.Thread(target=self._loop, daemon=True).start()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
 
     def _write(self, data):
         while data and not self.stopping:
@@ -279,8 +280,12 @@ class SipStream:
             return True
 
     def close(self):
+        # The I/O thread must be out of OpenSSL before the fd is closed:
+        # an SSL object left with a closed fd number writes its alerts to
+        # whatever file gets that number next (a subprocess's pipe, say).
         self.stopping = True
-        time.sleep(0.03)            # let the I/O thread leave the socket
+        if self.thread is not threading.current_thread():
+            self.thread.join(5)
         try:
             self.sock.close()
         except OSError:
