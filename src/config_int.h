@@ -104,19 +104,15 @@ void		 config_apply(struct config_ctx *, const struct config_section *,
 		    void *, bool);
 void		 config_fields_free(enum config_kind, void *);
 
-/* config_types.c: the syntax of scalar values, lists and names. */
+/* config_types.c: the syntax of scalar values and lists. */
 extern const struct config_type	config_type_str, config_type_secret_str,
 		    config_type_path, config_type_mode, config_type_log_level,
 		    config_type_secret, config_type_tls_version,
-		    config_type_srtp_policy, config_type_uint, config_type_u16,
-		    config_type_int, config_type_bool, config_type_transport,
-		    config_type_srtp_profile, config_type_suites,
-		    config_type_digests, config_type_patterns,
-		    config_type_pick, config_type_shape, config_type_keepalive,
+		    config_type_uint, config_type_u16, config_type_int,
+		    config_type_bool, config_type_transport,
+		    config_type_patterns, config_type_keepalive,
 		    config_type_flow_failed;
 
-const char	*config_kind_name(enum config_kind);
-int		 config_kind_parse(const char *, enum config_kind *);
 int		 config_list_split(const char *, const char *, char ***,
 		    size_t *, char **);
 void		 config_strv_free(char **, size_t);
@@ -124,6 +120,22 @@ bool		 config_str_equal(const struct config_key *, const void *,
 		    const void *);
 void		 config_str_free(const struct config_key *, void *);
 void		 config_strv_field_free(const struct config_key *, void *);
+
+/* config_enum.c: enum words, their name tables and key types. */
+extern const struct config_type	config_type_srtp_policy,
+		    config_type_srtp_profile, config_type_suites,
+		    config_type_digests, config_type_pick, config_type_shape;
+
+const char	*config_kind_name(enum config_kind);
+int		 config_kind_parse(const char *, enum config_kind *);
+/* "a, b or c" (last = " or ") from a name table; the caller frees it. */
+char		*config_names_join(const char *const *, size_t, const char *);
+/* Index of a word in a name table, or -1. */
+int		 config_names_find(const char *const *, size_t, const char *,
+		    bool);
+/* Parse one of a table's words into *out, or say which are expected. */
+char		*config_names_parse(const char *const *, size_t, const char *,
+		    int *);
 
 /* config_net.c: the syntax of addresses and names. */
 extern const struct config_type	config_type_dns, config_type_listen,

@@ -1,8 +1,9 @@
 /*
  * config_types.c: the syntax of scalar values (strings, paths, numbers,
- * switches, modes, secrets, enums and lists of them) and the name tables
- * for the enums in edge_config.h. Address-like values are in config_net.c,
- * values checked against OpenSSL or the system in config_check.c.
+ * switches, modes, secrets, TLS versions, log levels) and of lists. Enum
+ * words and their name tables are in config_enum.c, address-like values
+ * in config_net.c, values checked against OpenSSL or the system in
+ * config_check.c.
  */
 #include "config.h"
 
@@ -18,167 +19,10 @@
 #include "log.h"
 #include "util.h"
 
-static const char *const kind_names[CONFIG_KIND_COUNT] = {
-	"edge", "phones", "media", "profile", "carrier", "account"
-};
-static const char *const srtp_policy_names[] = {
-	"mandatory", "optional", "off"
-};
-static const char *const srtp_suite_names[SRTP_SUITE_COUNT] = {
-	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32",
-	"AES_192_CM_HMAC_SHA1_80", "AES_192_CM_HMAC_SHA1_32",
-	"AES_256_CM_HMAC_SHA1_80", "AES_256_CM_HMAC_SHA1_32"
-};
-static const char *const srtp_profile_names[] = { "RTP/SAVP", "RTP/AVP" };
-static const char *const digest_alg_names[DIGEST_ALG_COUNT] = {
-	"MD5", "MD5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256",
-	"SHA-512-256-sess"
-};
-static const char *const digest_pick_names[] = { "first", "last", "rfc8760" };
-static const char *const sdp_shape_names[] = {
-	"savp", "avp-crypto", "savp+avp"
-};
 static const char *const tls_version_names[] = { "1.0", "1.1", "1.2", "1.3" };
 static const int tls_versions[] = {
 	TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION
 };
-
-/* "a, b or c" from a name table, for "expected ..." messages. */
-static char *
-names_join(const char *const *names, size_t n, const char *last)
-{
-	char	*out = xstrdup(""), *next;
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		xasprintf(&next, "%s%s%s", out,
-		    i == 0 ? "" : (i == n - 1 ? last : ", "), names[i]);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
-/* Index of value in a name table, or -1. */
-static int
-names_find(const char *const *names, size_t n, const char *value, bool icase)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if ((icase ? strcasecmp : strcmp)(names[i], value) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
-/* Parse one of a fixed set of words or say which ones are expected. */
-static char *
-names_parse(const char *const *names, size_t n, const char *value, int *out)
-{
-	char	*list, *why;
-
-	if ((*out = names_find(names, n, value, true)) != -1)
-		return NULL;
-	list = names_join(names, n, " or ");
-	why = config_msg("expected %s, got \"%s\"", list, value);
-	free(list);
-	return why;
-}
-
-/* The name of an enum value, "unknown" when out of range. */
-static const char *
-names_get(const char *const *names, size_t n, int v)
-{
-	return v >= 0 && (size_t)v < n ? names[v] : "unknown";
-}
-
-/* The config name of an SRTP policy. */
-const char *
-config_srtp_policy_name(enum srtp_policy v)
-{
-	return names_get(srtp_policy_names, nitems(srtp_policy_names), v);
-}
-
-/* The config name of an SDES suite, as RFC 4568 and RFC 6188 spell it. */
-const char *
-config_srtp_suite_name(enum srtp_suite v)
-{
-	return names_get(srtp_suite_names, nitems(srtp_suite_names), v);
-}
-
-/* The config name of an SDP profile, "RTP/SAVP" or "RTP/AVP". */
-const char *
-config_srtp_profile_name(enum srtp_profile v)
-{
-	return names_get(srtp_profile_names, nitems(srtp_profile_names), v);
-}
-
-/* The config name of a digest algorithm, as RFC 8760 spells it. */
-const char *
-config_digest_alg_name(enum digest_alg v)
-{
-	return names_get(digest_alg_names, nitems(digest_alg_names), v);
-}
-
-/* The config name of how a phone picks among challenges. */
-const char *
-config_digest_pick_name(enum digest_pick v)
-{
-	return names_get(digest_pick_names, nitems(digest_pick_names), v);
-}
-
-/* The config name of an SDP offer shape. */
-const char *
-config_sdp_shape_name(enum sdp_shape v)
-{
-	return names_get(sdp_shape_names, nitems(sdp_shape_names), v);
-}
-
-/* SDES suite names are case-sensitive, as RFC 4568 and RFC 6188 write them. */
-int
-config_srtp_suite_parse(const char *s, enum srtp_suite *out)
-{
-	int	i = names_find(srtp_suite_names, nitems(srtp_suite_names), s,
-		    false);
-
-	if (i == -1)
-		return -1;
-	*out = (enum srtp_suite)i;
-	return 0;
-}
-
-/* Digest algorithm tokens compare case-insensitively (RFC 7616 §3.3). */
-int
-config_digest_alg_parse(const char *s, enum digest_alg *out)
-{
-	int	i = names_find(digest_alg_names, nitems(digest_alg_names), s,
-		    true);
-
-	if (i == -1)
-		return -1;
-	*out = (enum digest_alg)i;
-	return 0;
-}
-
-/* The word in a section header, e.g. "carrier". */
-const char *
-config_kind_name(enum config_kind kind)
-{
-	return names_get(kind_names, nitems(kind_names), kind);
-}
-
-/* Section words are case-sensitive like keys. */
-int
-config_kind_parse(const char *s, enum config_kind *out)
-{
-	int	i = names_find(kind_names, nitems(kind_names), s, false);
-
-	if (i == -1)
-		return -1;
-	*out = (enum config_kind)i;
-	return 0;
-}
 
 /* Free a string vector. */
 void
@@ -460,9 +304,9 @@ parse_bool(const struct config_key *k, const char *value, const char *file,
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
 
-	if (names_find(yes, nitems(yes), value, true) != -1)
+	if (config_names_find(yes, nitems(yes), value, true) != -1)
 		*FIELD(obj, k, bool) = true;
-	else if (names_find(no, nitems(no), value, true) != -1)
+	else if (config_names_find(no, nitems(no), value, true) != -1)
 		*FIELD(obj, k, bool) = false;
 	else
 		return config_msg("expected yes or no, got \"%s\"", value);
@@ -501,7 +345,7 @@ parse_tls_version(const struct config_key *k, const char *value,
 	char	*why;
 	int	 i;
 
-	if ((why = names_parse(tls_version_names, nitems(tls_version_names),
+	if ((why = config_names_parse(tls_version_names, nitems(tls_version_names),
 	    value, &i)) == NULL)
 		*FIELD(obj, k, int) = tls_versions[i];
 	return why;
@@ -510,38 +354,6 @@ parse_tls_version(const struct config_key *k, const char *value,
 const struct config_type config_type_tls_version = {
 	parse_tls_version, equal_int, NULL
 };
-
-/* An enum field parsed from a name table. */
-#define ENUM_TYPE(fn, table, type)					\
-static char *								\
-fn(const struct config_key *k, const char *value, const char *file,	\
-    void *obj)								\
-{									\
-	char	*why;							\
-	int	 i;							\
-									\
-	if ((why = names_parse(table, nitems(table), value, &i)) == NULL) \
-		*FIELD(obj, k, type) = (type)i;				\
-	return why;							\
-}
-
-/* srtp: mandatory, optional, off. */
-ENUM_TYPE(parse_srtp_policy, srtp_policy_names, enum srtp_policy)
-/* srtp_profile: RTP/SAVP, RTP/AVP. */
-ENUM_TYPE(parse_srtp_profile, srtp_profile_names, enum srtp_profile)
-/* digest_pick: first, last, rfc8760. */
-ENUM_TYPE(parse_pick, digest_pick_names, enum digest_pick)
-/* sdp_offer: savp, avp-crypto, savp+avp. */
-ENUM_TYPE(parse_shape, sdp_shape_names, enum sdp_shape)
-
-const struct config_type config_type_srtp_policy = {
-	parse_srtp_policy, NULL, NULL
-};
-const struct config_type config_type_srtp_profile = {
-	parse_srtp_profile, NULL, NULL
-};
-const struct config_type config_type_pick = { parse_pick, NULL, NULL };
-const struct config_type config_type_shape = { parse_shape, NULL, NULL };
 
 /* Only TLS towards carriers: SIP over UDP or TCP would leak what we protect. */
 static char *
@@ -603,78 +415,6 @@ equal_secret(const struct config_key *k, const void *a, const void *b)
 
 const struct config_type config_type_secret = {
 	parse_secret, equal_secret, free_secret
-};
-
-/* SDES suites in preference order, each once. */
-static char *
-parse_suites(const struct config_key *k, const char *value, const char *file,
-    void *obj)
-{
-	enum srtp_suite	 *out = FIELD(obj, k, enum srtp_suite), s;
-	char		**v, *why, *known;
-	size_t		  n, i, j;
-
-	if (config_list_split(value, ",", &v, &n, &why) == -1)
-		return why;
-	for (i = 0; i < n && why == NULL; i++) {
-		if (config_srtp_suite_parse(v[i], &s) == -1) {
-			known = names_join(srtp_suite_names, SRTP_SUITE_COUNT,
-			    ", ");
-			why = config_msg("unknown SRTP suite \"%s\" (known: "
-			    "%s)", v[i], known);
-			free(known);
-			break;
-		}
-		for (j = 0; j < i && out[j] != s; j++)
-			;
-		if (j < i)
-			why = config_msg("SRTP suite \"%s\" listed twice",
-			    v[i]);
-		else
-			out[i] = s;
-	}
-	config_strv_free(v, n);
-	*FIELD_N(obj, k, size_t) = why == NULL ? n : 0;
-	return why;
-}
-
-const struct config_type config_type_suites = { parse_suites, NULL, NULL };
-
-/* Digest algorithms in preference order, each once. */
-static char *
-parse_digests(const struct config_key *k, const char *value,
-    const char *file, void *obj)
-{
-	enum digest_alg	 *out = FIELD(obj, k, enum digest_alg), a;
-	char		**v, *why, *known;
-	size_t		  n, i, j;
-
-	if (config_list_split(value, ",", &v, &n, &why) == -1)
-		return why;
-	for (i = 0; i < n && why == NULL; i++) {
-		if (config_digest_alg_parse(v[i], &a) == -1) {
-			known = names_join(digest_alg_names, DIGEST_ALG_COUNT,
-			    ", ");
-			why = config_msg("unknown digest algorithm \"%s\" "
-			    "(known: %s)", v[i], known);
-			free(known);
-			break;
-		}
-		for (j = 0; j < i && out[j] != a; j++)
-			;
-		if (j < i)
-			why = config_msg("digest algorithm \"%s\" listed "
-			    "twice", v[i]);
-		else
-			out[i] = a;
-	}
-	config_strv_free(v, n);
-	*FIELD_N(obj, k, size_t) = why == NULL ? n : 0;
-	return why;
-}
-
-const struct config_type config_type_digests = {
-	parse_digests, NULL, NULL
 };
 
 /* [profile] user_agent: fnmatch patterns, kept as written. */
