@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proxy_int.h"
 #include "registrar.h"
+#include "sip_contact.h"
 #include "sip_msg.h"
 #include "txn.h"
 #include "util.h"
@@ -104,7 +105,7 @@ proxy_register_rewrite(struct proxy *p, struct conn *phone, osip_message_t *m,
 	proxy_carrier_hostport(p, hop->conn, hp, sizeof(hp));
 	snprintf(contact, sizeof(contact), "sip:%s@%s;transport=tls;%s=r-%08x",
 	    phone->flow_token, hp, SIP_HDR_PARAM, registrar_line(t->aor));
-	if (sip_hdr_contacts_replace(m, contact, &t->orig_contacts,
+	if (sip_contact_replace(m, contact, &t->orig_contacts,
 	    &t->n_orig_contacts) == -1)
 		return -1;
 	if (hop->carrier != NULL && hop->carrier->cfg->path) {
@@ -287,18 +288,18 @@ proxy_register_ok(struct proxy *p, struct txn *t, struct conn *from,
 		return;
 	if (t->n_orig_contacts == 0) {
 		/* "Contact: *" or a query: a 2xx to "*" removes everything. */
-		if (sip_hdr_contact_is_star(t->in_req))
+		if (sip_contact_is_star(t->in_req))
 			(void)registrar_update(t->aor, phone->id, NULL, NULL,
 			    NULL, NULL, NULL, 0);
 		return;
 	}
-	granted = sip_hdr_contact_expires(resp, phone->flow_token,
-	    sip_hdr_register_expires(t->in_req, PROXY_DEFAULT_EXPIRES));
+	granted = sip_contact_expires(resp, phone->flow_token,
+	    sip_contact_register_expires(t->in_req, PROXY_DEFAULT_EXPIRES));
 	(void)registrar_update(t->aor, phone->id, phone->flow_token,
 	    t->orig_contacts[0], car != NULL ? car->name : NULL,
 	    phone->profile[0] ? phone->profile : NULL, phone->peer_str,
 	    granted);
-	sip_hdr_contacts_restore(resp, proxy_contact_lookup, phone);
+	sip_contact_restore(resp, proxy_contact_lookup, phone);
 }
 
 /* Provisional from downstream: forward, and CANCEL now if asked before. */

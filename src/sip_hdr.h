@@ -1,7 +1,7 @@
 /*
  * sip_hdr.h: the header surgery of a proxy on libosip2 messages: Via,
- * Max-Forwards, Route and Record-Route, Contact rewriting for REGISTER,
- * and hop-by-hop CANCEL and ACK. No I/O; every function works on a
+ * Max-Forwards, Route and Record-Route, and hop-by-hop CANCEL and ACK
+ * (REGISTER Contacts are in sip_contact.h). No I/O; every function works on a
  * message and is unit-tested on canned ones.
  *
  * URIs the edge writes carry a "sipedge" URI parameter so the edge knows
@@ -89,28 +89,6 @@ int	sip_hdr_routes_pop_self(osip_message_t *, const struct sip_hdr_self *,
 int	sip_hdr_rr_push(osip_message_t *, const char *uri);
 /* Put a Path entry (a URI string) on top. */
 int	sip_hdr_path_push(osip_message_t *, const char *uri);
-
-/*
- * REGISTER towards the carrier: replace the URI of every Contact with uri
- * (keeping expires, q, +sip.instance, reg-id), returning the originals
- * (caller frees each and the array). "*" is left alone (n = 0).
- */
-int	sip_hdr_contacts_replace(osip_message_t *, const char *uri,
-	    char ***orig, size_t *n);
-/*
- * A REGISTER 2xx towards the phone: every registration Contact of ours
- * (sipedge=r or r-LINE) gets the URI lookup() returns for it (NULL: left
- * alone, another phone's).
- */
-int	sip_hdr_contacts_restore(osip_message_t *,
-	    const char *(*lookup)(const osip_uri_t *, void *), void *);
-/* The granted expiry of the Contact whose URI user is token, else Expires, else def. */
-unsigned sip_hdr_contact_expires(const osip_message_t *, const char *token,
-	    unsigned def);
-/* A REGISTER's requested expiry (Contact param, Expires header, def). */
-unsigned sip_hdr_register_expires(const osip_message_t *, unsigned def);
-/* Is the REGISTER a "Contact: *" (remove all)? */
-int	sip_hdr_contact_is_star(const osip_message_t *);
 
 /* "sip:user@host" of a To/From: scheme, user, lower-case host; caller frees. */
 char	*sip_hdr_aor(const osip_from_t *);

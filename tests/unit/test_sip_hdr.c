@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip_contact.h"
 #include "sip_hdr.h"
 #include "sip_msg.h"
 #include "unit.h"
@@ -753,7 +754,7 @@ test_contacts_replace_keeps_params_and_returns_the_originals(void)
 	size_t		 n, i;
 
 	m = PARSE(spectralink_register);
-	CU_ASSERT_EQUAL(sip_hdr_contacts_replace(m, OUR_CONTACT, &orig, &n), 0);
+	CU_ASSERT_EQUAL(sip_contact_replace(m, OUR_CONTACT, &orig, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(orig[0],
 	    "sip:alice@192.168.1.50:5062;transport=tls;ob");
@@ -762,7 +763,7 @@ test_contacts_replace_keeps_params_and_returns_the_originals(void)
 	    "expires=600;" INSTANCE ";reg-id=1\r\n"));
 	CU_ASSERT_PTR_NULL(strstr(text, "5062;transport"));
 	CU_ASSERT_EQUAL(COUNT(again, contacts), 1);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(again, 3600), 600);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(again, 3600), 600);
 	osip_free(text);
 	sip_msg_free(again);
 	for (i = 0; i < n; i++)
@@ -772,7 +773,7 @@ test_contacts_replace_keeps_params_and_returns_the_originals(void)
 
 	/* Two Contacts: both the edge's, both originals back in order. */
 	m = PARSE(kamailio_register_ok);
-	CU_ASSERT_EQUAL(sip_hdr_contacts_replace(m, OUR_CONTACT, &orig, &n), 0);
+	CU_ASSERT_EQUAL(sip_contact_replace(m, OUR_CONTACT, &orig, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_STRING_EQUAL(orig[0], OUR_CONTACT);
 	CU_ASSERT_STRING_EQUAL(orig[2], "sip:alice@198.51.100.7:5060");
@@ -783,7 +784,7 @@ test_contacts_replace_keeps_params_and_returns_the_originals(void)
 
 	/* A URI that does not parse changes nothing. */
 	m = PARSE(spectralink_register);
-	CU_ASSERT_EQUAL(sip_hdr_contacts_replace(m, "<<", &orig, &n), -1);
+	CU_ASSERT_EQUAL(sip_contact_replace(m, "<<", &orig, &n), -1);
 	CU_ASSERT_EQUAL(n, 0);
 	text = print(m, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "192.168.1.50:5062;transport"));
@@ -801,19 +802,19 @@ test_contacts_replace_leaves_contact_star_alone(void)
 	size_t		 n = 99;
 
 	m = PARSE(spectralink_unregister);
-	CU_ASSERT_TRUE(sip_hdr_contact_is_star(m));
-	CU_ASSERT_EQUAL(sip_hdr_contacts_replace(m, OUR_CONTACT, &orig, &n), 0);
+	CU_ASSERT_TRUE(sip_contact_is_star(m));
+	CU_ASSERT_EQUAL(sip_contact_replace(m, OUR_CONTACT, &orig, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_PTR_NULL(orig);
 	text = print(m, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\r\nContact: *\r\n"));
 	CU_ASSERT_PTR_NULL(strstr(text, TOKEN_A));
 	osip_free(text);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 3600), 0);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 3600), 0);
 	sip_msg_free(m);
 
 	m = PARSE(spectralink_register);
-	CU_ASSERT_FALSE(sip_hdr_contact_is_star(m));
+	CU_ASSERT_FALSE(sip_contact_is_star(m));
 	sip_msg_free(m);
 }
 
@@ -853,7 +854,7 @@ test_contacts_restore_maps_only_our_registration_contacts(void)
 	/* Our token in a phone-facing (not registration) URI is not ours. */
 	CU_ASSERT_EQUAL(osip_message_set_contact(m, "<sip:" TOKEN_A
 	    "@127.0.0.1:5061;sipedge=p>"), 0);
-	CU_ASSERT_EQUAL(sip_hdr_contacts_restore(m, lookup_a, &log), 1);
+	CU_ASSERT_EQUAL(sip_contact_restore(m, lookup_a, &log), 1);
 	CU_ASSERT_EQUAL(log.n, 2);
 	CU_ASSERT_STRING_EQUAL(log.asked[0], TOKEN_A);
 	CU_ASSERT_STRING_EQUAL(log.asked[1], TOKEN_B);
@@ -877,7 +878,7 @@ test_contacts_restore_maps_only_our_registration_contacts(void)
 	/* A 401 has no Contact: nothing to restore, nothing asked. */
 	log.n = 0;
 	m = PARSE(kamailio_401);
-	CU_ASSERT_EQUAL(sip_hdr_contacts_restore(m, lookup_a, &log), 0);
+	CU_ASSERT_EQUAL(sip_contact_restore(m, lookup_a, &log), 0);
 	CU_ASSERT_EQUAL(log.n, 0);
 	sip_msg_free(m);
 }
@@ -890,12 +891,12 @@ test_contact_expires_prefers_our_contact_param_over_expires_header(void)
 	osip_message_t	*m;
 
 	m = PARSE(kamailio_register_ok);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, TOKEN_A, 3600), 600);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, TOKEN_B, 3600), 3121);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, "nobody", 3600), 3600);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, TOKEN_A, 3600), 600);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, TOKEN_B, 3600), 3121);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, "nobody", 3600), 3600);
 	CU_ASSERT_EQUAL(osip_message_set_expires(m, "900"), 0);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, TOKEN_A, 3600), 600);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, "nobody", 3600), 900);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, TOKEN_A, 3600), 600);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, "nobody", 3600), 900);
 	sip_msg_free(m);
 
 	/* Our Contact without expires: the header decides. */
@@ -903,11 +904,11 @@ test_contact_expires_prefers_our_contact_param_over_expires_header(void)
 	lines[6] = "Contact: <" OUR_CONTACT ">;" INSTANCE;
 	lines[7] = "Expires: 120";
 	m = parse_msg(lines, nitems(lines), NULL);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, TOKEN_A, 3600), 120);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, TOKEN_A, 3600), 120);
 	sip_msg_free(m);
 
 	m = PARSE(kamailio_401);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, TOKEN_A, 1800), 1800);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, TOKEN_A, 1800), 1800);
 	sip_msg_free(m);
 }
 
@@ -919,35 +920,35 @@ test_register_expires_takes_contact_param_then_header_then_default(void)
 	osip_message_t	*m;
 
 	m = PARSE(spectralink_register);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 1800), 600);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 1800), 600);
 	sip_msg_free(m);
 
 	memcpy(lines, spectralink_register, sizeof(lines));
 	lines[3] = "Contact: <sip:alice@192.168.1.50:5062;transport=tls>";
 	m = parse_msg(lines, nitems(lines), NULL);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 1800), 3600);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 1800), 3600);
 	sip_msg_free(m);
 
 	lines[8] = "Subject: no expiry asked";
 	m = parse_msg(lines, nitems(lines), NULL);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 1800), 1800);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 1800), 1800);
 	sip_msg_free(m);
 
 	lines[3] = "Contact: <sip:alice@192.168.1.50:5062>;expires=0";
 	m = parse_msg(lines, nitems(lines), NULL);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 1800), 0);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 1800), 0);
 	sip_msg_free(m);
 
 	/* Garbage is no value; more than 2^32-1 is 2^32-1, not 0 or less. */
 	lines[3] = "Contact: <sip:alice@192.168.1.50:5062>;expires=soon";
 	lines[8] = "Expires: 99999999999";
 	m = parse_msg(lines, nitems(lines), NULL);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 1800), 4294967295U);
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 1800), 4294967295U);
 	sip_msg_free(m);
 	lines[3] = "Contact: <sip:alice@192.168.1.50:5062>;expires=4294967296";
 	m = parse_msg(lines, nitems(lines), NULL);
-	CU_ASSERT_EQUAL(sip_hdr_register_expires(m, 1800), 4294967295U);
-	CU_ASSERT_EQUAL(sip_hdr_contact_expires(m, "alice", 1800),
+	CU_ASSERT_EQUAL(sip_contact_register_expires(m, 1800), 4294967295U);
+	CU_ASSERT_EQUAL(sip_contact_expires(m, "alice", 1800),
 	    4294967295U);
 	sip_msg_free(m);
 }
