@@ -192,6 +192,12 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			conn_send(c, "\r\n", 2);	/* RFC 5626 §5.4: at once */
 			break;
 		case SIP_FRAME_PONG:
+			/* Phones are never pinged, so a CRLF that ends the
+			 * buffer is half a ping split by a TLS record, or a
+			 * stray line end: wait for what follows. */
+			if (c->side == CONN_SIDE_PHONE && f.len == 2 &&
+			    len == 2)
+				return;
 			conn_consume(c, in, f.len);
 			if (c->handler->pong != NULL)
 				c->handler->pong(c, c->arg);

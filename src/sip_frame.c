@@ -79,10 +79,9 @@ sip_frame_set(struct sip_frame *out, enum sip_frame_kind kind, size_t len,
 /*
  * Recognise a keep-alive or stray line end at the front of the buffer;
  * returns 0 when a start line begins there instead. A CRLF that ends the
- * buffer is taken as a pong: a ping split by a TLS record boundary right
- * after its first CRLF is improbable, and the cost of being wrong is one
- * unanswered ping, which the phone retries. A bare LF is dropped as
- * stray, as Kamailio does.
+ * buffer is reported as a pong; a caller that never pings (the phone side)
+ * may instead wait for more, since it may be half a ping split by a TLS
+ * record boundary. A bare LF is dropped as stray, as Kamailio does.
  */
 static int
 sip_frame_keepalive(const char *buf, size_t len, struct sip_frame *out)

@@ -95,6 +95,17 @@ class PhoneTransport(unittest.TestCase):
         p.send(options())              # the flow still carries SIP
         self.assertEqual(status_line(p.recv_message()), "SIP/2.0 200 OK")
 
+    def test_ping_split_across_tls_records_still_gets_its_pong(self):
+        p = self.phone()
+        p.send(b"\r\n")                # one TLS record each
+        time.sleep(0.3)
+        p.send(b"\r\n")
+        self.assertEqual(p.recv_raw(2), b"\r\n")
+        p.send(b"\r\n")                # a stray CRLF, then a message
+        time.sleep(0.3)
+        p.send(options())
+        self.assertEqual(status_line(p.recv_message()), "SIP/2.0 200 OK")
+
     def test_messages_split_and_coalesced_are_framed(self):
         p = self.phone()
         one, two = options(call_id="split-1"), options(call_id="split-2", cseq=2)
