@@ -213,9 +213,13 @@ flow_token_make(const struct flow_key *k, uint64_t flow_id, char *out,
 }
 
 /*
- * Check a token; see flow.h. The HMAC is checked before the epoch, so
- * only an authentic token can be called stale. If HMAC itself fails the
- * token counts as tampered: refusing is the only safe answer.
+ * Check a token; see flow.h. The epoch is checked first: a token from
+ * another run of the daemon names a flow that is gone whatever its HMAC
+ * says, and without that run's key (a random one when flow_secret is
+ * unset) the HMAC cannot be checked anyway. Calling a forged token of
+ * another epoch stale gives nothing away: it is refused all the same,
+ * with 430 instead of 403. In the current epoch a bad HMAC, or a failure
+ * to compute it, means tampered: refusing is the only safe answer.
  */
 enum flow_token_status
 flow_token_parse(const struct flow_key *k, const char *token, size_t len,
@@ -228,12 +232,12 @@ flow_token_parse(const struct flow_key *k, const char *token, size_t len,
 	if (len != FLOW_TOKEN_LEN ||
 	    flow_unbase32(token, len, raw, sizeof(raw)) == -1)
 		return FLOW_TOKEN_MALFORMED;
-	if (flow_tag(k, raw, tag) == -1 ||
-	    CRYPTO_memcmp(tag, raw + FLOW_HEAD_LEN, FLOW_TAG_LEN) != 0)
-		return FLOW_TOKEN_TAMPERED;
 	flow_get_head(raw, &epoch, &id);
 	if (epoch != k->epoch)
 		return FLOW_TOKEN_STALE;
+	if (flow_tag(k, raw, tag) == -1 ||
+	    CRYPTO_memcmp(tag, raw + FLOW_HEAD_LEN, FLOW_TAG_LEN) != 0)
+		return FLOW_TOKEN_TAMPERED;
 	*flow_id = id;
 	return FLOW_TOKEN_OK;
 }

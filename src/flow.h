@@ -28,8 +28,8 @@ struct flow_key {
 enum flow_token_status {
 	FLOW_TOKEN_OK,		/* authentic, this epoch: *flow_id is set */
 	FLOW_TOKEN_MALFORMED,	/* wrong length or characters: not ours */
-	FLOW_TOKEN_TAMPERED,	/* HMAC mismatch: forged or altered, 403 */
-	FLOW_TOKEN_STALE,	/* authentic, another epoch: flow is dead, 430 */
+	FLOW_TOKEN_TAMPERED,	/* this epoch, HMAC mismatch: forged, 403 */
+	FLOW_TOKEN_STALE,	/* another epoch: that flow is dead, 430 */
 };
 
 /*

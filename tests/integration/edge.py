@@ -93,8 +93,12 @@ class Notifications:
 
     def close(self):
         self.running = False
+        self.thread.join(1)         # out of recv() before the fd goes
         self.sock.close()
-        self.thread.join(1)
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):
@@ -167,11 +171,15 @@ class Edge:
         env.pop("JOURNAL_STREAM", None)
         env.pop("WATCHDOG_PID", None)
         env.pop("WATCHDOG_USEC", None)
+        if self.notify:             # started before: a restart
+            self.notify.close()
         self.notify = Notifications(os.path.join(self.dir, "notify.sock"))
         env["NOTIFY_SOCKET"] = self.notify.path
         if watchdog_usec:
             env["WATCHDOG_USEC"] = str(watchdog_usec)
         env.update(self.extra_env)
+        if getattr(self, "log_file", None):
+            self.log_file.close()
         self.log_file = open(self.log_path, "ab")
         if self.journal:
             st = os.fstat(self.log_file.fileno())

@@ -230,6 +230,19 @@ class InboundCalls(ProxyCase):
         resp = self.carrier.stream.expect(lambda m: not m.is_request and m.status >= 200)
         self.assertEqual(resp.status, 403)
 
+    def test_token_from_before_a_restart_is_a_dead_flow_not_a_forgery(self):
+        # No flow_secret: the restarted edge has a new random key as well as
+        # a new epoch, and must still tell a stale token from a forged one.
+        self.registered_phone()
+        streams = len(self.carrier.streams)
+        self.edge.stop()
+        self.edge.start()
+        self.assertTrue(wait_for(lambda: len(self.carrier.streams) > streams, 10))
+        self.carrier_invite("sip:alice@carrier.test", call_id="after-restart")
+        resp = self.carrier.stream.expect(lambda m: not m.is_request and m.status >= 200)
+        self.assertEqual(resp.status, 430)
+        self.assertNotIn("refused 403", self.edge.log())
+
     def test_call_to_closed_flow_fails_fast_without_connecting_to_the_phone(self):
         # Something listens where the phone claims to be: it must stay silent.
         claimed = socket.socket()
