@@ -62,6 +62,7 @@ main(int argc, char **argv)
 	test_rfc3263_register();
 	test_dns_register();
 	test_sip_hdr_register();
+	test_sip_contact_register();
 	test_txn_register();
 	test_registrar_register();
 	test_dialog_register();
