@@ -165,6 +165,7 @@ class Baresip:
         self.cond = threading.Condition()
         self.token = 0
         self.reader = None
+        self.log_start = 0
 
     @property
     def aor(self):
@@ -198,16 +199,18 @@ class Baresip:
         for attempt in range(3):      # the free ctrl port may be taken meanwhile
             self.ctrl_port = free_port()
             self.write_config()
+            self.log_start = len(self.log())   # the log is appended to
             self.proc = Guarded([BARESIP, "-f", self.dir, "-s", "-v"], self.log_path,
                                 cwd=self.dir)
             if self._connect_ctrl(timeout):
                 break
             self.proc.stop()
-            if "ctrl_tcp: failed to listen" not in self.log():
+            if "ctrl_tcp: failed to listen" not in self.attempt_log():
                 raise RuntimeError("baresip %s did not start:\n%s"
                                    % (self.name, self.log()[-4000:]))
         else:
-            raise RuntimeError("baresip %s: no control port" % self.name)
+            raise RuntimeError("baresip %s: no control port:\n%s"
+                               % (self.name, self.log()[-4000:]))
         if wait_registered and not self.register_ok(timeout):
             raise RuntimeError("baresip %s did not register:\n%s"
                                % (self.name, self.log()[-4000:]))
@@ -215,7 +218,7 @@ class Baresip:
 
     def _connect_ctrl(self, timeout):
         def connect():
-            if self.proc.poll() is not None or "ctrl_tcp: failed" in self.log():
+            if self.proc.poll() is not None or "ctrl_tcp: failed" in self.attempt_log():
                 return "dead"
             try:
                 return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
@@ -400,6 +403,10 @@ class Baresip:
                 return ANSI.sub("", f.read())
         except OSError:
             return ""
+
+    def attempt_log(self):
+        """What the process of the latest start attempt has logged."""
+        return self.log()[self.log_start:]
 
     def wait_log(self, text, timeout=10.0):
         return wait_for(lambda: text in self.log(), timeout)
