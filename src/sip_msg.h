@@ -76,12 +76,4 @@ osip_message_t	*sip_msg_response(const osip_message_t *req, int code,
 int		 sip_msg_response_raw(const char *buf, size_t len, int code,
 		    const char *reason, char **out, size_t *outlen);
 
-/*
- * A request for the edge itself: Request-URI host is one of edge_hosts
- * (IPv6 with or without brackets) and no Route, or OPTIONS with
- * Max-Forwards 0 (RFC 3261 §16.3 item 2).
- */
-int		 sip_msg_is_for_edge(const osip_message_t *req,
-		    const char *const *edge_hosts, size_t n);
-
 #endif

@@ -648,49 +648,6 @@ test_raw_refuses_garbage_ack_and_incomplete(void)
 	    &outlen), -1);
 }
 
-/* OPTIONS to the edge's own address is the edge's to answer. */
-static void
-test_is_for_edge(void)
-{
-	static const char *const	hosts[] = { "edge.example.net",
-	    "127.0.0.1", "[2001:db8::1]" };
-	const char *const		*m = baresip_options;
-	const char			*copy[nitems(baresip_options)];
-	osip_message_t			*msg;
-
-	msg = parse_lines(m, nitems(baresip_options));
-	CU_ASSERT_TRUE(sip_msg_is_for_edge(msg, hosts, nitems(hosts)));
-	CU_ASSERT_FALSE(sip_msg_is_for_edge(msg, hosts, 1));
-	sip_msg_free(msg);
-
-	memcpy(copy, m, sizeof(copy));
-	copy[0] = "OPTIONS sip:[2001:DB8::1]:5061 SIP/2.0";
-	msg = parse_lines(copy, nitems(copy));
-	CU_ASSERT_TRUE(sip_msg_is_for_edge(msg, hosts, nitems(hosts)));
-	sip_msg_free(msg);
-
-	copy[0] = "OPTIONS sip:EDGE.example.net SIP/2.0";
-	copy[9] = "Route: <sip:proxy.carrier.test;lr>";
-	msg = parse_lines(copy, nitems(copy));
-	CU_ASSERT_FALSE(sip_msg_is_for_edge(msg, hosts, nitems(hosts)));
-	sip_msg_free(msg);
-
-	copy[0] = "OPTIONS sip:bob@carrier.test SIP/2.0";
-	copy[9] = "Content-Length: 0";
-	msg = parse_lines(copy, nitems(copy));
-	CU_ASSERT_FALSE(sip_msg_is_for_edge(msg, hosts, nitems(hosts)));
-	sip_msg_free(msg);
-
-	copy[2] = "Max-Forwards: 0";
-	msg = parse_lines(copy, nitems(copy));
-	CU_ASSERT_TRUE(sip_msg_is_for_edge(msg, hosts, nitems(hosts)));
-	sip_msg_free(msg);
-
-	msg = parse_lines(carrier_ok, nitems(carrier_ok));
-	CU_ASSERT_FALSE(sip_msg_is_for_edge(msg, hosts, nitems(hosts)));
-	sip_msg_free(msg);
-}
-
 /* The SDP body survives a round trip; Content-Length follows the body. */
 static void
 test_serialize_keeps_body_and_sets_content_length(void)
@@ -805,7 +762,6 @@ test_sip_msg_register(void)
 	UNIT_TEST(s, test_raw_400_for_request_libosip2_refuses);
 	UNIT_TEST(s, test_raw_400_for_invalid_cseq_keeps_to_tag);
 	UNIT_TEST(s, test_raw_refuses_garbage_ack_and_incomplete);
-	UNIT_TEST(s, test_is_for_edge);
 	UNIT_TEST(s, test_serialize_keeps_body_and_sets_content_length);
 	UNIT_TEST(s, test_auth_headers_pass_verbatim_with_unknown_params);
 }
