@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -196,9 +197,15 @@ carrier_conn_open_cb(struct conn *conn, void *arg)
 	c->connects++;
 	c->last_error[0] = '\0';
 	carrier_set_state(c, CARRIER_CONNECTED);
-	log_notice("carrier %s: connected to %s (%s, %s), certificate "
-	    "verified for %s", c->name, target, conn->tls.version,
-	    conn->tls.cipher, c->verified_name);
+	log_notice("carrier %s: connected to %s from local port %u (%s, %s), "
+	    "certificate verified for %s", c->name, target, conn->local_port,
+	    conn->tls.version, conn->tls.cipher, c->verified_name);
+	if (c->connects > 1 && conn->local_port != c->local_port)
+		log_warn("carrier %s: reconnected from another local port than "
+		    "before (%u, was %u): the carrier reaches registered phones "
+		    "again as they refresh their registrations", c->name,
+		    conn->local_port, c->local_port);
+	c->local_port = conn->local_port;
 	if (c->cfg->keepalive > 0)
 		event_add(c->keepalive, &tv);
 }
@@ -282,7 +289,21 @@ carrier_conn_closed_cb(struct conn *conn, const char *why, void *arg)
 		} else
 			carrier_error(c, "%s: %s", target, why);
 	}
-	c->cur++;
+	/*
+	 * A target that answered but did not take the connection from our
+	 * old port (a peer still holding the old connection's 4-tuple, say)
+	 * is tried again at once from any port. Refused means the carrier is
+	 * down: keep the port for the next round.
+	 */
+	if (!c->any_port && c->local_port != 0 &&
+	    conn->sock_error != ECONNREFUSED) {
+		c->any_port = true;
+		log_info("carrier %s: trying %s again from any local port",
+		    c->name, target);
+	} else {
+		c->cur++;
+		c->any_port = false;
+	}
 	carrier_next_target(c);
 }
 
@@ -314,15 +335,31 @@ carrier_next_target(struct carrier *c)
 		log_info("carrier %s: connecting to %s", c->name, target);
 		/* SNI names the SIP domain: that is what we verify. */
 		sni = carrier_verify_name(c);
+		/*
+		 * From the local port of the last connection: the carrier's
+		 * registrations and dialogs name it, and a carrier finds the
+		 * connection by the address it sends to. Any port if that
+		 * one is not free.
+		 */
 		c->conn = conn_connect(c->set->base,
-		    (const struct sockaddr *)&t->addr, t->addrlen, c->ctx, sni,
-		    &lim, &carrier_conn_handler, c, why, sizeof(why));
+		    (const struct sockaddr *)&t->addr, t->addrlen,
+		    c->any_port ? 0 : c->local_port, c->ctx, sni, &lim,
+		    &carrier_conn_handler, c, why, sizeof(why));
+		if (c->conn == NULL && !c->any_port && c->local_port != 0) {
+			log_info("carrier %s: %s; connecting from any port",
+			    c->name, why);
+			c->conn = conn_connect(c->set->base,
+			    (const struct sockaddr *)&t->addr, t->addrlen, 0,
+			    c->ctx, sni, &lim, &carrier_conn_handler, c, why,
+			    sizeof(why));
+		}
 		if (c->conn != NULL) {
 			c->conn->owner = xstrdup(c->name);
 			return;
 		}
 		carrier_error(c, "%s: %s", target, why);
 		c->cur++;
+		c->any_port = false;
 	}
 	/* Every target failed this round. */
 	carrier_backoff(c, c->attempts > 0 && c->refused == c->attempts ?
@@ -348,6 +385,7 @@ carrier_resolved_cb(int error, const char *errmsg,
 	memcpy(c->targets, targets, n * sizeof(*targets));
 	c->n_targets = n;
 	c->cur = 0;
+	c->any_port = false;
 	c->refused = 0;
 	c->attempts = 0;
 	log_info("carrier %s: %zu target%s for %s", c->name, n,

@@ -6,7 +6,9 @@
 #ifndef SIPEDGE_CARRIER_H
 #define SIPEDGE_CARRIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <openssl/ssl.h>
@@ -55,6 +57,9 @@ struct carrier {
 	unsigned		 refused;	/* certificate refusals this round */
 	unsigned		 attempts;	/* targets tried this round */
 	unsigned long		 connects;	/* successful, since start */
+	uint16_t		 local_port;	/* of the last connection that
+						 * opened: reconnects reuse it */
+	bool			 any_port;	/* this attempt: not local_port */
 	char			 verified_name[256];
 	char			 last_error[512];
 };

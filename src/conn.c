@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,21 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 	conn_free(arg);
 }
 
+/*
+ * Close an aborted carrier connection with a reset rather than a FIN, so
+ * no TIME_WAIT holds its 4-tuple: the reconnect wants the same local port
+ * towards the same carrier address.
+ */
+static void
+conn_reset_on_close(struct conn *c)
+{
+	struct linger	l = { .l_onoff = 1, .l_linger = 0 };
+	int		fd = bufferevent_getfd(c->bev);
+
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
 /* Move to CLOSING, tell the handler once, and schedule the free. */
 static void
 conn_finish(struct conn *c, const char *why, bool flush)
@@ -108,6 +124,8 @@ conn_finish(struct conn *c, const char *why, bool flush)
 	if (c->handler->closed != NULL)
 		c->handler->closed(c, why, c->arg);
 	bufferevent_disable(c->bev, EV_READ);
+	if (!flush && c->side == CONN_SIDE_CARRIER)
+		conn_reset_on_close(c);
 	if (flush && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 		/* The write callback frees once the queue is empty; give up
 		 * after two seconds either way. */
@@ -141,9 +159,10 @@ conn_ssl_error(struct conn *c, char *buf, size_t len)
 			ERR_error_string_n(e, buf, len);
 	}
 	if (buf[0] == '\0') {
-		if (EVUTIL_SOCKET_ERROR() != 0)
+		c->sock_error = EVUTIL_SOCKET_ERROR();
+		if (c->sock_error != 0)
 			snprintf(buf, len, "%s", evutil_socket_error_to_string(
-			    EVUTIL_SOCKET_ERROR()));
+			    c->sock_error));
 		else
 			snprintf(buf, len, "connection reset");
 	}
@@ -414,29 +433,80 @@ conn_accept(struct event_base *base, int fd, const struct sockaddr *sa,
 	return c;
 }
 
+/*
+ * The socket of a carrier connection, bound to local_port unless it is 0.
+ * SO_REUSEADDR lets a reconnect take the port of the connection it
+ * replaces as soon as that one is gone: the carrier holds Contacts and
+ * Record-Routes naming our address and port, and finds the new connection
+ * by them.
+ */
+static int
+conn_socket(int family, uint16_t local_port, char *why, size_t whylen)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len;
+	int			 fd, one = 1;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(why, whylen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (local_port == 0)
+		return fd;
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_any;
+		sin6->sin6_port = htons(local_port);
+		len = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		sin->sin_port = htons(local_port);
+		len = sizeof(*sin);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		snprintf(why, whylen, "bind to local port %u: %s", local_port,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct conn *
 conn_connect(struct event_base *base, const struct sockaddr *sa,
-    socklen_t salen, SSL_CTX *ctx, const char *sni,
+    socklen_t salen, uint16_t local_port, SSL_CTX *ctx, const char *sni,
     const struct conn_limits *limits, const struct conn_handler *h,
     void *arg, char *why, size_t whylen)
 {
 	struct conn	*c;
 	SSL		*ssl;
 	char		 err[256];
+	int		 fd;
 
+	if ((fd = conn_socket(sa->sa_family, local_port, why, whylen)) == -1)
+		return NULL;
 	if ((ssl = SSL_new(ctx)) == NULL) {
 		snprintf(why, whylen, "SSL_new: %s",
 		    tls_error_str(err, sizeof(err)));
+		close(fd);
 		return NULL;
 	}
 	if (sni != NULL)
 		SSL_set_tlsext_host_name(ssl, sni);
 	c = conn_new(base, CONN_SIDE_CARRIER, sa, salen, limits, h, arg);
 	c->ssl = ssl;
-	c->bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	c->bev = bufferevent_openssl_socket_new(base, fd, ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		SSL_free(ssl);
+		close(fd);
 		c->ssl = NULL;
 		snprintf(why, whylen, "cannot create a TLS bufferevent");
 		conn_free(c);

@@ -88,6 +88,8 @@ struct conn {
 	struct event		*deadline;	/* handshake timeout */
 	struct event		*reaper;	/* frees after CLOSING */
 	char			*close_reason;
+	int			 sock_error;	/* errno of the socket error that
+						 * closed it, or 0 */
 	uint64_t		 rx_messages;
 	uint64_t		 tx_messages;
 	uint64_t		 pings;
@@ -99,9 +101,12 @@ struct conn	*conn_accept(struct event_base *, int fd,
 		    const struct sockaddr *, socklen_t, SSL_CTX *,
 		    const struct conn_limits *, const struct conn_handler *,
 		    void *);
-/* Open a TLS connection to a carrier target; sni may be NULL. */
+/*
+ * Open a TLS connection to a carrier target from local_port (0: any); sni
+ * may be NULL.
+ */
 struct conn	*conn_connect(struct event_base *, const struct sockaddr *,
-		    socklen_t, SSL_CTX *, const char *sni,
+		    socklen_t, uint16_t local_port, SSL_CTX *, const char *sni,
 		    const struct conn_limits *, const struct conn_handler *,
 		    void *, char *why, size_t whylen);
 /* Queue bytes; -1 if the connection is closing or the peer is not reading. */

@@ -38,7 +38,8 @@ ctl_carriers_item(const struct carrier *c)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	carrier_target_str(c, target, sizeof(target));
-	return json_pack("{s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I, "
+	    "s:i}",
 	    "name", c->name,
 	    "domain", c->cfg->domain,
 	    "state", carrier_state_name(c->state),
@@ -49,7 +50,8 @@ ctl_carriers_item(const struct carrier *c)
 		c->verified_name : NULL,
 	    "last_error", c->last_error[0] ? c->last_error : NULL,
 	    "state_s", (json_int_t)(now.tv_sec - c->since.tv_sec),
-	    "connects", (json_int_t)c->connects);
+	    "connects", (json_int_t)c->connects,
+	    "local_port", (int)c->local_port);
 }
 
 /* Daemon side: list carriers in configuration order. */

@@ -131,6 +131,7 @@ class StandInCarrier:
         self.lsock = None
         self.clients = []
         self.threads = []
+        self.peer_ports = []        # source port of each connection, in order
 
     def start(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -151,9 +152,10 @@ class StandInCarrier:
         lsock = self.lsock
         while self.running:
             try:
-                raw, _ = lsock.accept()
+                raw, peer = lsock.accept()
             except OSError:
                 return
+            self.peer_ports.append(peer[1])
             t = threading.Thread(target=self._serve, args=(raw,), daemon=True)
             with self.lock:
                 self.threads.append(t)

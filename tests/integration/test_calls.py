@@ -21,8 +21,10 @@ keepalive = 30
 
 
 class RealPeers(unittest.TestCase):
+    kamailio_defines = ()
+
     def setUp(self):
-        self.kam = Kamailio()
+        self.kam = Kamailio(defines=self.kamailio_defines)
         self.addCleanup(self.kam.close)
         self.kam.start()
         self.edge = Edge(carriers={})
@@ -176,3 +178,30 @@ class DeadFlow(RealPeers):
         self.assertIn("refused 430: Flow Failed", self.edge.log())
         with self.assertRaises(socket.timeout):
             trap.accept()
+
+
+class CarrierReconnect(RealPeers):
+    # Kamailio drops a TLS connection idle for 4 s (closed some 10 s later
+    # by its timers); the edge pings every 30.
+    kamailio_defines = ("TCP_LIFETIME=4", "TLS_IDLE_CLOSE")
+
+    def test_phone_stays_reachable_when_the_carrier_drops_the_connection(self):
+        alice = self.phone("alice")
+        contact = self.kam.registered("alice")
+        registers = self.kam.log().count("CARRIER REGISTERED sip:alice@")
+        carrier = self.edge.json("carriers")["items"][0]
+        self.assertTrue(wait_for(lambda: self.edge.json("carriers")["items"][0]["connects"] == 2
+                                 and self.carrier_connected(), 30), self.edge.log()[-3000:])
+        self.assertIn("carrier kamailio: connection to", self.edge.log())
+        # Kamailio still holds the binding from before and reaches alice.
+        bob = self.carrier_user("bob")
+        self.call_established(bob, alice, "sip:alice@carrier.test")
+        self.assertEqual(self.kam.log().count("CARRIER REGISTERED sip:alice@"), registers)
+        # It found the new connection by the address the binding names: the
+        # edge reconnected from the same local port.
+        port = int(contact.split(";")[0].rsplit(":", 1)[1])
+        self.assertIn("from local port %d" % port, self.edge.log().rsplit("connected to", 1)[1])
+        self.assertEqual(self.edge.json("carriers")["items"][0]["target"], carrier["target"])
+        bob.hangup()
+        self.assertTrue(alice.wait_state("closed"), alice.events)
+

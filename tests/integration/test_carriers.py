@@ -1,6 +1,7 @@
 """Carriers: RFC 3263 resolution through a real DNS server (dnsmasq),
 RFC 5922 verification by SIP domain, failover, keep-alives and
 reconnection after the carrier comes back."""
+import socket
 import time
 import unittest
 
@@ -102,6 +103,7 @@ class CarrierResolution(unittest.TestCase):
         edge = self.edge(dns)
         self.assertIsNotNone(self.carrier_state(edge, "connected"))
         pid = edge.proc.pid
+        first_port = self.carrier.peer_ports[-1]
         self.carrier.stop()
         self.assertIsNotNone(self.carrier_state(edge, "backoff"))
         self.carrier = StandInCarrier(port=self.carrier.port).start()
@@ -109,6 +111,28 @@ class CarrierResolution(unittest.TestCase):
         self.assertIsNotNone(c, edge.json("carriers"))
         self.assertEqual(c["connects"], 2)
         self.assertEqual(edge.status()["pid"], pid)
+        # From the same local port: what the carrier's bindings name.
+        self.assertEqual(self.carrier.peer_ports, [first_port])
+        self.assertEqual(c["local_port"], first_port)
+
+    def test_reconnect_falls_back_to_any_port_when_the_old_one_is_taken(self):
+        dns = self.dns(self.carrier.port)
+        edge = self.edge(dns)
+        self.assertIsNotNone(self.carrier_state(edge, "connected"))
+        first_port = self.carrier.peer_ports[-1]
+        self.carrier.stop()
+        self.assertIsNotNone(self.carrier_state(edge, "backoff"))
+        squatter = socket.socket()          # someone else listens there now
+        self.addCleanup(squatter.close)
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", first_port))
+        squatter.listen(1)
+        self.carrier = StandInCarrier(port=self.carrier.port).start()
+        c = self.carrier_state(edge, "connected", timeout=15)
+        self.assertIsNotNone(c, edge.json("carriers"))
+        self.assertNotEqual(self.carrier.peer_ports, [first_port])
+        self.assertTrue(edge.wait_log("bind to local port %d" % first_port))
+        self.assertTrue(edge.wait_log("reconnected from another local port"))
 
     def test_keepalive_pings_reach_the_carrier(self):
         dns = self.dns(self.carrier.port)
