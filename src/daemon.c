@@ -416,8 +416,16 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_sigint);
 	if (d->ev_sighup != NULL)
 		event_free(d->ev_sighup);
-	if (d->base != NULL)
+	/*
+	 * A bufferevent that wrote in the last round holds a reference for
+	 * its deferred write callback; event_base_free() would drop that
+	 * callback unrun and the bufferevent with it. One more pass lets it
+	 * run, so every connection freed above is really released.
+	 */
+	if (d->base != NULL) {
+		event_base_loop(d->base, EVLOOP_NONBLOCK);
 		event_base_free(d->base);
+	}
 	if (d->config != NULL)
 		config_free(d->config);
 	free(d->config_path);
