@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build sipedge and run every test: the CUnit unit suite (plain and under
 # ASan/UBSan), the integration tests against the real daemon and real
-# peers on loopback, the documentation and systemd checks, and distcheck.
+# peers on loopback (plain and with the daemon under ASan/UBSan), the
+# documentation and systemd checks, and distcheck.
 # Installs missing Debian packages first. Exit status 0 only if all pass.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,7 @@ step "build with ASan/UBSan" scripts/build.sh build-asan --enable-werror --enabl
 step "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/tests/unit/unit
 step "integration tests" bash -o pipefail -c "python3 tests/integration/run.py --build build | tee $logs/integration"
+step "integration tests against the ASan/UBSan daemon" scripts/integration-asan.sh build-asan
 step "fuzzing (${FUZZ_SECONDS:-15} s per target)" scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 step "man pages and systemd unit" scripts/check-docs.sh build
 step "make distcheck" make -s -C build distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror
