@@ -6,6 +6,7 @@ and drives it with the real sipedgectl.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -109,6 +110,23 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+CONTENT_LENGTH = re.compile(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)")
+
+
+def take_message(buf):
+    """Split one whole SIP message (headers and Content-Length body) off the
+    front of a stream buffer: (message bytes, rest), or (None, buf) when it
+    is not all there yet. Keep-alive CRLFs are the caller's business."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None, buf
+    m = CONTENT_LENGTH.search(buf[:end])
+    total = end + 4 + (int(m.group(1)) if m else 0)
+    if len(buf) < total:
+        return None, buf
+    return buf[:total], buf[total:]
 
 
 def free_port():

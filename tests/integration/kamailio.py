@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from edge import certs, free_port, wait_for
+from edge import certs, free_port, take_message, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CARRIER_CFG = os.path.join(HERE, "kamailio", "carrier.cfg")
@@ -192,14 +192,9 @@ class SipTls:
             while self.buf.startswith(b"\r\n") and not self.buf.startswith(b"\r\n\r\n"):
                 self.buf = self.buf[2:]
                 self.pongs += 1
-            end = self.buf.find(b"\r\n\r\n")
-            if end >= 0:
-                head = self.buf[:end].decode(errors="replace")
-                m = re.search(r"(?im)^(?:content-length|l)\s*:\s*(\d+)", head)
-                total = end + 4 + (int(m.group(1)) if m else 0)
-                if len(self.buf) >= total:
-                    msg, self.buf = self.buf[:total], self.buf[total:]
-                    return msg.decode(errors="replace")
+            msg, self.buf = take_message(self.buf)
+            if msg is not None:
+                return msg.decode(errors="replace")
             left = deadline - time.monotonic()
             if left <= 0:
                 return None

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from edge import certs, free_port, wait_for
+from edge import certs, free_port, take_message, wait_for
 
 # A Spectralink offers no ECDHE-*-AES128-GCM-SHA256 (quirks.md).
 SPECTRALINK_CIPHERS = ("ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -67,14 +67,9 @@ class Phone:
         self.sock.settimeout(timeout)
         deadline = time.monotonic() + timeout
         while True:
-            end = self.buf.find(b"\r\n\r\n")
-            if end >= 0:
-                head = self.buf[:end].decode(errors="replace")
-                m = re.search(r"(?im)^(?:content-length|l)\s*:\s*(\d+)", head)
-                total = end + 4 + (int(m.group(1)) if m else 0)
-                if len(self.buf) >= total:
-                    msg, self.buf = self.buf[:total], self.buf[total:]
-                    return msg.decode(errors="replace")
+            msg, self.buf = take_message(self.buf)
+            if msg is not None:
+                return msg.decode(errors="replace")
             if time.monotonic() > deadline:
                 return None
             try:

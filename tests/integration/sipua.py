@@ -11,7 +11,7 @@ import ssl
 import threading
 import time
 
-from edge import certs, free_port
+from edge import certs, free_port, take_message
 
 COMPACT = {"v": "Via", "f": "From", "t": "To", "i": "Call-ID", "m": "Contact",
            "l": "Content-Length", "c": "Content-Type", "k": "Supported"}
@@ -224,14 +224,9 @@ class SipStream:
             if self.buf.startswith(b"\r\n"):
                 self.buf = self.buf[2:]
                 continue
-            end = self.buf.find(b"\r\n\r\n")
-            if end < 0:
+            raw, self.buf = take_message(self.buf)
+            if raw is None:
                 return
-            m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", self.buf[:end])
-            total = end + 4 + (int(m.group(1)) if m else 0)
-            if len(self.buf) < total:
-                return
-            raw, self.buf = self.buf[:total], self.buf[total:]
             msg = Msg.parse(raw)
             if self.auto is None or not self.auto(self, msg):
                 self.queue.put(msg)
