@@ -1123,12 +1123,12 @@ test_config_names_round_trip(void)
 	for (i = 0; i < SRTP_SUITE_COUNT; i++) {
 		CU_ASSERT_EQUAL(config_srtp_suite_parse(
 		    config_srtp_suite_name(i), &s), 0);
-		CU_ASSERT_EQUAL(s, i);
+		CU_ASSERT_EQUAL((int)s, i);
 	}
 	for (i = 0; i < DIGEST_ALG_COUNT; i++) {
 		CU_ASSERT_EQUAL(config_digest_alg_parse(
 		    config_digest_alg_name(i), &a), 0);
-		CU_ASSERT_EQUAL(a, i);
+		CU_ASSERT_EQUAL((int)a, i);
 	}
 	CU_ASSERT_EQUAL(config_srtp_suite_parse("aes_cm_128_hmac_sha1_80", &s),
 	    -1);

@@ -445,8 +445,8 @@ test_routes_pop_self_pops_only_leading_edge_entries(void)
 		"Route: <sip:127.0.0.1:5061;transport=tls;lr>",
 		"Route: <sip:" TOKEN_A "@edge.example.net;transport=tls;lr;"
 		    "sipedge=p>",
-		"Route: <sip:[2001:db8::5]:40000;transport=tls;lr;"
-		    "sipedge=c-dustel>",
+		("Route: <sip:[2001:db8::5]:40000;transport=tls;lr;"
+		    "sipedge=c-dustel>"),
 		"Route: <sip:127.0.0.1:5070;transport=tls;lr>",
 		"Route: <sip:127.0.0.1:5061;transport=tls;lr>",
 		"Max-Forwards: 70",

@@ -22,8 +22,8 @@ static const char *const spectralink_register[] = {
 	"To: <sip:alice@carrier.test>",
 	"Call-ID: 6fb2b8e0a1c4@192.168.1.50",
 	"CSeq: 1 REGISTER",
-	"Contact: <sip:alice@192.168.1.50:5062;transport=tls>;+sip.instance="
-	    "\"<urn:uuid:00000000-0000-1000-8000-0090b8aa0001>\"",
+	("Contact: <sip:alice@192.168.1.50:5062;transport=tls>;+sip.instance="
+	    "\"<urn:uuid:00000000-0000-1000-8000-0090b8aa0001>\""),
 	"Max-Forwards: 70",
 	"User-Agent: Spectralink 84-Series 6.4.1",
 	"k: path, outbound",
@@ -49,8 +49,8 @@ static const char *const baresip_options[] = {
 static const char *const carrier_ok[] = {
 	"SIP/2.0 200 OK",
 	"Via: SIP/2.0/TLS edge.example.net:5061;branch=z9hG4bK-edge-1",
-	"Via: SIP/2.0/TLS 192.168.1.50:5062;branch=z9hG4bK-524287-1;"
-	    "received=192.168.1.50;rport=40312",
+	("Via: SIP/2.0/TLS 192.168.1.50:5062;branch=z9hG4bK-524287-1;"
+	    "received=192.168.1.50;rport=40312"),
 	"From: \"Alice\" <sip:alice@carrier.test>;tag=8a1f77c3",
 	"To: <sip:alice@carrier.test>;tag=as45f1",
 	"Call-ID: 6fb2b8e0a1c4@192.168.1.50",
@@ -452,8 +452,8 @@ test_response_keeps_vias_in_order_and_adds_to_tag(void)
 	static const char *const	three_vias[] = {
 		"OPTIONS sip:alice@carrier.test SIP/2.0",
 		"Via: SIP/2.0/TLS a.example:5061;branch=z9hG4bK-1",
-		"v: SIP/2.0/TLS b.example:5061;branch=z9hG4bK-2, "
-		    "SIP/2.0/TLS [2001:db8::7]:5061;branch=z9hG4bK-3",
+		("v: SIP/2.0/TLS b.example:5061;branch=z9hG4bK-2, "
+		    "SIP/2.0/TLS [2001:db8::7]:5061;branch=z9hG4bK-3"),
 		"From: <sip:bob@carrier.test>;tag=f1",
 		"To: \"Alice\" <sip:alice@carrier.test>",
 		"Call-ID: 77@b.example",
