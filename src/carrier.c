@@ -355,6 +355,7 @@ carrier_next_target(struct carrier *c)
 		}
 		if (c->conn != NULL) {
 			c->conn->owner = xstrdup(c->name);
+			c->conn->reset_on_abort = true;
 			return;
 		}
 		carrier_error(c, "%s: %s", target, why);
@@ -443,6 +444,7 @@ carrier_free(struct carrier *c)
 		struct conn *conn = c->conn;
 
 		c->conn = NULL;
+		conn->reset_on_abort = false;	/* no reconnect: close cleanly */
 		conn_abort(conn, "carrier removed or stopped");
 	}
 	event_free(c->retry);

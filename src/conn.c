@@ -95,9 +95,9 @@ conn_reaper_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Close an aborted carrier connection with a reset rather than a FIN, so
- * no TIME_WAIT holds its 4-tuple: the reconnect wants the same local port
- * towards the same carrier address.
+ * Close an aborted connection with a reset rather than a FIN, so no
+ * TIME_WAIT holds its 4-tuple: a carrier reconnect wants the same local
+ * port towards the same carrier address.
  */
 static void
 conn_reset_on_close(struct conn *c)
@@ -124,7 +124,7 @@ conn_finish(struct conn *c, const char *why, bool flush)
 	if (c->handler->closed != NULL)
 		c->handler->closed(c, why, c->arg);
 	bufferevent_disable(c->bev, EV_READ);
-	if (!flush && c->side == CONN_SIDE_CARRIER)
+	if (!flush && c->reset_on_abort)
 		conn_reset_on_close(c);
 	if (flush && evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 		/* The write callback frees once the queue is empty; give up

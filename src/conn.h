@@ -90,6 +90,7 @@ struct conn {
 	char			*close_reason;
 	int			 sock_error;	/* errno of the socket error that
 						 * closed it, or 0 */
+	bool			 reset_on_abort; /* abort with RST, not FIN */
 	uint64_t		 rx_messages;
 	uint64_t		 tx_messages;
 	uint64_t		 pings;
