@@ -450,7 +450,7 @@ proxy_txn_conn_lost(struct txn *t, void *arg)
 void
 proxy_conn_lost(struct proxy *p, struct conn *c)
 {
-	txn_foreach(proxy_txn_conn_lost, c);
+	txn_foreach_conn(c->id, proxy_txn_conn_lost, c);
 	if (c->side == CONN_SIDE_PHONE) {
 		registrar_flow_gone(c->id);
 		dialog_flow_gone(c->id);

@@ -1,7 +1,8 @@
 /*
  * registrar.c: bindings indexed by (flow, AOR) and by flow, so a request
- * costs a hash lookup and a closed flow drops its bindings at once.
- * Expired bindings are swept every few seconds and ignored before that.
+ * costs a hash lookup and a closed flow drops its bindings at once. Each
+ * binding has its own expiry timer (libevent keeps them in a heap), so
+ * nothing ever walks all bindings while the daemon runs.
  */
 #include "config.h"
 
@@ -15,8 +16,6 @@
 #include "registrar.h"
 #include "util.h"
 
-#define REGISTRAR_SWEEP_S	5
-
 /* The bindings of one flow. */
 struct flow_bindings {
 	uint64_t		 flow;
@@ -26,7 +25,7 @@ struct flow_bindings {
 
 static struct binding		*bindings;	/* by key */
 static struct flow_bindings	*flows;		/* by flow */
-static struct event		*sweep_ev;
+static struct event_base	*registrar_base;	/* expiry timers */
 
 /* Seconds on the monotonic clock. */
 static time_t
@@ -61,6 +60,8 @@ registrar_free(struct binding *b)
 	struct binding		**pp;
 
 	HASH_DEL(bindings, b);
+	if (b->expiry != NULL)
+		event_free(b->expiry);
 	if (fb != NULL) {
 		for (pp = &fb->list; *pp != NULL; pp = &(*pp)->flow_next) {
 			if (*pp == b) {
@@ -83,30 +84,21 @@ registrar_free(struct binding *b)
 	free(b);
 }
 
-/* Drop what has expired. */
+/* A binding's expiry timer fired: the phone did not refresh in time. */
 static void
-registrar_sweep_cb(evutil_socket_t fd, short events, void *arg)
+registrar_expired_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct binding	*b, *tmp;
-	time_t		 now = registrar_now();
+	struct binding	*b = arg;
 
-	HASH_ITER(hh, bindings, b, tmp) {
-		if (b->expires <= now) {
-			log_info("registrar: %s on flow %llu expired", b->aor,
-			    (unsigned long long)b->flow);
-			registrar_free(b);
-		}
-	}
+	log_info("registrar: %s on flow %llu expired", b->aor,
+	    (unsigned long long)b->flow);
+	registrar_free(b);
 }
 
 void
 registrar_init(struct event_base *base)
 {
-	struct timeval	tv = { REGISTRAR_SWEEP_S, 0 };
-
-	sweep_ev = event_new(base, -1, EV_PERSIST, registrar_sweep_cb, NULL);
-	if (sweep_ev == NULL || event_add(sweep_ev, &tv) == -1)
-		fatal("%s: event_new", __func__);
+	registrar_base = base;
 }
 
 void
@@ -116,9 +108,7 @@ registrar_shutdown(void)
 
 	HASH_ITER(hh, bindings, b, tmp)
 		registrar_free(b);
-	if (sweep_ev != NULL)
-		event_free(sweep_ev);
-	sweep_ev = NULL;
+	registrar_base = NULL;
 }
 
 /* Replace a string field. */
@@ -171,6 +161,14 @@ registrar_update(const char *aor, uint64_t flow, const char *token,
 	registrar_set(&b->profile, profile);
 	registrar_set(&b->source, source);
 	b->expires = registrar_now() + expires;
+	if (registrar_base != NULL) {
+		struct timeval	tv = { expires, 0 };
+
+		if (b->expiry == NULL && (b->expiry = evtimer_new(
+		    registrar_base, registrar_expired_cb, b)) == NULL)
+			fatal("%s: evtimer_new", __func__);
+		evtimer_add(b->expiry, &tv);
+	}
 	return b;
 }
 

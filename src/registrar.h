@@ -13,6 +13,7 @@
 
 #include <uthash.h>
 
+struct event;
 struct event_base;
 
 struct binding {
@@ -27,11 +28,12 @@ struct binding {
 	char		*source;	/* the phone's address as seen */
 	time_t		 expires;	/* CLOCK_MONOTONIC seconds */
 	bool		 held_by_edge;
+	struct event	*expiry;	/* frees it when the time is up */
 	struct binding	*flow_next;	/* bindings of the same flow */
 	UT_hash_handle	 hh;
 };
 
-/* Start the sweep of expired bindings. */
+/* Bindings expire on timers of this base (none: only lookups check). */
 void		 registrar_init(struct event_base *);
 void		 registrar_shutdown(void);
 /* Add or refresh a binding; expires 0 removes it. */

@@ -6,14 +6,77 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <utlist.h>
 
 #include "log.h"
 #include "txn.h"
 #include "util.h"
 
+/* The transactions of one connection, either way. */
+struct txn_conn {
+	uint64_t	 id;
+	struct txn	*in;		/* requests that came in on it */
+	struct txn	*out;		/* requests that went out on it */
+	size_t		 n;		/* entries in both lists */
+	UT_hash_handle	 hh;
+};
+
 static struct txn		*by_branch;
 static struct txn		*by_upstream;
+static struct txn_conn		*by_conn;
 static struct event_base	*txn_base;
+
+/* The entry of a connection, made when asked to. */
+static struct txn_conn *
+txn_conn(uint64_t id, bool create)
+{
+	struct txn_conn	*tc;
+
+	HASH_FIND(hh, by_conn, &id, sizeof(id), tc);
+	if (tc == NULL && create) {
+		tc = xcalloc(1, sizeof(*tc));
+		tc->id = id;
+		HASH_ADD(hh, by_conn, id, sizeof(tc->id), tc);
+	}
+	return tc;
+}
+
+/* File a new transaction under both of its connections. */
+static void
+txn_conn_link(struct txn *t)
+{
+	struct txn_conn	*tc = txn_conn(t->in_conn, true);
+
+	DL_APPEND2(tc->in, t, in_prev, in_next);
+	tc->n++;
+	tc = txn_conn(t->out_conn, true);
+	DL_APPEND2(tc->out, t, out_prev, out_next);
+	tc->n++;
+}
+
+/* Take a transaction out of its connections' lists. */
+static void
+txn_conn_unlink(struct txn *t)
+{
+	struct txn_conn	*tc;
+
+	if ((tc = txn_conn(t->in_conn, false)) != NULL) {
+		DL_DELETE2(tc->in, t, in_prev, in_next);
+		tc->n--;
+		if (tc->n == 0) {
+			HASH_DEL(by_conn, tc);
+			free(tc);
+		}
+	}
+	if ((tc = txn_conn(t->out_conn, false)) != NULL) {
+		DL_DELETE2(tc->out, t, out_prev, out_next);
+		tc->n--;
+		if (tc->n == 0) {
+			HASH_DEL(by_conn, tc);
+			free(tc);
+		}
+	}
+}
 
 /* The upstream key: a branch is only unique per sender and method kind. */
 static char *
@@ -80,6 +143,7 @@ txn_new(uint64_t in_conn, const char *in_branch, osip_message_t *in_req,
 	if (old != NULL)
 		HASH_DELETE(hh_in, by_upstream, old);
 	HASH_ADD_KEYPTR(hh_in, by_upstream, t->in_key, strlen(t->in_key), t);
+	txn_conn_link(t);
 	return t;
 }
 
@@ -93,6 +157,7 @@ txn_free(struct txn *t)
 	HASH_FIND(hh_in, by_upstream, t->in_key, strlen(t->in_key), cur);
 	if (cur == t)
 		HASH_DELETE(hh_in, by_upstream, t);
+	txn_conn_unlink(t);
 	event_free(t->timer);
 	if (t->in_req != NULL)
 		osip_message_free(t->in_req);
@@ -139,13 +204,34 @@ txn_arm(struct txn *t, unsigned seconds)
 	event_add(t->timer, &tv);
 }
 
+/*
+ * The callback may end up freeing other transactions of the connection
+ * (a reply that makes another connection fail, whose loss frees its own
+ * transactions): so take a list of branches first and look each up again
+ * before visiting it.
+ */
 void
-txn_foreach(void (*fn)(struct txn *, void *), void *arg)
+txn_foreach_conn(uint64_t conn, void (*fn)(struct txn *, void *), void *arg)
 {
-	struct txn	*t, *tmp;
+	struct txn_conn	*tc = txn_conn(conn, false);
+	struct txn	*t;
+	char		(*branches)[SIP_HDR_BRANCH_MAX];
+	size_t		 n = 0, i;
 
-	HASH_ITER(hh_out, by_branch, t, tmp)
-		fn(t, arg);
+	if (tc == NULL)
+		return;
+	branches = xreallocarray(NULL, tc->n, sizeof(*branches));
+	DL_FOREACH2(tc->in, t, in_next) {
+		if (t->out_conn != conn)	/* else listed below */
+			memcpy(branches[n++], t->branch, sizeof(t->branch));
+	}
+	DL_FOREACH2(tc->out, t, out_next)
+		memcpy(branches[n++], t->branch, sizeof(t->branch));
+	for (i = 0; i < n; i++) {
+		if ((t = txn_by_branch(branches[i])) != NULL)
+			fn(t, arg);
+	}
+	free(branches);
 }
 
 unsigned

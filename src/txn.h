@@ -3,7 +3,8 @@
  * one transaction: the server side (the connection it came in on and its
  * branch there) and the client side (our branch towards the next hop).
  * Both are hashed, so matching a response, a CANCEL or an ACK costs the
- * same with ten calls or ten thousand.
+ * same with ten calls or ten thousand; and each connection knows its
+ * transactions, so losing one costs what that connection carried.
  */
 #ifndef SIPEDGE_TXN_H
 #define SIPEDGE_TXN_H
@@ -59,6 +60,8 @@ struct txn {
 	void		*arg;
 	UT_hash_handle	 hh_out;
 	UT_hash_handle	 hh_in;
+	struct txn	*in_prev, *in_next;	/* of in_conn */
+	struct txn	*out_prev, *out_next;	/* of out_conn */
 };
 
 void		 txn_init(struct event_base *);
@@ -79,8 +82,13 @@ struct txn	*txn_by_upstream(uint64_t in_conn, const char *in_branch,
 		    bool invite);
 /* (Re)arm the transaction's one timer; seconds 0 frees it on expiry. */
 void		 txn_arm(struct txn *, unsigned seconds);
-/* Visit every transaction (connection loss; never per message). */
-void		 txn_foreach(void (*)(struct txn *, void *), void *);
+/*
+ * Visit the transactions that came in on or went out on a connection
+ * (when it is lost). The callback may free any transaction, the visited
+ * one or others; a freed one is not visited.
+ */
+void		 txn_foreach_conn(uint64_t conn, void (*)(struct txn *, void *),
+		    void *);
 unsigned	 txn_count(void);
 
 #endif

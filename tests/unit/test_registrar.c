@@ -254,12 +254,48 @@ test_expires_in_counts_down_and_expired_bindings_are_not_found(void)
 	event_base_free(base);
 }
 
+/* Stop the loop the expiry test runs. */
+static void
+stop_loop_cb(evutil_socket_t fd, short events, void *arg)
+{
+	event_base_loopbreak(arg);
+}
+
+/*
+ * A binding the phone does not refresh is freed by its own timer when it
+ * expires, with nothing walking the other bindings; a refreshed one stays.
+ */
+static void
+test_unrefreshed_binding_is_freed_when_it_expires(void)
+{
+	struct event_base	*base = event_base_new();
+	struct timeval		 tv = { 1, 500 * 1000 };
+	struct event		*stop;
+
+	registrar_init(base);
+	register_spectralink(ALICE, 600);
+	(void)registrar_update(BOB, FLOW_SPECTRALINK, TOKEN_S, CONTACT_S,
+	    "kam", NULL, "192.168.1.50:40312", 1);
+	CU_ASSERT_EQUAL(registrar_count(), 2);
+	stop = evtimer_new(base, stop_loop_cb, base);
+	evtimer_add(stop, &tv);
+	event_base_dispatch(base);
+	CU_ASSERT_EQUAL(registrar_count(), 1);
+	/* Only alice is left on the flow (find falls back to any binding). */
+	CU_ASSERT_STRING_EQUAL(registrar_find(FLOW_SPECTRALINK, BOB)->aor,
+	    ALICE);
+	event_free(stop);
+	registrar_shutdown();
+	event_base_free(base);
+}
+
 void
 test_registrar_register(void)
 {
 	CU_pSuite	s = unit_suite("registrar");
 
 	UNIT_TEST(s, test_register_creates_a_binding_with_the_claimed_contact);
+	UNIT_TEST(s, test_unrefreshed_binding_is_freed_when_it_expires);
 	UNIT_TEST(s, test_refresh_keeps_one_binding);
 	UNIT_TEST(s, test_expires_zero_removes_the_binding);
 	UNIT_TEST(s, test_several_flows_on_one_aor_are_separate_bindings);

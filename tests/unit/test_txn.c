@@ -144,14 +144,14 @@ test_invite_and_non_invite_with_the_same_branch_are_different_txns(void)
 	event_base_free(base);
 }
 
-/* Count what txn_foreach() visits. */
+/* Count what txn_foreach_conn() visits. */
 static void
 count_cb(struct txn *t, void *arg)
 {
 	(*(unsigned *)arg)++;
 }
 
-/* Freed means gone from both tables, and from txn_foreach(). */
+/* Freed means gone from both tables, and from its connections' lists. */
 static void
 test_txn_free_removes_both_indexes(void)
 {
@@ -168,8 +168,11 @@ test_txn_free_removes_both_indexes(void)
 	a->orig_contacts = xcalloc(1, sizeof(*a->orig_contacts));
 	a->orig_contacts[0] = xstrdup("sip:alice@192.168.1.50:5062");
 	a->n_orig_contacts = 1;
-	txn_foreach(count_cb, &n);
+	txn_foreach_conn(CARRIER_CONN, count_cb, &n);
 	CU_ASSERT_EQUAL(n, 2);
+	n = 0;
+	txn_foreach_conn(PHONE_CONN, count_cb, &n);
+	CU_ASSERT_EQUAL(n, 1);
 	txn_free(a);
 	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKse21"));
 	CU_ASSERT_PTR_NULL(txn_by_upstream(PHONE_CONN, "z9hG4bK-524287-1",
@@ -178,8 +181,11 @@ test_txn_free_removes_both_indexes(void)
 	    false), b);
 	CU_ASSERT_PTR_EQUAL(txn_by_branch("z9hG4bKse22"), b);
 	n = 0;
-	txn_foreach(count_cb, &n);
+	txn_foreach_conn(CARRIER_CONN, count_cb, &n);
 	CU_ASSERT_EQUAL(n, 1);
+	n = 0;
+	txn_foreach_conn(PHONE_CONN, count_cb, &n);
+	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_EQUAL(txn_count(), 1);
 	txn_shutdown();			/* frees b */
 	CU_ASSERT_EQUAL(txn_count(), 0);
@@ -326,22 +332,24 @@ test_txn_timer_fires_the_callback(void)
 	event_base_free(base);
 }
 
-/* Free the transactions of one connection, as a lost connection does. */
+/* Free what is visited, as a lost connection does. */
 static void
 lost_cb(struct txn *t, void *arg)
 {
-	if (t->in_conn == *(uint64_t *)arg)
-		txn_free(t);
+	(*(unsigned *)arg)++;
+	txn_free(t);
 }
 
-/* txn_foreach() survives its callback freeing the transaction it visits. */
+/*
+ * A lost connection visits only its own transactions, and the callback
+ * may free the one it visits.
+ */
 static void
-test_txn_foreach_may_free_the_visited_txn(void)
+test_txn_foreach_conn_visits_only_that_connection(void)
 {
 	struct event_base	*base = event_base_new();
 	char			 in[32], out[32];
-	uint64_t		 gone = PHONE_CONN;
-	unsigned		 i;
+	unsigned		 i, n = 0;
 
 	txn_init(base);
 	for (i = 0; i < 30; i++) {
@@ -351,13 +359,60 @@ test_txn_foreach_may_free_the_visited_txn(void)
 		    NULL);
 	}
 	CU_ASSERT_EQUAL(txn_count(), 30);
-	txn_foreach(lost_cb, &gone);
+	txn_foreach_conn(PHONE_CONN, lost_cb, &n);
+	CU_ASSERT_EQUAL(n, 10);
 	CU_ASSERT_EQUAL(txn_count(), 20);
 	CU_ASSERT_PTR_NULL(txn_by_upstream(PHONE_CONN, "z9hG4bK-0", true));
 	CU_ASSERT_PTR_NOT_NULL(txn_by_upstream(PHONE_CONN + 1, "z9hG4bK-1",
 	    true));
-	txn_shutdown();
+	n = 0;
+	txn_foreach_conn(PHONE_CONN, lost_cb, &n);	/* nothing left */
+	CU_ASSERT_EQUAL(n, 0);
+	n = 0;
+	txn_foreach_conn(CARRIER_CONN, lost_cb, &n);	/* all went there */
+	CU_ASSERT_EQUAL(n, 20);
 	CU_ASSERT_EQUAL(txn_count(), 0);
+	txn_shutdown();
+	event_base_free(base);
+}
+
+/* Free every transaction of the connection at the first visit. */
+static void
+lose_all_cb(struct txn *t, void *arg)
+{
+	struct txn	**all = arg;
+	unsigned	  i;
+
+	for (i = 0; i < 5; i++) {
+		if (all[i] != NULL) {
+			txn_free(all[i]);
+			all[i] = NULL;
+		}
+	}
+}
+
+/*
+ * The callback may free transactions other than the one it visits (a
+ * reply that fails another connection, whose loss frees its own): those
+ * are not visited afterwards.
+ */
+static void
+test_txn_foreach_conn_survives_freeing_other_txns(void)
+{
+	struct event_base	*base = event_base_new();
+	struct txn		*all[5];
+	char			 in[32], out[32];
+	unsigned		 i;
+
+	txn_init(base);
+	for (i = 0; i < 5; i++) {
+		snprintf(in, sizeof(in), "z9hG4bK-%u", i);
+		snprintf(out, sizeof(out), "z9hG4bKse6%u", i);
+		all[i] = forwarded(PHONE_CONN, "INVITE", in, out, NULL, NULL);
+	}
+	txn_foreach_conn(PHONE_CONN, lose_all_cb, all);
+	CU_ASSERT_EQUAL(txn_count(), 0);
+	txn_shutdown();
 	event_base_free(base);
 }
 
@@ -373,5 +428,6 @@ test_txn_register(void)
 	UNIT_TEST(s,
 	    test_reused_upstream_branch_replaces_lookup_without_breaking_free);
 	UNIT_TEST(s, test_txn_timer_fires_the_callback);
-	UNIT_TEST(s, test_txn_foreach_may_free_the_visited_txn);
+	UNIT_TEST(s, test_txn_foreach_conn_visits_only_that_connection);
+	UNIT_TEST(s, test_txn_foreach_conn_survives_freeing_other_txns);
 }
