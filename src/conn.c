@@ -423,8 +423,9 @@ conn_accept(struct event_base *base, int fd, const struct sockaddr *sa,
 	c->bev = bufferevent_openssl_socket_new(base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
-		SSL_free(ssl);
-		close(fd);
+		/* Past its first allocation libevent has already freed the
+		 * SSL and closed fd (BEV_OPT_CLOSE_ON_FREE): freeing them here
+		 * too would be a double free. */
 		c->ssl = NULL;
 		conn_free(c);
 		return NULL;
@@ -505,9 +506,7 @@ conn_connect(struct event_base *base, const struct sockaddr *sa,
 	c->bev = bufferevent_openssl_socket_new(base, fd, ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
-		SSL_free(ssl);
-		close(fd);
-		c->ssl = NULL;
+		c->ssl = NULL;		/* libevent has freed it: see above */
 		snprintf(why, whylen, "cannot create a TLS bufferevent");
 		conn_free(c);
 		return NULL;
