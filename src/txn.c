@@ -54,6 +54,16 @@ txn_conn_link(struct txn *t)
 	tc->n++;
 }
 
+/* One list entry fewer; the entry of a connection with none goes. */
+static void
+txn_conn_put(struct txn_conn *tc)
+{
+	if (--tc->n == 0) {
+		HASH_DEL(by_conn, tc);
+		free(tc);
+	}
+}
+
 /* Take a transaction out of its connections' lists. */
 static void
 txn_conn_unlink(struct txn *t)
@@ -62,19 +72,11 @@ txn_conn_unlink(struct txn *t)
 
 	if ((tc = txn_conn(t->in_conn, false)) != NULL) {
 		DL_DELETE2(tc->in, t, in_prev, in_next);
-		tc->n--;
-		if (tc->n == 0) {
-			HASH_DEL(by_conn, tc);
-			free(tc);
-		}
+		txn_conn_put(tc);
 	}
 	if ((tc = txn_conn(t->out_conn, false)) != NULL) {
 		DL_DELETE2(tc->out, t, out_prev, out_next);
-		tc->n--;
-		if (tc->n == 0) {
-			HASH_DEL(by_conn, tc);
-			free(tc);
-		}
+		txn_conn_put(tc);
 	}
 }
 
