@@ -160,7 +160,7 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 
 	if (proxy_method_is(m, "INVITE"))
 		proxy_reply(from, m, 100, "Trying");	/* at once: hop-by-hop */
-	if (osip_message_clone(m, &in_req) != 0)
+	if (sip_msg_clone(m, &in_req) != 0)
 		return;
 	/* Before retargeting: the loop check hashes the request as received. */
 	sip_hdr_branch_loop(m, branch, sizeof(branch));
@@ -176,7 +176,7 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 	if (proxy_creates_dialog(m) && proxy_record_route(p, from, m, hop) == -1)
 		goto fail;
 	if (sip_hdr_via_push(m, hop->conn->local_host, hop->conn->local_port,
-	    branch) == -1 || osip_message_clone(m, &out_req) != 0)
+	    branch) == -1 || sip_msg_clone(m, &out_req) != 0)
 		goto fail;
 	t->out_req = out_req;
 	proxy_note_call(from, m, hop);

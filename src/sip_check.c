@@ -44,21 +44,86 @@ sip_text_ok(const char *p, size_t n)
 	return 1;
 }
 
-/* "METHOD SP URI SP SIP/2.0": the method's length, 0 if it is not one. */
+/*
+ * The method of a Request-Line, as a length: a token followed by SP, 0
+ * if the line does not even start like one. How the rest is wrong is
+ * sip_request_line_check's business.
+ */
 size_t
 sip_request_line(const struct sip_line *l)
 {
-	size_t	m, u;
+	size_t	m = sip_span(l->p, l->n, sip_token);
 
-	m = sip_span(l->p, l->n, sip_token);
-	if (m == 0 || m == l->n || l->p[m] != ' ')
+	return m > 0 && m < l->n && l->p[m] == ' ' ? m : 0;
+}
+
+/* Whether c is SP or HT. */
+static int
+sip_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * The URI scheme of the Request-URI: 0 when it is sip, sips or tel, 416
+ * for another well-formed scheme (RFC 3261 §8.2.2.1), 400 when there is
+ * no scheme at all.
+ */
+static int
+sip_scheme_check(const char *u, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || !((u[0] | 0x20) >= 'a' && (u[0] | 0x20) <= 'z'))
+		return 400;
+	i = sip_span(u, n, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+	if (i == n || u[i] != ':')
+		return 400;
+	if ((i == 3 && strncasecmp(u, "sip", 3) == 0) ||
+	    (i == 4 && strncasecmp(u, "sips", 4) == 0) ||
+	    (i == 3 && strncasecmp(u, "tel", 3) == 0))
 		return 0;
-	for (u = m + 1; u < l->n && l->p[u] > ' ' && l->p[u] < 0x7f; u++)
+	return 416;
+}
+
+/*
+ * "METHOD SP Request-URI SP SIP/2.0", exactly (RFC 3261 §7.1, §25.1):
+ * NULL, or a reason with *code 400, 505 (another SIP version) or 416
+ * (a Request-URI scheme the edge cannot route).
+ */
+static const char *
+sip_request_line_check(const struct sip_line *l, int *code)
+{
+	size_t	m = sip_request_line(l), v, u;
+
+	*code = 400;
+	if (m == 0)
+		return "malformed Request-Line";
+	if (sip_ws(l->p[l->n - 1]))
+		return "white space after the SIP version";
+	for (v = l->n; v > m && l->p[v - 1] != ' '; v--)
 		;
-	if (u == m + 1 || l->n - u != 8 || l->p[u] != ' ' ||
-	    strncasecmp(l->p + u + 1, "SIP/2.0", 7) != 0)
-		return 0;
-	return m;
+	if (v == m + 1)
+		return "no SIP version in the Request-Line";
+	if (l->n - v != 7 || strncasecmp(l->p + v, "SIP/2.0", 7) != 0) {
+		*code = 505;
+		return l->n - v > 4 && strncasecmp(l->p + v, "SIP/", 4) == 0 ?
+		    "Version Not Supported" : "malformed SIP version";
+	}
+	if (sip_ws(l->p[m + 1]) || sip_ws(l->p[v - 2]))
+		return "more than one space in the Request-Line";
+	for (u = m + 1; u < v - 1; u++) {
+		if (sip_ws(l->p[u]))
+			return "white space in the Request-URI";
+		if ((unsigned char)l->p[u] < 0x20 || l->p[u] == 0x7f)
+			return "control character in the Request-URI";
+	}
+	if ((*code = sip_scheme_check(l->p + m + 1, v - 2 - m)) == 416)
+		return "Unsupported URI Scheme";
+	if (*code != 0)
+		return "Request-URI has no scheme";
+	return NULL;
 }
 
 /*
@@ -75,36 +140,115 @@ sip_status_line(const struct sip_line *l)
 	return sip_text_ok(l->p + 12, l->n - 12);
 }
 
+/* The first SIP_MASK_NUL in p[0..n), any case, or NULL. */
+const char *
+sip_mask_find(const char *p, size_t n)
+{
+	const size_t	ml = sizeof(SIP_MASK_NUL) - 1;
+	size_t		i;
+
+	for (i = 0; i + ml <= n; i++)
+		if (p[i] == '%' && strncasecmp(p + i, SIP_MASK_NUL, ml) == 0)
+			return p + i;
+	return NULL;
+}
+
 /*
- * What libosip2 should not see: a bad start line, NUL or CR in the
- * header, or more fields and parameters than SIP_MSG_MAX_ITEMS, since
- * libosip2 appends to its lists in quadratic time (60 kB of "a," cost a
- * second).
+ * One header field (its line and folded continuations, CR LF and all):
+ * control characters are allowed only inside a quoted string, where a
+ * quoted-pair may escape any of them (RFC 3261 §25.1, RFC 4475
+ * §3.1.1.2); a quoted string must end in the field it starts in. *nul
+ * is set when a NUL sits in a quoted string, which libosip2 cannot keep.
+ * Returns NULL or the reason, which the caller completes with the name.
+ */
+static const char *
+sip_field_check(const char *p, size_t n, int *nul)
+{
+	size_t	i, k = sip_span(p, n, sip_token);
+	/* A Call-ID is words, and DQUOTE is a word character there. */
+	int	q = 0, quotes = !((k == 7 && strncasecmp(p, "Call-ID", 7) == 0) ||
+		    (k == 1 && (p[0] | 0x20) == 'i'));
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '\r') {
+			if (i + 1 == n || p[i + 1] != '\n')
+				return "bare CR in header";
+			continue;
+		}
+		if (c == '\n')
+			continue;
+		if (q && c == '\\' && i + 1 < n && p[i + 1] != '\r' &&
+		    p[i + 1] != '\n') {
+			*nul |= p[++i] == '\0';
+			continue;
+		}
+		if (c == '"' && quotes)
+			q = !q;
+		else if (q && c == '\0')
+			*nul = 1;
+		else if (!q && ((c < 0x20 && c != '\t') || c == 0x7f))
+			return "control character in header";
+	}
+	return q ? "unterminated quoted string in header" : NULL;
+}
+
+/*
+ * What libosip2 should not see: a bad start line, control characters
+ * outside quoted strings, more fields and parameters than
+ * SIP_MSG_MAX_ITEMS (libosip2 appends to its lists in quadratic time:
+ * 60 kB of "a," cost a second), or the mask sip_msg_parse uses for
+ * escaped NULs. *code is the status to refuse with; *body the offset
+ * just past the empty line, *mask whether sip_msg_parse must mask NULs,
+ * *field the name of the header at fault, if one is.
  */
 const char *
-sip_msg_precheck(const char *buf, size_t len, size_t *body)
+sip_msg_precheck(const char *buf, size_t len, size_t *body, int *code,
+    int *mask, struct sip_line *field)
 {
-	struct sip_line	l;
-	size_t		off = 0, items = 0, i;
+	struct sip_line	 l;
+	const char	*err;
+	size_t		 off = 0, items = 0, i, start;
 
+	*code = 400;
+	*mask = 0;
+	field->p = NULL;
+	field->n = 0;
 	if (buf == NULL || !sip_line_next(buf, len, &off, &l))
 		return "empty message";
-	if (sip_request_line(&l) == 0 && !sip_status_line(&l))
-		return "malformed start line";
+	if (l.n >= 4 && strncasecmp(l.p, "SIP/", 4) == 0) {
+		if (!sip_status_line(&l))
+			return "malformed Status-Line";
+	} else if ((err = sip_request_line_check(&l, code)) != NULL)
+		return err;
+	*code = 400;
 	/* libosip2 would fold the next line into the reason phrase. */
-	if (off < len && (buf[off] == ' ' || buf[off] == '\t'))
-		return "malformed start line";
-	while (sip_line_next(buf, len, &off, &l) && l.n > 0) {
-		if (memchr(l.p, '\0', l.n) != NULL)
-			return "NUL byte in header";
-		/* libosip2 ends lines there too; we would see other lines. */
-		if (memchr(l.p, '\r', l.n) != NULL)
-			return "bare CR in header";
-		for (i = 0, items++; i < l.n; i++)
-			items += l.p[i] == ',' || l.p[i] == ';';
-		if (items > SIP_MSG_MAX_ITEMS)
+	if (off < len && sip_ws(buf[off]))
+		return "folded start line";
+	while (off < len && buf[off] != '\r' && buf[off] != '\n') {
+		start = off;
+		do
+			(void)sip_line_next(buf, len, &off, &l);
+		while (off < len && sip_ws(buf[off]));
+		if ((err = sip_field_check(buf + start, off - start,
+		    mask)) != NULL) {
+			field->p = buf + start;
+			field->n = sip_span(field->p, off - start, sip_token);
+			return err;
+		}
+		for (i = start; i < off; i++) {
+			items += buf[i] == ',' || buf[i] == ';';
+			if (buf[i] == '%' && off - i >= 3 && buf[i + 1] == '0' &&
+			    buf[i + 2] == '0')
+				*mask = 1;
+		}
+		if (++items > SIP_MSG_MAX_ITEMS)
 			return "too many header fields";
+		if (sip_mask_find(buf + start, off - start) != NULL)
+			return "overlong UTF-8 escape %C0%80 in header";
 	}
+	(void)sip_line_next(buf, len, &off, &l);
 	*body = off;
 	return NULL;
 }
@@ -316,6 +460,13 @@ sip_msg_check(osip_message_t *msg)
 		    NULL : "invalid status code";
 	if (msg->req_uri == NULL || msg->sip_method == NULL)
 		return "missing Request-URI";
+	/*
+	 * RFC 3261 §16.5 leaves a proxy a choice for "?Route=..." in a
+	 * Request-URI (RFC 4475 §3.1.2.12): forwarding it would let a phone
+	 * smuggle headers into the next hop's request, so it is refused.
+	 */
+	if (osip_list_size(&msg->req_uri->url_headers) > 0)
+		return "Request-URI carries headers";
 	return sip_uri_ok(msg->req_uri) ? NULL : "invalid Request-URI";
 }
 

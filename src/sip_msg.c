@@ -91,23 +91,71 @@ sip_span(const char *p, size_t n, const char *set)
 	return i;
 }
 
+/*
+ * The header block as libosip2 may see it: escaped NULs in URIs and NUL
+ * bytes in quoted strings masked (see SIP_MASK_NUL). Caller frees.
+ */
+static char *
+sip_msg_masked(const char *buf, size_t len, size_t body, size_t *outlen)
+{
+	const size_t	 ml = sizeof(SIP_MASK_NUL) - 1;
+	char		*out = xmalloc(len + (body / 3 + 1) * ml + 1);
+	size_t		 i, n = 0;
+
+	for (i = 0; i < body; i++) {
+		if (buf[i] == '%' && body - i >= 3 && buf[i + 1] == '0' &&
+		    buf[i + 2] == '0') {
+			memcpy(out + n, SIP_MASK_NUL, ml);
+			n += ml;
+			i += 2;
+		} else
+			out[n++] = buf[i] == '\0' ? SIP_MASK_CTL : buf[i];
+	}
+	memcpy(out + n, buf + body, len - body);
+	n += len - body;
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+}
+
 /* Parse, then refuse what libosip2 accepts but the proxy cannot use. */
 static int	sip_msg_keep_auth_raw(osip_message_t *, const char *, size_t);
 
 osip_message_t *
 sip_msg_parse(const char *buf, size_t len, char *why, size_t whylen)
 {
+	return sip_msg_parse_code(buf, len, NULL, why, whylen);
+}
+
+osip_message_t *
+sip_msg_parse_code(const char *buf, size_t len, int *code, char *why,
+    size_t whylen)
+{
 	osip_message_t	*msg = NULL;
-	const char	*err;
-	size_t		 body = 0;
+	struct sip_line	 field;
+	const char	*err, *view = buf;
+	char		*masked = NULL;
+	size_t		 body = 0, vlen = len;
+	int		 status = 400, mask = 0;
 
 	sip_msg_init();
 	sip_msg_why(why, whylen, "%s", "");
-	if ((err = sip_msg_precheck(buf, len, &body)) != NULL)
-		goto fail;
+	if ((err = sip_msg_precheck(buf, len, &body, &status, &mask,
+	    &field)) != NULL) {
+		if (field.n == 0)
+			goto fail;
+		sip_msg_why(why, whylen, "%s %.*s", err, (int)(field.n > 32 ?
+		    32 : field.n), field.p);
+		goto refuse;
+	}
+	status = 400;
+	if (mask) {
+		masked = sip_msg_masked(buf, len, body, &vlen);
+		view = masked;
+	}
 	err = "unparsable message";
 	if (osip_message_init(&msg) != 0 ||
-	    osip_message_parse(msg, buf, len) != 0 ||
+	    osip_message_parse(msg, view, vlen) != 0 ||
 	    (err = sip_msg_check(msg)) != NULL)
 		goto fail;
 	/* libosip2 silently drops a body that has no Content-Type. */
@@ -118,15 +166,22 @@ sip_msg_parse(const char *buf, size_t len, char *why, size_t whylen)
 	    strcmp(msg->cseq->method, msg->sip_method) != 0) {
 		sip_msg_why(why, whylen, "CSeq method %.32s does not match "
 		    "request method %.32s", msg->cseq->method, msg->sip_method);
-		osip_message_free(msg);
-		return NULL;
+		goto refuse;
 	}
 	err = "cannot keep authentication headers";
-	if (sip_msg_keep_auth_raw(msg, buf, len) != 0)
+	if (sip_msg_keep_auth_raw(msg, view, vlen) != 0)
 		goto fail;
+	err = "cannot print the message";
+	if ((msg->application_data = sip_src_new(msg, buf, len)) == NULL)
+		goto fail;
+	free(masked);
 	return msg;
 fail:
 	sip_msg_why(why, whylen, "%s", err);
+refuse:
+	if (code != NULL)
+		*code = status;
+	free(masked);
 	sip_msg_free(msg);
 	return NULL;
 }
@@ -231,12 +286,30 @@ sip_msg_keep_auth_raw(osip_message_t *msg, const char *buf, size_t len)
 	return rc;
 }
 
-/* osip_message_free() that accepts NULL. */
+/* osip_message_free() that accepts NULL, and the bytes kept beside it. */
 void
 sip_msg_free(osip_message_t *msg)
 {
-	if (msg != NULL)
-		osip_message_free(msg);
+	if (msg == NULL)
+		return;
+	sip_src_free(msg->application_data);
+	msg->application_data = NULL;
+	osip_message_free(msg);
+}
+
+/*
+ * A copy for the edge's own use (answers, CANCEL, ACK): libosip2 copies
+ * application_data as a pointer, so the copy must not share the bytes.
+ */
+int
+sip_msg_clone(const osip_message_t *msg, osip_message_t **out)
+{
+	if (osip_message_clone(msg, out) != 0) {
+		*out = NULL;
+		return -1;
+	}
+	(*out)->application_data = NULL;
+	return 0;
 }
 
 /*
@@ -260,9 +333,9 @@ sip_msg_tidy_length(char *s, size_t *len)
 	*len -= pad;
 }
 
-/* Print a message with its structure edits and a computed Content-Length. */
+/* Print a message with libosip2 alone, Content-Length computed. */
 int
-sip_msg_serialize(osip_message_t *msg, char **out, size_t *len)
+sip_msg_print_osip(osip_message_t *msg, char **out, size_t *len)
 {
 	*out = NULL;
 	*len = 0;
@@ -279,6 +352,15 @@ sip_msg_serialize(osip_message_t *msg, char **out, size_t *len)
 	}
 	sip_msg_tidy_length(*out, len);
 	return 0;
+}
+
+/* Print a message with its structure edits; see sip_msg.h. */
+int
+sip_msg_serialize(osip_message_t *msg, char **out, size_t *len)
+{
+	if (msg->application_data != NULL)
+		return sip_src_print(msg->application_data, msg, out, len);
+	return sip_msg_print_osip(msg, out, len);
 }
 
 /* Whether a message is a request. */

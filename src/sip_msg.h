@@ -28,12 +28,28 @@ void		 sip_msg_init(void);
  */
 osip_message_t	*sip_msg_parse(const char *buf, size_t len, char *why,
 		    size_t whylen);
-/* osip_message_free() that accepts NULL. */
+/*
+ * The same, with the status a refusal deserves in *code: 400, 505 for
+ * another SIP version, 416 for a Request-URI scheme other than sip,
+ * sips and tel.
+ */
+osip_message_t	*sip_msg_parse_code(const char *buf, size_t len, int *code,
+		    char *why, size_t whylen);
+/*
+ * Release a parsed message. Messages from sip_msg_parse keep the bytes
+ * they came in, which sip_msg_serialize prints them from: release them
+ * here, never with osip_message_free().
+ */
 void		 sip_msg_free(osip_message_t *);
+/* A copy without the received bytes, printed wholly by libosip2. */
+int		 sip_msg_clone(const osip_message_t *, osip_message_t **);
 
 /*
- * Print a message, structure edits included, with Content-Length computed
- * from the body. *out is NUL-terminated; release it with osip_free().
+ * Print a message, structure edits included. One from sip_msg_parse goes
+ * out as it came in, but for the header families the edge changed (see
+ * sip_out.c): header order, spelling and the body byte for byte. Others
+ * are printed by libosip2 with Content-Length computed from the body.
+ * *out is NUL-terminated; release it with osip_free().
  */
 int		 sip_msg_serialize(osip_message_t *, char **out,
 		    size_t *len);

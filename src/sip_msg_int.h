@@ -13,6 +13,18 @@
 
 #define SIP_MSG_SERVER		"sipedge/" PACKAGE_VERSION
 
+/*
+ * libosip2 unescapes URIs into C strings, so "sip:%00@h" would become
+ * "sip:@h" and lose the user (RFC 4475 §3.1.1.4). sip_msg_parse hands it
+ * "%C0%80" instead (an overlong NUL that is never valid UTF-8, refused
+ * when a peer sends it), and the printer turns it back into "%00".
+ * NUL bytes in quoted strings likewise reach libosip2 as SIP_MASK_CTL.
+ */
+#define SIP_MASK_NUL		"%C0%80"
+#define SIP_MASK_CTL		'\x01'
+
+struct sip_src;
+
 /* One line of a raw message, without its line end. */
 struct sip_line {
 	const char	*p;
@@ -23,6 +35,7 @@ struct sip_line {
 int		 sip_line_next(const char *, size_t, size_t *,
 		    struct sip_line *);
 size_t		 sip_span(const char *, size_t, const char *);
+int		 sip_msg_print_osip(osip_message_t *, char **, size_t *);
 const char	*sip_reason(int, const char *);
 
 /* sip_check.c: tokens, text, start lines and whole messages. */
@@ -30,7 +43,15 @@ extern const char sip_token[];
 int		 sip_token_str(const char *);
 int		 sip_text_ok(const char *, size_t);
 size_t		 sip_request_line(const struct sip_line *);
-const char	*sip_msg_precheck(const char *, size_t, size_t *);
+const char	*sip_mask_find(const char *, size_t);
+const char	*sip_msg_precheck(const char *, size_t, size_t *, int *,
+		    int *, struct sip_line *);
 const char	*sip_msg_check(osip_message_t *);
+
+/* sip_out.c: the message as received, printed with the proxy's edits. */
+struct sip_src	*sip_src_new(osip_message_t *, const char *, size_t);
+void		 sip_src_free(struct sip_src *);
+int		 sip_src_print(const struct sip_src *, osip_message_t *,
+		    char **, size_t *);
 
 #endif
