@@ -405,9 +405,9 @@ conn_start(struct conn *c)
 }
 
 struct conn *
-conn_accept(struct event_base *base, int fd, const struct sockaddr *sa,
-    socklen_t salen, SSL_CTX *ctx, const struct conn_limits *limits,
-    const struct conn_handler *h, void *arg)
+conn_accept(struct event_base *base, enum conn_side side, int fd,
+    const struct sockaddr *sa, socklen_t salen, SSL_CTX *ctx,
+    const struct conn_limits *limits, const struct conn_handler *h, void *arg)
 {
 	struct conn	*c;
 	SSL		*ssl;
@@ -418,7 +418,7 @@ conn_accept(struct event_base *base, int fd, const struct sockaddr *sa,
 		return NULL;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c = conn_new(base, CONN_SIDE_PHONE, sa, salen, limits, h, arg);
+	c = conn_new(base, side, sa, salen, limits, h, arg);
 	c->ssl = ssl;
 	c->bev = bufferevent_openssl_socket_new(base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);

@@ -97,8 +97,12 @@ struct conn {
 	UT_hash_handle		 hh;		/* id -> conn */
 };
 
-/* A phone connected: start the TLS server handshake on fd. */
-struct conn	*conn_accept(struct event_base *, int fd,
+/*
+ * A peer connected to one of our listeners: start the TLS server handshake
+ * on fd. The side is the listener's: phones, or carriers that open their own
+ * connections to the edge.
+ */
+struct conn	*conn_accept(struct event_base *, enum conn_side, int fd,
 		    const struct sockaddr *, socklen_t, SSL_CTX *,
 		    const struct conn_limits *, const struct conn_handler *,
 		    void *);

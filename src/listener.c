@@ -1,19 +1,19 @@
 /*
- * listener.c: accept phones. Admission control happens before a
+ * listener.c: admit phones. Admission control happens before a
  * connection object exists, because a flood of connections must cost
  * as little as possible: over a limit the socket is closed at once.
+ * The sockets and the accept loop are acceptor.c's.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/event.h>
 #include <uthash.h>
 
+#include "acceptor.h"
 #include "conn.h"
 #include "edge_config.h"
 #include "flow.h"
@@ -21,7 +21,6 @@
 #include "log.h"
 #include "util.h"
 
-#define LISTENER_ACCEPT_BATCH	64	/* accepts per readable event */
 #define LISTENER_OUTPUT_MAX	(1u << 20)
 
 /* Connections per peer address, for max_connections_per_ip. */
@@ -31,25 +30,16 @@ struct ip_count {
 	UT_hash_handle	hh;
 };
 
-struct listener {
-	int			 fd;
-	struct event		*ev;
-	char			*text;
-	struct listener_set	*set;
-};
-
 struct listener_set {
 	struct event_base	*base;
+	struct acceptor		*acc;
 	SSL_CTX			*ctx;
-	struct listener		*v;
-	size_t			 n;
 	const struct flow_key	*flow_key;
 	struct conn_limits	 limits;
 	unsigned		 max_connections;
 	unsigned		 max_per_ip;
 	int			 dscp;
 	struct ip_count		*ips;
-	struct event		*backoff;	/* accept paused after EMFILE */
 	const struct conn_handler *handler;
 	void			*arg;
 };
@@ -108,50 +98,13 @@ listener_release_cb(struct conn *c, void *arg)
 	listener_ip_give(arg, (struct sockaddr *)&c->peer);
 }
 
-/* Mark the connection's packets with the configured DSCP. */
-static void
-listener_set_dscp(int fd, int family, int dscp)
-{
-	int	tos = dscp << 2;
-
-	if (family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos,
-		    sizeof(tos));
-	else
-		(void)setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-}
-
-/* Enable or disable accepting on every listener. */
-static void
-listener_pause(struct listener_set *ls, int pause)
-{
-	size_t	i;
-
-	for (i = 0; i < ls->n; i++) {
-		if (pause)
-			event_del(ls->v[i].ev);
-		else
-			event_add(ls->v[i].ev, NULL);
-	}
-}
-
-/* The back-off after EMFILE is over: accept again. */
-static void
-listener_backoff_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct listener_set	*ls = arg;
-
-	log_info("listener: accepting connections again");
-	listener_pause(ls, 0);
-}
-
 /* Admit or refuse one accepted socket. */
 static void
-listener_admit(struct listener_set *ls, int fd, struct sockaddr *sa,
-    socklen_t salen)
+listener_admit_cb(int fd, struct sockaddr *sa, socklen_t salen, void *arg)
 {
-	struct conn	*c;
-	char		 peer[64];
+	struct listener_set	*ls = arg;
+	struct conn		*c;
+	char			 peer[64];
 
 	if (conn_count(CONN_SIDE_PHONE) >= ls->max_connections) {
 		log_warn("listener: %s refused: max_connections %u reached",
@@ -166,9 +119,9 @@ listener_admit(struct listener_set *ls, int fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	listener_set_dscp(fd, sa->sa_family, ls->dscp);
-	c = conn_accept(ls->base, fd, sa, salen, ls->ctx, &ls->limits,
-	    ls->handler, ls->arg);
+	acceptor_set_dscp(fd, sa->sa_family, ls->dscp);
+	c = conn_accept(ls->base, CONN_SIDE_PHONE, fd, sa, salen, ls->ctx,
+	    &ls->limits, ls->handler, ls->arg);
 	if (c == NULL) {
 		listener_ip_give(ls, sa);
 		log_warn("listener: cannot set up a connection for %s",
@@ -181,81 +134,6 @@ listener_admit(struct listener_set *ls, int fd, struct sockaddr *sa,
 	    sizeof(c->flow_token));
 	log_debug("conn %llu phone %s: accepted, flow %s",
 	    (unsigned long long)c->id, c->peer_str, c->flow_token);
-}
-
-/* Accept what is waiting, in a bounded batch so one listener cannot starve
- * the loop. */
-static void
-listener_accept_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct listener		*l = arg;
-	struct listener_set	*ls = l->set;
-	struct sockaddr_storage	 ss;
-	struct timeval		 tv = { 1, 0 };
-	socklen_t		 len;
-	int			 i, s;
-
-	for (i = 0; i < LISTENER_ACCEPT_BATCH; i++) {
-		len = sizeof(ss);
-		s = accept4(fd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (s >= 0) {
-			listener_admit(ls, s, (struct sockaddr *)&ss, len);
-			continue;
-		}
-		switch (errno) {
-		case EAGAIN:
-		case EINTR:
-		case ECONNABORTED:
-			return;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			/* Out of descriptors: the pending connection stays in
-			 * the backlog; pause instead of spinning on it. */
-			log_warn("listener %s: accept: %s; pausing 1 s",
-			    l->text, strerror(errno));
-			listener_pause(ls, 1);
-			event_add(ls->backoff, &tv);
-			return;
-		default:
-			log_warn("listener %s: accept: %s", l->text,
-			    strerror(errno));
-			return;
-		}
-	}
-}
-
-/* Open one listening socket. */
-static int
-listener_bind(struct listener_set *ls, struct listener *l,
-    const struct config_listen *cl, char **why)
-{
-	int	one = 1;
-
-	l->set = ls;
-	l->text = xstrdup(cl->text);
-	l->fd = socket(cl->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (l->fd == -1)
-		goto fail;
-	(void)setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (cl->addr.ss_family == AF_INET6)
-		(void)setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-		    sizeof(one));
-	if (bind(l->fd, (const struct sockaddr *)&cl->addr, cl->addrlen) == -1 ||
-	    listen(l->fd, 1024) == -1)
-		goto fail;
-	l->ev = event_new(ls->base, l->fd, EV_READ | EV_PERSIST,
-	    listener_accept_cb, l);
-	if (l->ev == NULL || event_add(l->ev, NULL) == -1)
-		goto fail;
-	log_info("listening for phones on %s", cl->text);
-	return 0;
-fail:
-	xasprintf(why, "listen %s: %s", cl->text, strerror(errno));
-	return -1;
 }
 
 /* Take limits and TLS settings from a configuration. */
@@ -290,27 +168,19 @@ listener_open(struct event_base *base, const struct config *cfg,
     char **why)
 {
 	struct listener_set	*ls = xcalloc(1, sizeof(*ls));
-	size_t			 i;
 
 	ls->base = base;
 	ls->flow_key = key;
 	ls->handler = h;
 	ls->arg = arg;
-	ls->backoff = evtimer_new(base, listener_backoff_cb, ls);
-	if (listener_configure(ls, cfg, why) == -1)
-		goto fail;
-	ls->v = xcalloc(cfg->phones.n_listen, sizeof(*ls->v));
-	for (i = 0; i < cfg->phones.n_listen; i++) {
-		ls->v[i].fd = -1;
-		ls->n++;
-		if (listener_bind(ls, &ls->v[i], &cfg->phones.listen[i],
-		    why) == -1)
-			goto fail;
+	if (listener_configure(ls, cfg, why) == -1 ||
+	    (ls->acc = acceptor_open(base, cfg->phones.listen,
+	    cfg->phones.n_listen, "phones", listener_admit_cb, ls,
+	    why)) == NULL) {
+		listener_close(ls);
+		return NULL;
 	}
 	return ls;
-fail:
-	listener_close(ls);
-	return NULL;
 }
 
 int
@@ -323,25 +193,15 @@ void
 listener_close(struct listener_set *ls)
 {
 	struct ip_count	*ic, *tmp;
-	size_t		 i;
 
 	if (ls == NULL)
 		return;
-	for (i = 0; i < ls->n; i++) {
-		if (ls->v[i].ev != NULL)
-			event_free(ls->v[i].ev);
-		if (ls->v[i].fd != -1)
-			close(ls->v[i].fd);
-		free(ls->v[i].text);
-	}
+	acceptor_close(ls->acc);
 	HASH_ITER(hh, ls->ips, ic, tmp) {
 		HASH_DEL(ls->ips, ic);
 		free(ic);
 	}
-	if (ls->backoff != NULL)
-		event_free(ls->backoff);
 	if (ls->ctx != NULL)
 		SSL_CTX_free(ls->ctx);
-	free(ls->v);
 	free(ls);
 }

@@ -1,7 +1,7 @@
 /*
- * listener.h: the phone side of the edge: listening sockets, the TLS
- * server context, admission limits, and a flow token for every phone
- * connection.
+ * listener.h: the phone side of the edge: its listening sockets
+ * (acceptor.h), the TLS server context, admission limits, and a flow
+ * token for every phone connection.
  */
 #ifndef SIPEDGE_LISTENER_H
 #define SIPEDGE_LISTENER_H
