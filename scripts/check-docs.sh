@@ -120,7 +120,7 @@ fi
 conf_page=man/sipedge.conf.5
 # Every key the loader knows, read from its one key table
 # (src/config_keys.c), so a new key cannot go undocumented.
-mapfile -t contract_keys < <(grep -oE '(EDGE|PHONES|MEDIA|CARRIER|ACCOUNT|PROFILE)\("[a-z_0-9]+"\)' \
+mapfile -t contract_keys < <(grep -oE '(EDGE|PHONES|CARRIERS|MEDIA|CARRIER|ACCOUNT|PROFILE)\("[a-z_0-9]+"\)' \
 	src/config_keys.c | sed -E 's/.*\("([a-z_0-9]+)"\)/\1/' | sort -u)
 if [ ${#contract_keys[@]} -lt 50 ]; then
 	fail "src/config_keys.c: key table not found" "${#contract_keys[@]} keys read"

@@ -130,7 +130,7 @@ config_entry_line(const struct config_section *s, const char *key)
 	return s->line;
 }
 
-/* [edge], [phones], [media]: each once, all optional as sections. */
+/* [edge], [phones], [carriers], [media]: each once, all optional. */
 static void
 config_build_main(struct config_ctx *ctx)
 {
@@ -143,6 +143,9 @@ config_build_main(struct config_ctx *ctx)
 	s = config_main_section(ctx, CONFIG_PHONES);
 	s->obj = &cf->phones;
 	config_apply(ctx, s, &cf->phones, true);
+	s = config_main_section(ctx, CONFIG_CARRIERS);
+	s->obj = &cf->carrier_side;
+	config_apply(ctx, s, &cf->carrier_side, true);
 	s = config_main_section(ctx, CONFIG_MEDIA);
 	s->obj = &cf->media;
 	config_apply(ctx, s, &cf->media, true);
@@ -358,6 +361,7 @@ config_free(struct config *cf)
 		return;
 	config_fields_free(CONFIG_EDGE, &cf->edge);
 	config_fields_free(CONFIG_PHONES, &cf->phones);
+	config_fields_free(CONFIG_CARRIERS, &cf->carrier_side);
 	config_fields_free(CONFIG_MEDIA, &cf->media);
 	for (i = 0; i < cf->n_carriers; i++) {
 		config_fields_free(CONFIG_CARRIER, cf->carriers[i]);
@@ -425,13 +429,15 @@ config_main_obj(const struct config *cf, enum config_kind kind)
 		return &cf->phones;
 	case CONFIG_MEDIA:
 		return &cf->media;
+	case CONFIG_CARRIERS:
+		return &cf->carrier_side;
 	default:
 		return NULL;
 	}
 }
 
 /*
- * Keys of [edge], [phones] and [media] that differ and that a reload
+ * Keys of [edge], [phones], [carriers] and [media] that differ and that a reload
  * cannot apply, as "[section] key" (static strings), at most max.
  */
 size_t

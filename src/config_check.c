@@ -1,7 +1,8 @@
 /*
  * config_check.c: values checked against the outside world (OpenSSL, PEM
  * files, the user database) and rules that span keys or sections: port
- * range, certificate and key, carrier domains, account AORs.
+ * range, certificate and key, carrier listeners, carrier domains, account
+ * AORs.
  *
  * TLS lists are checked with a throw-away SSL_CTX so that the daemon's
  * own contexts can never fail on a list the configuration accepted.
@@ -9,6 +10,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -472,6 +475,72 @@ check_media(struct config_ctx *ctx)
 		    "both %u (at least 2 ports)", m->port_min);
 }
 
+/* The address a listener binds, and whether it is the wildcard address. */
+static bool
+check_listen_any(const struct config_listen *l)
+{
+	const struct sockaddr_in	*sin = (const void *)&l->addr;
+	const struct sockaddr_in6	*sin6 = (const void *)&l->addr;
+
+	if (l->addr.ss_family == AF_INET)
+		return sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+}
+
+/* Would two listeners want the same socket (same port, addresses overlap)? */
+static bool
+check_listen_clash(const struct config_listen *a, const struct config_listen *b)
+{
+	const struct sockaddr_in	*a4 = (const void *)&a->addr;
+	const struct sockaddr_in	*b4 = (const void *)&b->addr;
+	const struct sockaddr_in6	*a6 = (const void *)&a->addr;
+	const struct sockaddr_in6	*b6 = (const void *)&b->addr;
+
+	if (a->addr.ss_family != b->addr.ss_family)
+		return false;
+	if (a->addr.ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && (check_listen_any(a) ||
+		    check_listen_any(b) || a4->sin_addr.s_addr ==
+		    b4->sin_addr.s_addr);
+	return a6->sin6_port == b6->sin6_port && (check_listen_any(a) ||
+	    check_listen_any(b) || IN6_ARE_ADDR_EQUAL(&a6->sin6_addr,
+	    &b6->sin6_addr));
+}
+
+/*
+ * [carriers]: its listeners are not the phones' (one socket cannot serve
+ * both: carriers are admitted by address, phones are not), and an
+ * advertised address needs a listener to answer at it.
+ */
+static void
+check_carrier_side(struct config_ctx *ctx)
+{
+	const struct config_section	*s;
+	const struct config_carrier_side *cs = &ctx->cf->carrier_side;
+	const struct config_phones	*p = &ctx->cf->phones;
+	size_t				 i, j;
+
+	s = check_main_section(ctx, CONFIG_CARRIERS);
+	if (cs->advertised_address != NULL && cs->n_listen == 0 &&
+	    check_key_ok(ctx, s, "listen"))
+		config_err(ctx, s->file, config_entry_line(s,
+		    "advertised_address"), s->label, "advertised_address",
+		    "needs listen: without a carrier listener nothing answers "
+		    "at that address");
+	for (i = 0; i < cs->n_listen; i++) {
+		for (j = 0; j < p->n_listen; j++) {
+			if (!check_listen_clash(&cs->listen[i], &p->listen[j]))
+				continue;
+			config_err(ctx, s->file, config_entry_line(s, "listen"),
+			    s->label, "listen", "\"%s\" is where phones "
+			    "connect ([phones] listen \"%s\"): carriers need a "
+			    "port of their own", cs->listen[i].text,
+			    p->listen[j].text);
+			return;
+		}
+	}
+}
+
 /* SRTP off means plain RTP/AVP; RTP/SAVP said explicitly contradicts it. */
 static void
 check_carrier_srtp(struct config_ctx *ctx, const struct config_section *s,
@@ -621,6 +690,7 @@ config_check(struct config_ctx *ctx)
 	size_t			 i;
 
 	check_phones(ctx);
+	check_carrier_side(ctx);
 	check_media(ctx);
 	for (i = 0; i < ctx->n_sections; i++) {
 		s = ctx->sections[i];

@@ -14,7 +14,7 @@
 #include "util.h"
 
 static const char *const kind_names[CONFIG_KIND_COUNT] = {
-	"edge", "phones", "media", "profile", "carrier", "account"
+	"edge", "phones", "media", "profile", "carrier", "account", "carriers"
 };
 static const char *const srtp_policy_names[] = {
 	"mandatory", "optional", "off"
@@ -33,6 +33,7 @@ static const char *const digest_pick_names[] = { "first", "last", "rfc8760" };
 static const char *const sdp_shape_names[] = {
 	"savp", "avp-crypto", "savp+avp"
 };
+static const char *const keepalive_method_names[] = { "crlf", "options" };
 /* "a, b or c" from a name table, for "expected ..." messages. */
 char *
 config_names_join(const char *const *names, size_t n, const char *last)
@@ -125,6 +126,14 @@ config_sdp_shape_name(enum sdp_shape v)
 	return names_get(sdp_shape_names, nitems(sdp_shape_names), v);
 }
 
+/* The config name of a keep-alive method. */
+const char *
+config_keepalive_method_name(enum keepalive_method v)
+{
+	return names_get(keepalive_method_names,
+	    nitems(keepalive_method_names), v);
+}
+
 /* SDES suite names are case-sensitive, as RFC 4568 and RFC 6188 write them. */
 int
 config_srtp_suite_parse(const char *s, enum srtp_suite *out)
@@ -192,6 +201,9 @@ ENUM_TYPE(parse_srtp_profile, srtp_profile_names, enum srtp_profile)
 ENUM_TYPE(parse_pick, digest_pick_names, enum digest_pick)
 /* sdp_offer: savp, avp-crypto, savp+avp. */
 ENUM_TYPE(parse_shape, sdp_shape_names, enum sdp_shape)
+/* keepalive_method: crlf, options. */
+ENUM_TYPE(parse_keepalive_method, keepalive_method_names,
+    enum keepalive_method)
 
 const struct config_type config_type_srtp_policy = {
 	parse_srtp_policy, NULL, NULL
@@ -201,6 +213,9 @@ const struct config_type config_type_srtp_profile = {
 };
 const struct config_type config_type_pick = { parse_pick, NULL, NULL };
 const struct config_type config_type_shape = { parse_shape, NULL, NULL };
+const struct config_type config_type_keepalive_method = {
+	parse_keepalive_method, NULL, NULL
+};
 
 /* SDES suites in preference order, each once. */
 static char *

@@ -21,6 +21,7 @@ enum config_kind {
 	CONFIG_PROFILE,
 	CONFIG_CARRIER,
 	CONFIG_ACCOUNT,
+	CONFIG_CARRIERS,	/* [carriers]: the carrier side as a whole */
 	CONFIG_KIND_COUNT
 };
 
@@ -110,8 +111,7 @@ extern const struct config_type	config_type_str, config_type_secret_str,
 		    config_type_secret, config_type_tls_version,
 		    config_type_uint, config_type_u16, config_type_int,
 		    config_type_bool, config_type_transport,
-		    config_type_patterns, config_type_keepalive,
-		    config_type_flow_failed;
+		    config_type_patterns, config_type_flow_failed;
 
 int		 config_list_split(const char *, const char *, char ***,
 		    size_t *, char **);
@@ -124,7 +124,8 @@ void		 config_strv_field_free(const struct config_key *, void *);
 /* config_enum.c: enum words, their name tables and key types. */
 extern const struct config_type	config_type_srtp_policy,
 		    config_type_srtp_profile, config_type_suites,
-		    config_type_digests, config_type_pick, config_type_shape;
+		    config_type_digests, config_type_pick, config_type_shape,
+		    config_type_keepalive_method;
 
 const char	*config_kind_name(enum config_kind);
 int		 config_kind_parse(const char *, enum config_kind *);

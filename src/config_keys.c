@@ -20,6 +20,7 @@
 #define OFF(s, f)	offsetof(struct s, f)
 #define EDGE(n)		CONFIG_EDGE, n, "[edge] " n
 #define PHONES(n)	CONFIG_PHONES, n, "[phones] " n
+#define CARRIERS(n)	CONFIG_CARRIERS, n, "[carriers] " n
 #define MEDIA(n)	CONFIG_MEDIA, n, "[media] " n
 #define PROFILE(n)	CONFIG_PROFILE, n, "[profile] " n
 #define CARRIER(n)	CONFIG_CARRIER, n, "[carrier] " n
@@ -106,6 +107,14 @@ const struct config_key config_keys[] = {
 	{ PHONES("dscp"), &config_type_int,
 	  OFF(config_phones, dscp), 0, "40", 0, 63, 0 },
 
+	/* No default: without listen there is no carrier listener. */
+	{ CARRIERS("listen"), &config_type_listen,
+	  OFF(config_carrier_side, listen), OFF(config_carrier_side, n_listen),
+	  NULL, 0, 0, LIST },
+	{ CARRIERS("advertised_address"), &config_type_hostport,
+	  OFF(config_carrier_side, advertised_address), 0, NULL, 0, 0,
+	  RELOAD },
+
 	{ MEDIA("phone_address"), &config_type_ipaddr,
 	  OFF(config_media, phone_address), 0, NULL, 0, 0, REQUIRED },
 	{ MEDIA("carrier_address"), &config_type_ipaddr,
@@ -167,8 +176,12 @@ const struct config_key config_keys[] = {
 	  OFF(config_carrier, digest_algorithms),
 	  OFF(config_carrier, n_digest_algorithms), "SHA-512-256, SHA-256, MD5",
 	  0, 0, RELOAD | LIST },
-	{ CARRIER("keepalive"), &config_type_keepalive,
+	{ CARRIER("keepalive"), &config_type_uint,
 	  OFF(config_carrier, keepalive), 0, "30", 0, 3600, RELOAD },
+	{ CARRIER("keepalive_method"), &config_type_keepalive_method,
+	  OFF(config_carrier, keepalive_method), 0, "crlf", 0, 0, RELOAD },
+	{ CARRIER("keepalive_timeout"), &config_type_uint,
+	  OFF(config_carrier, keepalive_timeout), 0, "10", 1, 300, RELOAD },
 	{ CARRIER("path"), &config_type_bool,
 	  OFF(config_carrier, path), 0, "no", 0, 0, RELOAD },
 	{ CARRIER("dscp"), &config_type_int,

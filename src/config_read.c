@@ -236,7 +236,7 @@ config_header(struct config_reader *rd, char *text, const char *after)
 	if (len >= sizeof(word) || config_kind_parse(word, &kind) == -1) {
 		config_line_err(rd, "unknown section [%s] (expected %s)",
 		    text, rd->main ?
-		    "[edge], [phones], [media] or [profile NAME]" :
+		    "[edge], [phones], [carriers], [media] or [profile NAME]" :
 		    "[carrier NAME] or [account NAME]");
 		return;
 	}

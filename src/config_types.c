@@ -232,25 +232,6 @@ equal_int(const struct config_key *k, const void *a, const void *b)
 
 const struct config_type config_type_int = { parse_int, equal_int, NULL };
 
-/* CRLF keep-alive seconds: 0 switches it off. */
-static char *
-parse_keepalive(const struct config_key *k, const char *value,
-    const char *file, void *obj)
-{
-	char	*why;
-
-	if ((why = parse_uint(k, value, file, obj)) != NULL)
-		return why;
-	if (*FIELD(obj, k, unsigned) != 0 && *FIELD(obj, k, unsigned) < 5)
-		return config_msg("must be 0 (off) or between 5 and %lld",
-		    k->max);
-	return NULL;
-}
-
-const struct config_type config_type_keepalive = {
-	parse_keepalive, equal_uint, NULL
-};
-
 /* The answer for a dead flow: 430 (RFC 5626), or 480 for carriers that
  * do not know 430. */
 static char *

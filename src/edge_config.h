@@ -70,6 +70,12 @@ enum sdp_shape {
 	SDP_SHAPE_SAVP_AVP,	/* two m-lines: RTP/SAVP plus RTP/AVP */
 };
 
+/* How the edge checks that a carrier connection is alive. */
+enum keepalive_method {
+	KEEPALIVE_CRLF,		/* RFC 5626 CRLFCRLF ping, CRLF pong */
+	KEEPALIVE_OPTIONS,	/* an OPTIONS request; any response will do */
+};
+
 struct config_listen {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
@@ -113,6 +119,13 @@ struct config_phones {
 	unsigned		 max_message_size;	/* bytes */
 	char			*advertised_address;	/* host[:port] for phones */
 	int			 dscp;
+};
+
+/* [carriers]: the carrier side as a whole. */
+struct config_carrier_side {
+	struct config_listen	*listen;	/* none: no carrier listener */
+	size_t			 n_listen;
+	char			*advertised_address;	/* host[:port] */
 };
 
 struct config_media {
@@ -159,6 +172,8 @@ struct config_carrier {
 	enum digest_alg		 digest_algorithms[DIGEST_ALG_COUNT];
 	size_t			 n_digest_algorithms;
 	unsigned		 keepalive;		/* seconds, 0 = off */
+	enum keepalive_method	 keepalive_method;
+	unsigned		 keepalive_timeout;	/* seconds to answer */
 	unsigned		 flow_failed_code;	/* 430, or 480 */
 	bool			 path;
 	int			 dscp;
@@ -188,6 +203,7 @@ struct config {
 	char			*path;		/* main file, as given */
 	struct config_edge	 edge;
 	struct config_phones	 phones;
+	struct config_carrier_side carrier_side;	/* [carriers] */
 	struct config_media	 media;
 	struct config_carrier  **carriers;
 	size_t			 n_carriers;
@@ -229,6 +245,7 @@ const char	*config_srtp_profile_name(enum srtp_profile);
 const char	*config_digest_alg_name(enum digest_alg);
 const char	*config_digest_pick_name(enum digest_pick);
 const char	*config_sdp_shape_name(enum sdp_shape);
+const char	*config_keepalive_method_name(enum keepalive_method);
 int		 config_srtp_suite_parse(const char *, enum srtp_suite *);
 int		 config_digest_alg_parse(const char *, enum digest_alg *);
 

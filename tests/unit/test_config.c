@@ -248,7 +248,7 @@ test_config_unknown_section_says_what_is_expected(void)
 {
 	expect_errors("[edges]\nlog_level = debug\nfoo = 1\n" TAIL, NULL, NULL,
 	    "$DIR/sipedge.conf:1: unknown section [edges] (expected [edge], "
-	    "[phones], [media] or [profile NAME])", NULL);
+	    "[phones], [carriers], [media] or [profile NAME])", NULL);
 }
 
 /* A word where a number belongs is quoted back. */
@@ -658,7 +658,7 @@ test_config_more_bad_values(void)
 	    "[phones]\nmax_connections = 10\nmax_connections_per_ip = 11\n"
 	    CERTS MEDIA "[profile yealink]\ndigest_pick = first\n"
 	    "[profile default]\nuser_agent = *\n",
-	    CARRIER_A "keepalive = 3\nserver = bad_host:5061\n", NULL,
+	    CARRIER_A "keepalive = 3601\nserver = bad_host:5061\n", NULL,
 	    "$DIR/sipedge.conf:2: [edge] user: no such user "
 	    "\"sipedge-no-such-user\"",
 	    "$DIR/sipedge.conf:3: [edge] control_socket_mode: must be at most "
@@ -671,8 +671,8 @@ test_config_more_bad_values(void)
 	    "user_agent",
 	    "$DIR/sipedge.conf:16: [profile default] user_agent: the default "
 	    "profile matches every phone and takes no user_agent",
-	    "$DIR/carriers.d/a.conf:3: [carrier a] keepalive: must be 0 (off) "
-	    "or between 5 and 3600",
+	    "$DIR/carriers.d/a.conf:3: [carrier a] keepalive: must be between 0 "
+	    "and 3600",
 	    "$DIR/carriers.d/a.conf:4: [carrier a] server: not a host name: "
 	    "\"bad_host\"", NULL);
 }
@@ -822,6 +822,10 @@ test_config_defaults_are_applied(void)
 	CU_ASSERT_EQUAL(c->digest_algorithms[0], DIGEST_SHA512_256);
 	CU_ASSERT_EQUAL(c->digest_algorithms[2], DIGEST_MD5);
 	CU_ASSERT_EQUAL(c->keepalive, 30);
+	CU_ASSERT_EQUAL(c->keepalive_method, KEEPALIVE_CRLF);
+	CU_ASSERT_EQUAL(c->keepalive_timeout, 10);
+	CU_ASSERT_EQUAL(cf->carrier_side.n_listen, 0);
+	CU_ASSERT_PTR_NULL(cf->carrier_side.advertised_address);
 	CU_ASSERT(!c->path);
 	CU_ASSERT_EQUAL(c->dscp, 40);
 	CU_ASSERT_EQUAL_FATAL(cf->n_accounts, 1);
@@ -995,6 +999,105 @@ test_config_restart_keys_detect_listen_not_log_level(void)
 	CU_ASSERT_EQUAL(config_restart_keys(a, b, keys, 0), 0);
 	config_free(a);
 	config_free(b);
+	tmp_remove(dir);
+}
+
+/* [carriers] and the keep-alive keys, as an operator writes them. */
+static void
+test_config_carrier_listener_and_keepalive_keys_are_read(void)
+{
+	char			*dir = tmp_make();
+	struct config		*cf;
+	struct config_carrier	*c;
+
+	cf = load_ok(dir, "[carriers]\nlisten = tls:127.0.0.1:5062,\n"
+	    "  tls:[::1]:5062\nadvertised_address = SBC.Example.com:5062\n"
+	    TAIL, CARRIER_A "keepalive = 1\nkeepalive_method = OPTIONS\n"
+	    "keepalive_timeout = 3\n", NULL);
+	CU_ASSERT_FATAL(cf != NULL);
+	CU_ASSERT_EQUAL_FATAL(cf->carrier_side.n_listen, 2);
+	CU_ASSERT_STRING_EQUAL(cf->carrier_side.listen[0].text,
+	    "tls:127.0.0.1:5062");
+	CU_ASSERT_EQUAL(cf->carrier_side.listen[1].addr.ss_family, AF_INET6);
+	CU_ASSERT_STRING_EQUAL(cf->carrier_side.advertised_address,
+	    "SBC.Example.com:5062");
+	c = cf->carriers[0];
+	CU_ASSERT_EQUAL(c->keepalive, 1);
+	CU_ASSERT_EQUAL(c->keepalive_method, KEEPALIVE_OPTIONS);
+	CU_ASSERT_EQUAL(c->keepalive_timeout, 3);
+	CU_ASSERT_STRING_EQUAL(config_keepalive_method_name(c->keepalive_method),
+	    "options");
+	config_free(cf);
+	tmp_remove(dir);
+}
+
+/* Bad [carriers] and keep-alive values name file, line, section and key. */
+static void
+test_config_carrier_listener_and_keepalive_bad_values(void)
+{
+	expect_errors("[carriers]\nlisten = udp:127.0.0.1:5062\n"
+	    "advertised_address = bad_host:5062\n" TAIL,
+	    CARRIER_A "keepalive_method = ping\nkeepalive_timeout = 0\n", NULL,
+	    "$DIR/sipedge.conf:2: [carriers] listen: only tls: listeners are "
+	    "supported, got \"udp:127.0.0.1:5062\"",
+	    "$DIR/sipedge.conf:3: [carriers] advertised_address: not a host "
+	    "name: \"bad_host\"",
+	    "$DIR/carriers.d/a.conf:3: [carrier a] keepalive_method: expected "
+	    "crlf or options, got \"ping\"",
+	    "$DIR/carriers.d/a.conf:4: [carrier a] keepalive_timeout: must be "
+	    "between 1 and 300", NULL);
+	expect_errors("[carriers]\nlisten = tls:localhost:5062\n" TAIL, NULL,
+	    NULL, "$DIR/sipedge.conf:2: [carriers] listen: not a numeric IP "
+	    "address: \"localhost\"", NULL);
+	expect_errors("[carriers]\nname = x\n" TAIL, CARRIER_A "[carriers]\n",
+	    NULL, "$DIR/sipedge.conf:2: [carriers] name: unknown key",
+	    "$DIR/carriers.d/a.conf:3: [carriers] is only allowed in the main "
+	    "file", NULL);
+}
+
+/*
+ * A carrier listener cannot share the phones' socket, and an advertised
+ * address without a listener would send carriers where nothing answers.
+ */
+static void
+test_config_carrier_listener_rules_across_keys(void)
+{
+	expect_errors("[carriers]\nlisten = tls:127.0.0.1:5061\n" TAIL, NULL,
+	    NULL, "$DIR/sipedge.conf:2: [carriers] listen: "
+	    "\"tls:127.0.0.1:5061\" is where phones connect ([phones] listen "
+	    "\"tls:0.0.0.0:5061\"): carriers need a port of their own", NULL);
+	expect_errors("[carriers]\nlisten = tls:[::]:5070\n[phones]\n"
+	    "listen = tls:[::1]:5070\n" CERTS MEDIA, NULL, NULL,
+	    "$DIR/sipedge.conf:2: [carriers] listen: \"tls:[::]:5070\" is "
+	    "where phones connect ([phones] listen \"tls:[::1]:5070\"): "
+	    "carriers need a port of their own", NULL);
+	expect_errors("[carriers]\nadvertised_address = 192.0.2.1:5062\n"
+	    TAIL, NULL, NULL, "$DIR/sipedge.conf:2: [carriers] "
+	    "advertised_address: needs listen: without a carrier listener "
+	    "nothing answers at that address", NULL);
+}
+
+/* [carriers] listen needs a restart; its advertised address does not. */
+static void
+test_config_restart_keys_include_carrier_listen(void)
+{
+	char		*dir = tmp_make();
+	struct config	*a, *b, *c;
+	const char	*keys[4];
+
+	a = load_ok(dir, TAIL, NULL, NULL);
+	b = load_ok(dir, "[carriers]\nlisten = tls:127.0.0.1:5062\n" TAIL,
+	    NULL, NULL);
+	c = load_ok(dir, "[carriers]\nlisten = tls:127.0.0.1:5062\n"
+	    "advertised_address = 192.0.2.1\n" TAIL, NULL, NULL);
+	CU_ASSERT_FATAL(a != NULL && b != NULL && c != NULL);
+	CU_ASSERT_EQUAL_FATAL(config_restart_keys(a, b, keys, nitems(keys)),
+	    1);
+	CU_ASSERT_STRING_EQUAL(keys[0], "[carriers] listen");
+	CU_ASSERT_EQUAL(config_restart_keys(b, c, keys, nitems(keys)), 0);
+	config_free(a);
+	config_free(b);
+	config_free(c);
 	tmp_remove(dir);
 }
 
@@ -1202,6 +1305,10 @@ test_config_register(void)
 	UNIT_TEST(s, test_config_carrier_files_load_sorted);
 	UNIT_TEST(s, test_config_carrier_for_domain_uses_match_domains);
 	UNIT_TEST(s, test_config_restart_keys_detect_listen_not_log_level);
+	UNIT_TEST(s, test_config_carrier_listener_and_keepalive_keys_are_read);
+	UNIT_TEST(s, test_config_carrier_listener_and_keepalive_bad_values);
+	UNIT_TEST(s, test_config_carrier_listener_rules_across_keys);
+	UNIT_TEST(s, test_config_restart_keys_include_carrier_listen);
 	UNIT_TEST(s, test_config_shipped_production_example_loads);
 	UNIT_TEST(s, test_config_shipped_dev_example_loads);
 	UNIT_TEST(s, test_config_error_str_format);
