@@ -92,6 +92,9 @@ struct conn {
 						 * closed it, or 0 */
 	bool			 reset_on_abort; /* abort with RST, not FIN */
 	uint64_t		 rx_messages;
+	uint64_t		 rx_refused;	/* malformed requests answered 4xx/5xx */
+	uint64_t		 rx_dropped;	/* dropped unanswered: bad or stray
+						 * responses, unanswerable requests */
 	uint64_t		 tx_messages;
 	uint64_t		 pings;
 	UT_hash_handle		 hh;		/* id -> conn */

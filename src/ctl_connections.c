@@ -34,6 +34,8 @@ ctl_connections_add(struct conn *c, void *arg)
 		    c->owner : ""));
 	json_object_set_new(o, "rx_messages", json_integer(c->rx_messages));
 	json_object_set_new(o, "tx_messages", json_integer(c->tx_messages));
+	json_object_set_new(o, "rx_refused", json_integer(c->rx_refused));
+	json_object_set_new(o, "rx_dropped", json_integer(c->rx_dropped));
 	json_object_set_new(o, "pings", json_integer(c->pings));
 	json_array_append_new(items, o);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <osipparser2/osip_message.h>
 
@@ -179,10 +180,10 @@ proxy_send(struct conn *c, osip_message_t *m)
 	return rc;
 }
 
-/* Answer a request on the connection it came in on. */
-void
-proxy_reply(struct conn *c, const osip_message_t *req, int code,
-    const char *reason)
+/* Answer a request on its connection, with one extra header if named. */
+static void
+proxy_reply_with(struct conn *c, const osip_message_t *req, int code,
+    const char *reason, const char *hname, const char *hvalue)
 {
 	osip_message_t	*resp;
 	char		 tag[24];
@@ -190,8 +191,17 @@ proxy_reply(struct conn *c, const osip_message_t *req, int code,
 	snprintf(tag, sizeof(tag), "se%llx", (unsigned long long)c->id);
 	if ((resp = sip_msg_response(req, code, reason, tag)) == NULL)
 		return;
-	(void)proxy_send(c, resp);
+	if (hname == NULL || osip_message_set_header(resp, hname, hvalue) == 0)
+		(void)proxy_send(c, resp);
 	sip_msg_free(resp);
+}
+
+/* Answer a request on the connection it came in on. */
+void
+proxy_reply(struct conn *c, const osip_message_t *req, int code,
+    const char *reason)
+{
+	proxy_reply_with(c, req, code, reason, NULL, NULL);
 }
 
 /* The edge answers a forwarded request itself (timeout, lost next hop). */
@@ -226,26 +236,40 @@ proxy_note_user_agent(struct proxy *p, struct conn *c,
 }
 
 /*
- * A message libosip2 refuses: answer 400 when enough of it is readable,
- * otherwise the connection goes (the stream can no longer be trusted).
+ * A message libosip2 refuses, or sip_msg refuses for it. The framing
+ * held (the connection hands over only whole messages), so the next
+ * message is where it should be, and the connection, which is a phone's
+ * flow, stays: a request is answered with code and what was wrong, when
+ * its Via is readable; a response is dropped and its transaction left to
+ * its timers (RFC 4475 §3.1.2.5, §3.3.9).
  */
 static void
-proxy_unparsable(struct conn *c, const char *buf, size_t len,
+proxy_unparsable(struct conn *c, const char *buf, size_t len, int code,
     const char *why)
 {
 	char	*out;
 	size_t	 outlen;
 
-	log_warn("conn %llu %s %s: bad SIP message: %s",
-	    (unsigned long long)c->id, conn_side_name(c->side), c->peer_str,
-	    why);
-	if (sip_msg_response_raw(buf, len, 400, "Bad Request", &out,
-	    &outlen) == 0) {
-		(void)conn_send(c, out, outlen);
-		osip_free(out);
+	if (len >= 4 && strncasecmp(buf, "SIP/", 4) == 0) {
+		c->rx_dropped++;
+		log_warn("conn %llu %s %s: bad SIP response dropped: %s",
+		    (unsigned long long)c->id, conn_side_name(c->side),
+		    c->peer_str, why);
 		return;
 	}
-	conn_close(c, "unparsable message");
+	if (sip_msg_response_raw(buf, len, code, why, &out, &outlen) == -1) {
+		c->rx_dropped++;
+		log_warn("conn %llu %s %s: bad SIP request dropped, too broken "
+		    "to answer: %s", (unsigned long long)c->id,
+		    conn_side_name(c->side), c->peer_str, why);
+		return;
+	}
+	c->rx_refused++;
+	log_warn("conn %llu %s %s: bad SIP request refused %d: %s",
+	    (unsigned long long)c->id, conn_side_name(c->side), c->peer_str,
+	    code, why);
+	(void)conn_send(c, out, outlen);
+	osip_free(out);
 }
 
 /* Is the Request-URI the edge itself (after our Route entries are gone)? */
@@ -260,6 +284,55 @@ proxy_for_edge(const osip_message_t *m, const struct sip_hdr_self *self)
 }
 
 /*
+ * A request for the edge itself, not for a user at it, that no carrier
+ * takes either (match_domains may name the edge's address): the edge
+ * serves only OPTIONS (RFC 3261 §8.2.1: 501 for the rest).
+ */
+static bool
+proxy_edge_cannot_serve(struct proxy *p, const struct conn *c,
+    const osip_message_t *m, const struct sip_hdr_self *self)
+{
+	return proxy_for_edge(m, self) && m->req_uri->username == NULL &&
+	    (c->side == CONN_SIDE_CARRIER ||
+	    config_carrier_for_domain(p->d->config, m->req_uri->host) == NULL);
+}
+
+/*
+ * RFC 3261 §16.3 item 5: every option tag in Proxy-Require, which the
+ * edge, supporting none, refuses with 420 and lists in Unsupported.
+ * Returns a list to free, or NULL when there is none. Require is for
+ * the endpoint to judge and passes.
+ */
+static char *
+proxy_required_options(const osip_message_t *m)
+{
+	osip_header_t	*h;
+	char		*list = NULL, *tag, *save, *v, *t;
+	int		 i;
+
+	for (i = 0; (h = osip_list_get(&m->headers, i)) != NULL; i++) {
+		if (h->hname == NULL || h->hvalue == NULL ||
+		    strcasecmp(h->hname, "Proxy-Require") != 0)
+			continue;
+		v = xstrdup(h->hvalue);
+		for (tag = strtok_r(v, ",", &save); tag != NULL;
+		    tag = strtok_r(NULL, ",", &save)) {
+			if (*(tag = str_trim(tag)) == '\0')
+				continue;
+			if (list == NULL)
+				list = xstrdup(tag);
+			else {
+				xasprintf(&t, "%s, %s", list, tag);
+				free(list);
+				list = t;
+			}
+		}
+		free(v);
+	}
+	return list;
+}
+
+/*
  * A request: the edge answers CANCEL, hop-by-hop ACKs and OPTIONS to
  * itself; everything else is routed and forwarded statefully.
  */
@@ -269,6 +342,7 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 	struct sip_hdr_self	self;
 	struct sip_hdr_routed	routed;
 	struct hop		hop;
+	char			*unsupported;
 	bool			ack = proxy_method_is(m, "ACK");
 
 	if (proxy_method_is(m, "CANCEL")) {
@@ -290,6 +364,10 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 		proxy_reply(c, m, 200, "OK");
 		return;
 	}
+	if (!ack && proxy_edge_cannot_serve(p, c, m, &self)) {
+		proxy_reply(c, m, 501, "Not Implemented");
+		return;
+	}
 	if (sip_hdr_max_forwards(m) == 0) {
 		if (!ack)
 			proxy_reply(c, m, 483, "Too Many Hops");
@@ -298,6 +376,16 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 	if (sip_hdr_via_loops(m, &self)) {
 		if (!ack)
 			proxy_reply(c, m, 482, "Loop Detected");
+		return;
+	}
+	if (!ack && (unsupported = proxy_required_options(m)) != NULL) {
+		log_info("conn %llu %s %s: %s %s refused 420: Proxy-Require %s",
+		    (unsigned long long)c->id, conn_side_name(c->side),
+		    c->peer_str, sip_msg_method(m), sip_msg_call_id(m),
+		    unsupported);
+		proxy_reply_with(c, m, 420, "Bad Extension", "Unsupported",
+		    unsupported);
+		free(unsupported);
 		return;
 	}
 	proxy_route(p, c, m, &self, &routed, &hop);
@@ -318,9 +406,11 @@ proxy_message(struct proxy *p, struct conn *c, const char *buf, size_t len)
 {
 	osip_message_t	*m;
 	char		 why[256];
+	int		 code = 400;
 
-	if ((m = sip_msg_parse(buf, len, why, sizeof(why))) == NULL) {
-		proxy_unparsable(c, buf, len, why);
+	if ((m = sip_msg_parse_code(buf, len, &code, why, sizeof(why))) ==
+	    NULL) {
+		proxy_unparsable(c, buf, len, code, why);
 		return;
 	}
 	if (sip_msg_is_request(m)) {

@@ -344,6 +344,7 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	int		 status = sip_msg_status(resp);
 
 	if (t == NULL || t->out_conn != from->id) {
+		from->rx_dropped++;
 		log_debug("conn %llu: %d for %s matches no transaction",
 		    (unsigned long long)from->id, status, sip_msg_call_id(resp));
 		return;

@@ -237,19 +237,18 @@ sip_msg_precheck(const char *buf, size_t len, size_t *body, int *code,
 			field->n = sip_span(field->p, off - start, sip_token);
 			return err;
 		}
-		for (i = start; i < off; i++) {
+		for (i = start; i < off; i++)
 			items += buf[i] == ',' || buf[i] == ';';
-			if (buf[i] == '%' && off - i >= 3 && buf[i + 1] == '0' &&
-			    buf[i + 2] == '0')
-				*mask = 1;
-		}
 		if (++items > SIP_MSG_MAX_ITEMS)
 			return "too many header fields";
-		if (sip_mask_find(buf + start, off - start) != NULL)
-			return "overlong UTF-8 escape %C0%80 in header";
 	}
 	(void)sip_line_next(buf, len, &off, &l);
 	*body = off;
+	/* The start line too: a Request-URI can hold %00. */
+	if (sip_mask_find(buf, off) != NULL)
+		return "overlong UTF-8 escape %C0%80";
+	for (i = 0; i + 2 < off && !*mask; i++)
+		*mask = buf[i] == '%' && buf[i + 1] == '0' && buf[i + 2] == '0';
 	return NULL;
 }
 

@@ -20,15 +20,6 @@
 
 #include "sip_frame.h"
 
-/* Whether c is a control character that has no business in a header. */
-static int
-sip_frame_ctl(unsigned char c)
-{
-	if (c == '\t' || c == '\r' || c == '\n')
-		return 0;
-	return c < 0x20 || c == 0x7f;
-}
-
 /* Whether c may appear in an RFC 3261 token (method, header name). */
 static int
 sip_frame_token(unsigned char c)
@@ -106,21 +97,24 @@ sip_frame_keepalive(const char *buf, size_t len, struct sip_frame *out)
 }
 
 /*
- * Whether the first line (n bytes, no line end) can be a Request-Line
- * (Method SP Request-URI SP SIP-Version) or a Status-Line ("SIP/2.0 "
- * first). An incomplete line is checked as far as it goes, so HTTP and
- * noise are refused without waiting for the rest. Trailing white space
- * after the version is tolerated; the version is case-insensitive (§7.1).
+ * Whether the first line (n bytes, no line end) starts a SIP message: a
+ * Status-Line ("SIP/" first), or a method token, SP, and a last word
+ * that is a SIP version ("SIP/...", trailing white space tolerated). A
+ * line that gets the rest wrong (spaces, another version, a bad
+ * Request-URI) is still framed: sip_msg answers it with 400 or 505 and
+ * the connection, which is the phone's flow, stays. An incomplete line
+ * is checked as far as it goes, so HTTP, TLS records and noise are
+ * refused without waiting for the rest.
  */
 static int
 sip_frame_start_line(const char *p, size_t n, int complete)
 {
-	static const char	 ver[] = "SIP/2.0 ";
-	const size_t		 vl = sizeof(ver) - 2;	/* without the SP */
+	static const char	 ver[] = "SIP/";
+	const size_t		 vl = sizeof(ver) - 1;
 	size_t			 i, m;
 
-	m = n < vl + 1 ? n : vl + 1;
-	if (sip_frame_ieq(p, ver, m) && (m == vl + 1 || !complete))
+	m = n < vl ? n : vl;
+	if (sip_frame_ieq(p, ver, m) && (m == vl || !complete))
 		return 0;
 	for (i = 0; i < n && sip_frame_token(p[i]); i++)
 		;
@@ -132,12 +126,9 @@ sip_frame_start_line(const char *p, size_t n, int complete)
 		return 0;
 	while (n > i && sip_frame_sp(p[n - 1]))
 		n--;
-	if (n < i + 3 + vl)
-		return -1;
-	if (p[n - vl - 1] != ' ' || !sip_frame_ieq(p + n - vl, ver, vl))
-		return -1;
-	/* The Request-URI between the two SPs is non-empty and has no SP. */
-	if (memchr(p + i + 1, ' ', n - vl - 1 - (i + 1)) != NULL)
+	for (m = n; m > i && p[m - 1] != ' ' && p[m - 1] != '\t'; m--)
+		;
+	if (m == i + 1 || n - m < vl || !sip_frame_ieq(p + m, ver, vl))
 		return -1;
 	return 0;
 }
@@ -153,8 +144,9 @@ sip_frame_line_len(const char *buf, size_t start, size_t end)
 
 /*
  * Find the end of the header block: the first empty line (CRLF or bare
- * LF) within max bytes. Control characters and CRs not followed by LF
- * are refused on the way, and the start line as soon as it is complete.
+ * LF) within max bytes. The start line is refused as soon as it is
+ * complete if it does not start a SIP message; control characters and
+ * bare CRs do not lose the framing (sip_msg answers them with 400).
  * Scanning starts at *ls, the start of a line after the start line that
  * an earlier scan reached, or 0. Returns MESSAGE with *hlen set when
  * found, else NEED_MORE (with *ls where to resume), TOO_BIG or BAD.
@@ -163,19 +155,11 @@ static enum sip_frame_kind
 sip_frame_scan(const char *buf, size_t len, size_t max, size_t *ls,
     size_t *hlen, const char **why)
 {
-	size_t	n = len < max ? len : max, i;
+	size_t		 n = len < max ? len : max, i;
+	const char	*lf;
 
-	for (i = *ls; i < n; i++) {
-		if (buf[i] == '\r') {
-			if (i + 1 < n && buf[i + 1] != '\n')
-				goto bare_cr;
-			continue;
-		}
-		if (buf[i] != '\n') {
-			if (sip_frame_ctl((unsigned char)buf[i]))
-				goto ctl;
-			continue;
-		}
+	while (*ls < n && (lf = memchr(buf + *ls, '\n', n - *ls)) != NULL) {
+		i = (size_t)(lf - buf);
 		if (*ls == 0) {
 			if (sip_frame_start_line(buf,
 			    sip_frame_line_len(buf, 0, i), 1) == -1)
@@ -193,12 +177,6 @@ sip_frame_scan(const char *buf, size_t len, size_t max, size_t *ls,
 		return SIP_FRAME_NEED_MORE;
 	*why = "header block exceeds maximum size";
 	return SIP_FRAME_TOO_BIG;
-bare_cr:
-	*why = "bare CR in headers";
-	return SIP_FRAME_BAD;
-ctl:
-	*why = "control character in headers";
-	return SIP_FRAME_BAD;
 start:
 	*why = "not a SIP start line";
 	return SIP_FRAME_BAD;

@@ -33,7 +33,7 @@ enum sip_raw_kind {
 	SIP_RAW_CSEQ,
 	SIP_RAW_BAD,
 };
-#define SIP_RAW_ALL	0x3e
+#define SIP_RAW_NEEDED	(1U << SIP_RAW_VIA)
 #define SIP_RAW_TAIL	"Server: " SIP_MSG_SERVER "\r\n" \
 			"Content-Length: 0\r\n\r\n"
 
@@ -119,9 +119,11 @@ sip_raw_copy(struct sip_out *o, const struct sip_line *l, int kind, int code,
 }
 
 /*
- * Copy the Via (all), From, To, Call-ID and CSeq lines; 0 when all were
- * there and readable. Folded lines are not worth it in a message that
- * is already broken: a folded one of these makes it unanswerable.
+ * Copy the Via (all), From, To, Call-ID and CSeq lines that are there
+ * (RFC 4475 §3.1.2.18: a request missing some still deserves its 400);
+ * 0 when a Via was, since without one nothing can match the answer.
+ * Folded lines are not worth it in a message that is already broken: a
+ * folded one of these makes it unanswerable.
  */
 static int
 sip_raw_headers(struct sip_out *o, const char *buf, size_t len, size_t off,
@@ -147,7 +149,7 @@ sip_raw_headers(struct sip_out *o, const char *buf, size_t len, size_t off,
 		seen |= 1U << kind;
 		sip_raw_copy(o, &l, kind, code, buf, len);
 	}
-	return seen == SIP_RAW_ALL ? 0 : -1;
+	return (seen & SIP_RAW_NEEDED) != 0 ? 0 : -1;
 }
 
 /* Answer a request libosip2 refused, from its readable header lines. */

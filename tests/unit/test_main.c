@@ -63,6 +63,7 @@ main(int argc, char **argv)
 	test_dns_register();
 	test_sip_hdr_register();
 	test_sip_contact_register();
+	test_sip_out_register();
 	test_txn_register();
 	test_registrar_register();
 	test_dialog_register();

@@ -611,7 +611,10 @@ test_raw_400_for_invalid_cseq_keeps_to_tag(void)
 	osip_free(out);
 }
 
-/* Garbage, an ACK, a missing Call-ID or a folded Via: no answer. */
+/*
+ * Garbage, an ACK, no Via or a folded Via: no answer. A missing Call-ID
+ * (RFC 4475 insuf) still gets one, from what is there.
+ */
 static void
 test_raw_refuses_garbage_ack_and_incomplete(void)
 {
@@ -627,6 +630,15 @@ test_raw_refuses_garbage_ack_and_incomplete(void)
 	CU_ASSERT_EQUAL(sip_msg_response_raw("", 0, 400, NULL, &out, &outlen),
 	    -1);
 	len = build(buf, sizeof(buf), broken_invite, nitems(broken_invite), 5);
+	CU_ASSERT_EQUAL_FATAL(sip_msg_response_raw(buf, len, 400, NULL, &out,
+	    &outlen), 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "\r\ni:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nCSeq: 7 INVITE\r\n"));
+	osip_free(out);
+	memcpy(copy, broken_invite, sizeof(copy));
+	copy[1] = "X-Not-Via: 1";
+	copy[2] = "X-Not-Via: 2";
+	len = build(buf, sizeof(buf), copy, nitems(copy), SKIP_NONE);
 	CU_ASSERT_EQUAL(sip_msg_response_raw(buf, len, 400, NULL, &out,
 	    &outlen), -1);
 	memcpy(copy, broken_invite, sizeof(copy));
