@@ -5,6 +5,11 @@
  * round. The name check is RFC 5922 against the SIP domain, never against
  * the SRV or NAPTR target: accepting the target's name is the very bug
  * the phones behind us have.
+ *
+ * Connections a carrier opens to the carrier listener (inbound) belong to
+ * that carrier as well: their requests go to the proxy exactly like those
+ * on our own connection, and they end with the carrier. They play no part
+ * in its state, which is about the connection the edge keeps.
  */
 #include "config.h"
 
@@ -15,11 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
+#include "acceptor.h"
 #include "carrier.h"
+#include "carrier_int.h"
 #include "conn.h"
 #include "dns.h"
 #include "edge_config.h"
@@ -28,14 +38,18 @@
 #include "tls_name.h"
 #include "util.h"
 
-struct carrier_set {
-	struct event_base	*base;
-	struct dns		*dns;
-	struct carrier	       **v;
-	size_t			 n;
-	const struct conn_handler *up;		/* the proxy */
-	void			*up_arg;
+/* What a carrier connection may use, either way it was opened. */
+static const struct conn_limits carrier_limits = {
+	.max_message = 65536, .idle_timeout = 0, .handshake_timeout = 10,
+	.max_output = 4u << 20,
 };
+
+/*
+ * A connection a carrier opened and then left silent (not even a ping)
+ * for longer than any registration refresh is of no use to it: it can
+ * open another.
+ */
+#define CARRIER_INBOUND_IDLE	3900
 
 static void	carrier_start(struct carrier *);
 static void	carrier_next_target(struct carrier *);
@@ -108,14 +122,6 @@ carrier_target_str(const struct carrier *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Stop the keep-alive timers of a connection that is gone. */
-static void
-carrier_stop_timers(struct carrier *c)
-{
-	event_del(c->keepalive);
-	event_del(c->pong);
-}
-
 /* Schedule the next round after a capped, jittered exponential back-off. */
 static void
 carrier_backoff(struct carrier *c, enum carrier_state s)
@@ -142,41 +148,13 @@ carrier_retry_cb(evutil_socket_t fd, short events, void *arg)
 	carrier_start(arg);
 }
 
-/* Send a CRLF ping and expect the pong within CARRIER_PONG_TIMEOUT. */
-static void
-carrier_keepalive_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct carrier	*c = arg;
-	struct timeval	 tv = { CARRIER_PONG_TIMEOUT, 0 };
-
-	if (c->conn == NULL)
-		return;
-	if (conn_ping(c->conn) == 0 && !event_pending(c->pong, EV_TIMEOUT,
-	    NULL))
-		event_add(c->pong, &tv);
-}
-
-/* No pong: the flow is dead even if TCP has not noticed (RFC 5626 §4.4.1). */
-static void
-carrier_pong_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct carrier	*c = arg;
-	char		 why[64];
-
-	if (c->conn == NULL)
-		return;
-	snprintf(why, sizeof(why), "no keep-alive pong within %d s",
-	    CARRIER_PONG_TIMEOUT);
-	conn_abort(c->conn, why);
-}
-
 /* TLS is up and the chain verified: now the RFC 5922 name check. */
 static void
 carrier_conn_open_cb(struct conn *conn, void *arg)
 {
 	struct carrier	*c = arg;
-	struct timeval	 tv = { c->cfg->keepalive, 0 };
 	char		 why[512], target[300];
+	int		 fd;
 
 	carrier_target_str(c, target, sizeof(target));
 	if (c->cfg->tls_verify) {
@@ -206,8 +184,9 @@ carrier_conn_open_cb(struct conn *conn, void *arg)
 		    "again as they refresh their registrations", c->name,
 		    conn->local_port, c->local_port);
 	c->local_port = conn->local_port;
-	if (c->cfg->keepalive > 0)
-		event_add(c->keepalive, &tv);
+	if ((fd = bufferevent_getfd(conn->bev)) >= 0)
+		acceptor_set_dscp(fd, conn->peer.ss_family, c->cfg->dscp);
+	carrier_keepalive_start(c);
 }
 
 /* A message from the carrier goes to the proxy. */
@@ -237,9 +216,7 @@ carrier_conn_garbage_cb(struct conn *conn, const char *buf, size_t len,
 static void
 carrier_conn_pong_cb(struct conn *conn, void *arg)
 {
-	struct carrier	*c = arg;
-
-	event_del(c->pong);
+	carrier_keepalive_pong(arg);
 }
 
 /*
@@ -269,7 +246,7 @@ carrier_conn_closed_cb(struct conn *conn, const char *why, void *arg)
 	if (c->conn != conn)
 		return;
 	c->conn = NULL;
-	carrier_stop_timers(c);
+	carrier_keepalive_stop(c);
 	if (c->set->up->closed != NULL)
 		c->set->up->closed(conn, why, c->set->up_arg);
 	carrier_target_str(c, target, sizeof(target));
@@ -320,10 +297,6 @@ static void
 carrier_next_target(struct carrier *c)
 {
 	const struct rfc3263_target	*t;
-	struct conn_limits		 lim = {
-		.max_message = 65536, .idle_timeout = 0,
-		.handshake_timeout = 10, .max_output = 4u << 20,
-	};
 	char				 why[256], target[300];
 	const char			*sni;
 
@@ -343,15 +316,16 @@ carrier_next_target(struct carrier *c)
 		 */
 		c->conn = conn_connect(c->set->base,
 		    (const struct sockaddr *)&t->addr, t->addrlen,
-		    c->any_port ? 0 : c->local_port, c->ctx, sni, &lim,
-		    &carrier_conn_handler, c, why, sizeof(why));
+		    c->any_port ? 0 : c->local_port, c->ctx, sni,
+		    &carrier_limits, &carrier_conn_handler, c, why,
+		    sizeof(why));
 		if (c->conn == NULL && !c->any_port && c->local_port != 0) {
 			log_info("carrier %s: %s; connecting from any port",
 			    c->name, why);
 			c->conn = conn_connect(c->set->base,
 			    (const struct sockaddr *)&t->addr, t->addrlen, 0,
-			    c->ctx, sni, &lim, &carrier_conn_handler, c, why,
-			    sizeof(why));
+			    c->ctx, sni, &carrier_limits, &carrier_conn_handler,
+			    c, why, sizeof(why));
 		}
 		if (c->conn != NULL) {
 			c->conn->owner = xstrdup(c->name);
@@ -419,11 +393,9 @@ carrier_new(struct carrier_set *set, const struct config_carrier *cfg)
 	c->cfg = cfg;
 	c->set = set;
 	c->retry = evtimer_new(set->base, carrier_retry_cb, c);
-	c->keepalive = event_new(set->base, -1, EV_PERSIST,
-	    carrier_keepalive_cb, c);
-	c->pong = evtimer_new(set->base, carrier_pong_cb, c);
-	if (c->retry == NULL || c->keepalive == NULL || c->pong == NULL)
+	if (c->retry == NULL)
 		fatal("%s: event_new", __func__);
+	carrier_keepalive_init(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->since);
 	if ((c->ctx = tls_carrier_ctx_new(cfg, why, sizeof(why))) == NULL) {
 		carrier_error(c, "TLS context: %s", why);
@@ -434,10 +406,14 @@ carrier_new(struct carrier_set *set, const struct config_carrier *cfg)
 	return c;
 }
 
-/* Stop a carrier and free it. */
+/* Stop a carrier and free it, with every connection it has. */
 static void
 carrier_free(struct carrier *c)
 {
+	/* Off the list first: its closed callback finds nothing to take. */
+	while (c->n_inbound > 0)
+		conn_abort(c->inbound[--c->n_inbound],
+		    "carrier removed or stopped");
 	if (c->query != NULL)
 		dns_cancel(c->query);
 	if (c->conn != NULL) {
@@ -448,8 +424,7 @@ carrier_free(struct carrier *c)
 		conn_abort(conn, "carrier removed or stopped");
 	}
 	event_free(c->retry);
-	event_free(c->keepalive);
-	event_free(c->pong);
+	carrier_keepalive_free(c);
 	if (c->ctx != NULL)
 		SSL_CTX_free(c->ctx);
 	free(c->targets);
@@ -468,6 +443,7 @@ carrier_set_new(struct event_base *base, struct dns *dns,
 	set->dns = dns;
 	set->up = up;
 	set->up_arg = up_arg;
+	set->cfg = cfg;
 	set->v = xcalloc(cfg->n_carriers, sizeof(*set->v));
 	for (i = 0; i < cfg->n_carriers; i++)
 		set->v[set->n++] = carrier_new(set, cfg->carriers[i]);
@@ -509,6 +485,7 @@ carrier_set_reload(struct carrier_set *set, const struct config *cfg)
 		}
 		if (c != NULL && !carrier_cfg_differs(c->cfg, cfg->carriers[i])) {
 			c->cfg = cfg->carriers[i];	/* same connection */
+			carrier_keepalive_reload(c);
 			v[i] = c;
 			continue;
 		}
@@ -529,6 +506,7 @@ carrier_set_reload(struct carrier_set *set, const struct config *cfg)
 	free(set->v);
 	set->v = v;
 	set->n = cfg->n_carriers;
+	set->cfg = cfg;
 }
 
 void
@@ -570,12 +548,145 @@ carrier_set_find(const struct carrier_set *set, const char *name)
 struct carrier *
 carrier_of(const struct carrier_set *set, const struct conn *conn)
 {
-	size_t	i;
+	size_t	i, j;
 
 	if (conn->side != CONN_SIDE_CARRIER)
 		return NULL;
-	for (i = 0; i < set->n; i++)
+	for (i = 0; i < set->n; i++) {
 		if (set->v[i]->conn == conn)
 			return set->v[i];
+		for (j = 0; j < set->v[i]->n_inbound; j++)
+			if (set->v[i]->inbound[j] == conn)
+				return set->v[i];
+	}
 	return NULL;
+}
+
+void
+carrier_set_listener(struct carrier_set *set,
+    const struct carrier_listener *cl)
+{
+	set->listener = cl;
+}
+
+/* Same address, ports aside? */
+static bool
+carrier_addr_eq(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in	*a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6	*a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return b->sa_family == AF_INET6 &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+struct carrier *
+carrier_set_by_address(const struct carrier_set *set,
+    const struct sockaddr *sa)
+{
+	size_t	i, j;
+
+	for (i = 0; i < set->n; i++) {
+		for (j = 0; j < set->v[i]->n_targets; j++)
+			if (carrier_addr_eq(&set->v[i]->targets[j].addr, sa))
+				return set->v[i];
+	}
+	return NULL;
+}
+
+bool
+carrier_wants_client_cert(const struct config_carrier *cc)
+{
+	/* Only a carrier CA tells which client certificates are its own. */
+	return cc->ca_file != NULL;
+}
+
+/*
+ * An inbound connection is up. Where the carrier's file asks for it, the
+ * client certificate chained to its CA in the handshake; now it must name
+ * the carrier (RFC 5922 §7 the other way round).
+ */
+static void
+carrier_inbound_open_cb(struct conn *conn, void *arg)
+{
+	struct carrier	*c = arg;
+	char		 why[512], reason[600];
+
+	if (carrier_wants_client_cert(c->cfg)) {
+		if (tls_name_verify(conn->ssl, carrier_verify_name(c), why,
+		    sizeof(why)) == -1) {
+			snprintf(reason, sizeof(reason), "client certificate "
+			    "refused for carrier %s: %s", c->name, why);
+			conn_abort(conn, reason);
+			return;
+		}
+		log_notice("conn %llu carrier %s: carrier %s connected to the "
+		    "edge (%s, %s), client certificate verified for %s",
+		    (unsigned long long)conn->id, conn->peer_str, c->name,
+		    conn->tls.version, conn->tls.cipher, carrier_verify_name(c));
+	} else
+		log_notice("conn %llu carrier %s: carrier %s connected to the "
+		    "edge (%s, %s)", (unsigned long long)conn->id,
+		    conn->peer_str, c->name, conn->tls.version,
+		    conn->tls.cipher);
+}
+
+/* Gone: off the carrier's list, and the proxy forgets it. */
+static void
+carrier_inbound_closed_cb(struct conn *conn, const char *why, void *arg)
+{
+	struct carrier	*c = arg;
+	size_t		 i;
+
+	for (i = 0; i < c->n_inbound && c->inbound[i] != conn; i++)
+		;
+	if (i < c->n_inbound)
+		c->inbound[i] = c->inbound[--c->n_inbound];
+	if (c->set->up->closed != NULL)
+		c->set->up->closed(conn, why, c->set->up_arg);
+}
+
+/* A carrier pings the edge: conn.c pongs; a stray CRLF means nothing. */
+static void
+carrier_inbound_pong_cb(struct conn *conn, void *arg)
+{
+}
+
+static const struct conn_handler carrier_inbound_handler = {
+	.open = carrier_inbound_open_cb,
+	.message = carrier_conn_message_cb,
+	.garbage = carrier_conn_garbage_cb,
+	.pong = carrier_inbound_pong_cb,
+	.closed = carrier_inbound_closed_cb,
+};
+
+struct conn *
+carrier_accept(struct carrier *c, int fd, const struct sockaddr *sa,
+    socklen_t salen, SSL_CTX *ctx, char *why, size_t whylen)
+{
+	struct conn_limits	 lim = carrier_limits;
+	struct conn		*conn;
+
+	if (c->n_inbound >= CARRIER_INBOUND_MAX) {
+		snprintf(why, whylen, "carrier %s has %d connections to the "
+		    "edge already", c->name, CARRIER_INBOUND_MAX);
+		close(fd);
+		return NULL;
+	}
+	lim.idle_timeout = CARRIER_INBOUND_IDLE;
+	acceptor_set_dscp(fd, sa->sa_family, c->cfg->dscp);
+	conn = conn_accept(c->set->base, CONN_SIDE_CARRIER, fd, sa, salen, ctx,
+	    &lim, &carrier_inbound_handler, c);
+	if (conn == NULL) {
+		snprintf(why, whylen, "cannot set up a TLS connection");
+		return NULL;
+	}
+	conn->owner = xstrdup(c->name);
+	c->inbound[c->n_inbound++] = conn;
+	c->inbound_accepted++;
+	return conn;
 }

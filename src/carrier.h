@@ -1,7 +1,9 @@
 /*
  * carrier.h: one long-lived, verified TLS connection per carrier: RFC 3263
- * resolution, ordered failover over targets, RFC 5922 name check, CRLF
- * keep-alives and reconnection with capped exponential back-off.
+ * resolution, ordered failover over targets, RFC 5922 name check,
+ * keep-alives (carrier_keepalive.c) and reconnection with capped
+ * exponential back-off; and the connections a carrier opens to the edge's
+ * carrier listener itself, which belong to it too.
  */
 #ifndef SIPEDGE_CARRIER_H
 #define SIPEDGE_CARRIER_H
@@ -9,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <openssl/ssl.h>
@@ -19,6 +22,7 @@ struct event_base;
 struct event;
 struct config;
 struct config_carrier;
+struct carrier_listener;
 struct conn;
 struct conn_handler;
 struct dns;
@@ -34,7 +38,7 @@ enum carrier_state {
 };
 
 #define CARRIER_BACKOFF_MAX	60	/* seconds */
-#define CARRIER_PONG_TIMEOUT	10	/* RFC 5626 §4.4.1 */
+#define CARRIER_INBOUND_MAX	32	/* connections a carrier opens to us */
 
 struct carrier_set;
 
@@ -51,8 +55,18 @@ struct carrier {
 	size_t			 cur;		/* target being tried or used */
 	struct conn		*conn;
 	struct event		*retry;		/* back-off timer */
-	struct event		*keepalive;	/* CRLF ping timer */
-	struct event		*pong;		/* pong deadline */
+	struct event		*keepalive;	/* ping or OPTIONS timer */
+	struct event		*answer;	/* deadline for its answer */
+	unsigned		 ka_interval;	/* what the timer runs with */
+	bool			 ka_options;	/* and with which method */
+	bool			 ka_answered;	/* a pong or OPTIONS answer came
+						 * on this connection */
+	uint32_t		 ka_cseq;
+	char			 ka_call_id[40];
+	char			 ka_tag[20];
+	struct conn		*inbound[CARRIER_INBOUND_MAX];	/* it opened */
+	size_t			 n_inbound;
+	unsigned long		 inbound_accepted;	/* since start */
 	unsigned		 backoff;	/* seconds before the next round */
 	unsigned		 refused;	/* certificate refusals this round */
 	unsigned		 attempts;	/* targets tried this round */
@@ -75,6 +89,30 @@ struct carrier	*carrier_set_get(const struct carrier_set *, size_t);
 struct carrier	*carrier_set_find(const struct carrier_set *, const char *name);
 /* The carrier a connection belongs to, NULL for phone connections. */
 struct carrier	*carrier_of(const struct carrier_set *, const struct conn *);
+/* The carrier listener, for the address the edge gives itself (or NULL). */
+void		 carrier_set_listener(struct carrier_set *,
+		    const struct carrier_listener *);
+/*
+ * The first carrier, in configuration order, whose resolved targets
+ * include this address (any port); NULL if none does.
+ */
+struct carrier	*carrier_set_by_address(const struct carrier_set *,
+		    const struct sockaddr *);
+/*
+ * A connection the carrier opened to the carrier listener: TLS on fd with
+ * ctx, owned by the carrier and handled like its own connection. NULL with
+ * a reason (fd closed) when it has too many or the set-up fails.
+ */
+struct conn	*carrier_accept(struct carrier *, int fd, const struct sockaddr *,
+		    socklen_t, SSL_CTX *, char *why, size_t whylen);
+/* Must connections this carrier opens present a client certificate? */
+bool		 carrier_wants_client_cert(const struct config_carrier *);
+/*
+ * A response to one of the edge's keep-alive OPTIONS (by its branch)?
+ * Then it is consumed here, true, and counts as the carrier's answer.
+ */
+bool		 carrier_keepalive_response(const struct carrier_set *,
+		    const struct conn *, const char *branch);
 const char	*carrier_state_name(enum carrier_state);
 /* "host address:port" of the current target into buf, "" if none. */
 const char	*carrier_target_str(const struct carrier *, char *, size_t);

@@ -35,11 +35,11 @@ ctl_carriers_item(const struct carrier *c)
 {
 	struct timespec	now;
 	char		target[300];
+	json_t		*o;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	carrier_target_str(c, target, sizeof(target));
-	return json_pack("{s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I, "
-	    "s:i}",
+	o = json_pack("{s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:I, s:I, s:i}",
 	    "name", c->name,
 	    "domain", c->cfg->domain,
 	    "state", carrier_state_name(c->state),
@@ -52,6 +52,19 @@ ctl_carriers_item(const struct carrier *c)
 	    "state_s", (json_int_t)(now.tv_sec - c->since.tv_sec),
 	    "connects", (json_int_t)c->connects,
 	    "local_port", (int)c->local_port);
+	if (o == NULL)
+		return json_object();
+	/* How the edge checks its connection, and whether it ever answered. */
+	json_object_set_new(o, "keepalive_method", json_string(
+	    config_keepalive_method_name(c->cfg->keepalive_method)));
+	json_object_set_new(o, "keepalive_answered", json_boolean(
+	    c->state == CARRIER_CONNECTED && c->ka_answered));
+	/* Connections the carrier opened to the carrier listener. */
+	json_object_set_new(o, "inbound_connections",
+	    json_integer((json_int_t)c->n_inbound));
+	json_object_set_new(o, "inbound_accepted",
+	    json_integer((json_int_t)c->inbound_accepted));
+	return o;
 }
 
 /* Daemon side: list carriers in configuration order. */

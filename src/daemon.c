@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 
 #include "carrier.h"
+#include "carrier_listener.h"
 #include "conn.h"
 #include "control.h"
 #include "daemon.h"
@@ -242,11 +243,24 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 		free(why);
 		return -1;
 	}
+	if (cfg->carrier_side.n_listen > 0 &&
+	    (d->carrier_listener = carrier_listener_open(d->base, cfg,
+	    &why)) == NULL) {
+		log_error("%s", why);
+		free(why);
+		return -1;
+	}
 	if (daemon_drop_privileges(d) == -1)
 		return -1;
 	d->uid = geteuid();
 	d->carriers = carrier_set_new(d->base, d->dns, cfg,
 	    &proxy_carrier_handler, d->proxy);
+	if (d->carrier_listener != NULL) {
+		/* Nothing is accepted before the loop runs: no gap here. */
+		carrier_listener_set_carriers(d->carrier_listener, d->carriers);
+		carrier_set_listener(d->carriers, d->carrier_listener);
+		proxy_reload(d->proxy, cfg);	/* its addresses are ours */
+	}
 	if (daemon_watchdog(d) == -1) {
 		log_error("%s: cannot start the watchdog timer", __func__);
 		return -1;
@@ -311,10 +325,24 @@ daemon_warn_restart_keys(const struct config *old, const struct config *new)
 		    keys[i]);
 }
 
+/* A reload that cannot be applied: say so, keep what runs. */
+static int
+daemon_reload_refused(struct daemon *d, struct config *cfg, const char *why)
+{
+	log_error("reload: %s; running configuration kept", why);
+	config_free(cfg);
+	d->reload_failures++;
+	free(d->last_reload_error);
+	d->last_reload_error = xstrdup(why);
+	daemon_publish_status(d, 1);
+	return -1;
+}
+
 int
 daemon_reload(struct daemon *d, char **why)
 {
 	struct config_errors	 errs = { NULL, 0 };
+	struct carrier_listener_tls *ctls = NULL;
 	struct config		*cfg;
 	size_t			 i;
 
@@ -337,16 +365,20 @@ daemon_reload(struct daemon *d, char **why)
 		daemon_publish_status(d, 1);
 		return -1;
 	}
-	/* New certificates first: the only step that can still fail. */
+	/*
+	 * New certificates first: the only steps that can still fail. The
+	 * carrier listener's are only made here, swapped in once the phone
+	 * listener has taken its own.
+	 */
+	if (d->carrier_listener != NULL &&
+	    (ctls = carrier_listener_tls_new(cfg, why)) == NULL)
+		return daemon_reload_refused(d, cfg, *why);
 	if (listener_reload(d->listeners, cfg, why) == -1) {
-		log_error("reload: %s; running configuration kept", *why);
-		config_free(cfg);
-		d->reload_failures++;
-		free(d->last_reload_error);
-		d->last_reload_error = xstrdup(*why);
-		daemon_publish_status(d, 1);
-		return -1;
+		carrier_listener_tls_free(ctls);
+		return daemon_reload_refused(d, cfg, *why);
 	}
+	if (d->carrier_listener != NULL)
+		carrier_listener_reload(d->carrier_listener, ctls);
 	daemon_warn_restart_keys(d->config, cfg);
 	carrier_set_reload(d->carriers, cfg);
 	proxy_reload(d->proxy, cfg);
@@ -402,6 +434,7 @@ daemon_free(struct daemon *d)
 	carrier_set_free(d->carriers);
 	conn_abort_all();
 	listener_close(d->listeners);
+	carrier_listener_close(d->carrier_listener);
 	proxy_free(d->proxy);
 	if (d->dns != NULL)
 		dns_free(d->dns);

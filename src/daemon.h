@@ -18,6 +18,7 @@ struct config;
 struct control;
 struct listener_set;
 struct carrier_set;
+struct carrier_listener;
 struct dns;
 struct proxy;
 
@@ -36,6 +37,7 @@ struct daemon {
 	struct dns		*dns;
 	struct listener_set	*listeners;	/* phones */
 	struct carrier_set	*carriers;
+	struct carrier_listener	*carrier_listener;	/* NULL: none */
 	struct proxy		*proxy;
 	struct event		*ev_sigterm;
 	struct event		*ev_sigint;

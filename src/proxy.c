@@ -17,6 +17,7 @@
 #include <osipparser2/osip_message.h>
 
 #include "carrier.h"
+#include "carrier_listener.h"
 #include "conn.h"
 #include "daemon.h"
 #include "dialog.h"
@@ -74,6 +75,26 @@ proxy_clear_hosts(struct proxy *p)
 	p->n_ports = 0;
 }
 
+/*
+ * The carrier listener's names: its sockets as bound (its listen
+ * addresses change only at a restart, whatever a reload read) and the
+ * address it advertises, whose port is the listener's unless it names one.
+ */
+static void
+proxy_add_carrier_side(struct proxy *p, const struct config *cfg)
+{
+	const struct carrier_listener	*cl = p->d->carrier_listener;
+	char				 hp[300];
+	size_t				 i;
+
+	if (cl == NULL)
+		return;
+	for (i = 0; i < carrier_listener_count(cl); i++)
+		proxy_add_host(p, carrier_listener_addr_str(cl, i, hp,
+		    sizeof(hp)));
+	proxy_add_host(p, cfg->carrier_side.advertised_address);
+}
+
 void
 proxy_reload(struct proxy *p, const struct config *cfg)
 {
@@ -87,6 +108,7 @@ proxy_reload(struct proxy *p, const struct config *cfg)
 		proxy_add_host(p, t != NULL ? t + 1 : NULL);
 	}
 	proxy_add_host(p, cfg->phones.advertised_address);
+	proxy_add_carrier_side(p, cfg);
 	proxy_add_host(p, cfg->media.phone_address);
 	proxy_add_host(p, cfg->media.carrier_address);
 	proxy_add_host(p, cfg->media.carrier_public_address);

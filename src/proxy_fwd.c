@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "carrier.h"
+#include "carrier_listener.h"
 #include "conn.h"
 #include "daemon.h"
 #include "dialog.h"
@@ -54,18 +55,36 @@ proxy_rr_phone(const struct proxy *p, const struct conn *phone, char *buf,
 	    phone->flow_token, hp, SIP_HDR_PARAM);
 }
 
-/* Our address towards carriers: the connection's, or the public one. */
+/*
+ * Our address towards carriers: the carrier listener's (or what it
+ * advertises), so a carrier can always open a connection to it; without a
+ * listener the connection's own, or the public one with its port.
+ */
 static void
 proxy_carrier_hostport(const struct proxy *p, const struct conn *carrier,
     char *buf, size_t len)
 {
-	const char	*pub = p->d->config->media.carrier_public_address;
+	carrier_listener_hostport(p->d->carrier_listener, p->d->config, carrier,
+	    buf, len);
+}
 
-	if (pub != NULL)
-		snprintf(buf, len, "%s%s%s:%u", strchr(pub, ':') ? "[" : "",
-		    pub, strchr(pub, ':') ? "]" : "", carrier->local_port);
-	else
-		proxy_uri_hostport(carrier, buf, len);
+/*
+ * The sent-by of our Via on the next hop: towards a carrier with a
+ * listener the address Contact and Record-Route name (a response whose
+ * connection is gone is sent there, RFC 3261 §18.2.2); else the
+ * connection's own address.
+ */
+static void
+proxy_via_self(const struct proxy *p, const struct conn *next, char *host,
+    size_t len, uint16_t *port)
+{
+	if (next->side == CONN_SIDE_CARRIER && p->d->carrier_listener != NULL) {
+		carrier_listener_self(p->d->carrier_listener, p->d->config,
+		    next, host, len, port);
+		return;
+	}
+	snprintf(host, len, "%s", next->local_host);
+	*port = next->local_port;
 }
 
 /* Add both Record-Route entries: the one facing upstream first. */
@@ -155,8 +174,9 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 {
 	osip_message_t	*in_req = NULL, *out_req = NULL;
 	struct txn	*t;
-	char		 branch[SIP_HDR_BRANCH_MAX];
+	char		 branch[SIP_HDR_BRANCH_MAX], via[256];
 	const char	*in_branch = sip_hdr_via_branch(m, 0);
+	uint16_t	 via_port;
 
 	if (proxy_method_is(m, "INVITE"))
 		proxy_reply(from, m, 100, "Trying");	/* at once: hop-by-hop */
@@ -175,8 +195,9 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 		goto fail;
 	if (proxy_creates_dialog(m) && proxy_record_route(p, from, m, hop) == -1)
 		goto fail;
-	if (sip_hdr_via_push(m, hop->conn->local_host, hop->conn->local_port,
-	    branch) == -1 || sip_msg_clone(m, &out_req) != 0)
+	proxy_via_self(p, hop->conn, via, sizeof(via), &via_port);
+	if (sip_hdr_via_push(m, via, via_port, branch) == -1 ||
+	    sip_msg_clone(m, &out_req) != 0)
 		goto fail;
 	t->out_req = out_req;
 	proxy_note_call(from, m, hop);
@@ -199,12 +220,13 @@ void
 proxy_forward_ack(struct proxy *p, struct conn *from, osip_message_t *m,
     const struct hop *hop)
 {
-	char	branch[SIP_HDR_BRANCH_MAX];
+	char		branch[SIP_HDR_BRANCH_MAX], via[256];
+	uint16_t	via_port;
 
 	/* A 2xx ACK is its own transaction end to end: nothing to keep. */
 	sip_hdr_branch_new(branch, sizeof(branch));
-	if (sip_hdr_via_push(m, hop->conn->local_host, hop->conn->local_port,
-	    branch) == -1)
+	proxy_via_self(p, hop->conn, via, sizeof(via), &via_port);
+	if (sip_hdr_via_push(m, via, via_port, branch) == -1)
 		return;
 	proxy_note_call(from, m, hop);
 	(void)proxy_send(hop->conn, m);
@@ -343,6 +365,10 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	osip_message_t	*ack;
 	int		 status = sip_msg_status(resp);
 
+	/* The answer to a keep-alive OPTIONS of ours: no transaction. */
+	if (carrier_keepalive_response(p->d->carriers, from,
+	    sip_hdr_via_branch(resp, 0)))
+		return;
 	if (t == NULL || t->out_conn != from->id) {
 		from->rx_dropped++;
 		log_debug("conn %llu: %d for %s matches no transaction",

@@ -103,6 +103,71 @@ fail:
 	return NULL;
 }
 
+/* Log why a carrier's client certificate failed its chain check. */
+static int
+tls_carrier_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	char	buf[256];
+
+	if (!ok) {
+		X509	*cert = X509_STORE_CTX_get_current_cert(ctx);
+
+		if (cert != NULL)
+			X509_NAME_oneline(X509_get_subject_name(cert), buf,
+			    sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "(no certificate)");
+		log_info("tls: carrier client certificate %s refused: %s", buf,
+		    X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx)));
+	}
+	return ok;
+}
+
+SSL_CTX *
+tls_carrier_server_ctx_new(const struct config_phones *p,
+    const char *client_ca, char *why, size_t whylen)
+{
+	static const unsigned char	 sid[] = "sipedge-carrier";
+	STACK_OF(X509_NAME)		*names;
+	SSL_CTX				*ctx;
+	char				 err[256];
+	const char			*file = NULL;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	tls_ctx_common(ctx);
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1))
+		goto fail;
+	file = p->certificate;
+	if (SSL_CTX_use_certificate_chain_file(ctx, p->certificate) != 1)
+		goto fail;
+	file = p->private_key;
+	if (SSL_CTX_use_PrivateKey_file(ctx, p->private_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	file = client_ca;
+	if (client_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1 ||
+		    (names = SSL_load_client_CA_file(client_ca)) == NULL)
+			goto fail;
+		SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_carrier_verify_cb);
+	} else
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+fail:
+	tls_error_str(err, sizeof(err));
+	if (file != NULL)
+		snprintf(why, whylen, "%s: %s", file, err);
+	else
+		snprintf(why, whylen, "%s", err);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
 SSL_CTX *
 tls_carrier_ctx_new(const struct config_carrier *c, char *why, size_t whylen)
 {

@@ -21,6 +21,14 @@ struct tls_info {
 
 /* Server context for phones from [phones]; NULL with a reason on error. */
 SSL_CTX	*tls_phone_ctx_new(const struct config_phones *, char *, size_t);
+/*
+ * Server context for carriers that connect to the edge: the edge's
+ * certificate from [phones], TLS 1.2 or later, OpenSSL's default suites.
+ * With client_ca, a client certificate that chains to it is required
+ * (the name in it is checked after the handshake); without, none is asked.
+ */
+SSL_CTX	*tls_carrier_server_ctx_new(const struct config_phones *,
+	    const char *client_ca, char *, size_t);
 /* Client context for one carrier: CA, verification and minimum version. */
 SSL_CTX	*tls_carrier_ctx_new(const struct config_carrier *, char *, size_t);
 /* Fill info from an established connection. */
