@@ -42,6 +42,7 @@ listen = {listen}
 certificate = {certs}/edge.crt
 private_key = {certs}/edge.key
 {phones_extra}
+{carriers_section}
 
 [media]
 phone_address = 127.0.0.1
@@ -139,7 +140,8 @@ class Edge:
     """One sipedged process with its own directory, config and notify socket."""
 
     def __init__(self, log_level="info", carriers=None, env=None, journal=False,
-                 edge_extra="", phones_extra="", listen6=False):
+                 edge_extra="", phones_extra="", listen6=False, carriers_extra=""):
+        """carriers_extra: the body of a [carriers] section (none if empty)."""
         self.dir = tempfile.mkdtemp(prefix="sipedge-it-")
         os.chmod(self.dir, 0o755)   # unprivileged sipedgectl must reach the socket
         self.conf = os.path.join(self.dir, "sipedge.conf")
@@ -151,6 +153,7 @@ class Edge:
             self.listen += ", tls:[::1]:%d" % self.port
         self.edge_extra = edge_extra
         self.phones_extra = phones_extra
+        self.carriers_extra = carriers_extra
         self.log_level = log_level
         self.extra_env = env or {}
         self.journal = journal      # pretend stderr is systemd's journal stream
@@ -167,7 +170,9 @@ class Edge:
             text = MAIN_CONF.format(dir=self.dir, certs=certs(), listen=self.listen,
                                     log_level=self.log_level,
                                     edge_extra=self.edge_extra,
-                                    phones_extra=self.phones_extra)
+                                    phones_extra=self.phones_extra,
+                                    carriers_section="[carriers]\n" + self.carriers_extra
+                                    if self.carriers_extra else "")
         with open(self.conf, "w") as f:
             f.write(text)
 

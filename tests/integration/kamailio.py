@@ -46,6 +46,8 @@ ca_list = {certs}/ca.crt
 method = TLSv1.2+
 verify_certificate = no
 require_certificate = no
+certificate = {certs}/{cert}.crt
+private_key = {certs}/{cert}.key
 """
 
 # The guard: reads its stdin until EOF (the test closed it, or the test
@@ -337,6 +339,9 @@ class Kamailio:
     algorithm     None (MD5) or "SHA-256"
     qop           challenge with qop=auth (True) or without (False)
     auth_requests challenge initial INVITE/MESSAGE/... from carrier.test users (407)
+    relay_connect relay to a user's Contact may open a connection to it (as most
+                  carriers do for the edge's Contact, which names its carrier
+                  listener); it then presents cert as its client certificate
     natfix        a Contact whose port is not the source port (baresip over TLS)
                   is fixed with fix_nated_register()/set_contact_alias(). The
                   edge's correct Contact never triggers it ("CARRIER NATFIX"
@@ -353,7 +358,7 @@ class Kamailio:
 
     def __init__(self, password=None, algorithm=None, qop=True, auth_requests=True,
                  natfix=True, fr_timer=10000, fr_inv_timer=30000, ipv6=False,
-                 cert="carrier", debug=2, defines=(), shm_mb=128):
+                 cert="carrier", debug=2, defines=(), shm_mb=128, relay_connect=False):
         self.dir = tempfile.mkdtemp(prefix="sipedge-kamailio-")
         self.port = free_port()
         self.fixed_password = password
@@ -373,6 +378,8 @@ class Kamailio:
             self.args += ["-A", "AUTH_REQUESTS"]
         if natfix:
             self.args += ["-A", "NATFIX"]
+        if relay_connect:
+            self.args += ["-A", "RELAY_CONNECT"]
         for d in defines:
             self.args += ["-A", d]
         self.listen = ["tls:127.0.0.1:%d" % self.port]

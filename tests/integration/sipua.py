@@ -162,8 +162,11 @@ class SipStream:
     TLS work: OpenSSL does not allow reading and writing one connection
     from two threads at once, so sends are queued for that thread."""
 
-    def __init__(self, sock, auto=None):
+    def __init__(self, sock, auto=None, pong_limit=None):
+        """pong_limit: answer only the first so many CRLFCRLF pings (None:
+        every one, 0: none), as trunks that do not support outbound."""
         self.sock = sock
+        self.pong_limit = pong_limit
         self.queue = queue.Queue()
         self.outq = queue.Queue()
         self.auto = auto            # fn(stream, msg) -> True if handled
@@ -219,7 +222,8 @@ class SipStream:
             if self.buf.startswith(b"\r\n\r\n"):
                 self.buf = self.buf[4:]
                 self.pings += 1
-                self._write(b"\r\n")
+                if self.pong_limit is None or self.pings <= self.pong_limit:
+                    self._write(b"\r\n")
                 continue
             if self.buf.startswith(b"\r\n"):
                 self.buf = self.buf[2:]
@@ -326,11 +330,15 @@ class TlsPhone(SipStream):
 class ScriptedCarrier:
     """A TLS server the edge connects to: registrar and UA under test control."""
 
-    def __init__(self, cert="carrier", auto_register=True, register_expires=None):
+    def __init__(self, cert="carrier", auto_register=True, register_expires=None,
+                 pong_limit=None):
         self.port = free_port()
         self.cert = cert
         self.auto_register = auto_register
         self.register_expires = register_expires
+        self.pong_limit = pong_limit    # per connection, see SipStream
+        self.answer_options = True      # False: OPTIONS go unanswered
+        self.options = []               # every OPTIONS the edge sent
         self.streams = []
         self.bindings = {}          # aor -> contact as the edge sent it
         self.lsock = None
@@ -356,7 +364,8 @@ class ScriptedCarrier:
                 if self.lsock.fileno() < 0:
                     return
                 continue
-            self.streams.append(SipStream(s, auto=self._auto))
+            self.streams.append(SipStream(s, auto=self._auto,
+                                          pong_limit=self.pong_limit))
 
     def _auto(self, stream, msg):
         if msg.is_request and msg.method == "REGISTER" and self.auto_register:
@@ -375,9 +384,30 @@ class ScriptedCarrier:
             stream.queue.put(msg)       # tests may still look at it
             return True
         if msg.is_request and msg.method == "OPTIONS":
-            stream.send(response(msg, 200, "OK", to_tag="opt"))
+            self.options.append(msg)
+            if self.answer_options:
+                stream.send(response(msg, 200, "OK", to_tag="opt"))
             return True
         return False
+
+    def connect(self, port, host="127.0.0.1", source=None, cert=None):
+        """Open a TLS connection of the carrier's own to the edge (its
+        carrier listener), from source (an address to bind, else any),
+        presenting the gen-certs certificate cert if given. Returns the
+        SipStream; the handshake's failure raises ssl.SSLError or OSError."""
+        ctx = ssl.create_default_context(cafile=os.path.join(certs(), "ca.crt"))
+        ctx.check_hostname = False
+        if cert:
+            ctx.load_cert_chain(os.path.join(certs(), cert + ".crt"),
+                                os.path.join(certs(), cert + ".key"))
+        raw = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        raw.settimeout(5)
+        if source:
+            raw.bind((source, 0))
+        raw.connect((host, port))
+        s = ctx.wrap_socket(raw)
+        s.settimeout(None)
+        return SipStream(s)
 
     @property
     def stream(self):
