@@ -17,6 +17,7 @@ scripts/build.sh build-fuzz CC=clang \
 libs=$(pkg-config --libs libevent libevent_openssl libevent_pthreads openssl \
 	libosip2 libcares libsrtp2 libsystemd inih jansson)
 cflags=$(pkg-config --cflags libosip2 jansson)
+torture=$top/../shared/torture/messages
 status=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
@@ -27,6 +28,10 @@ for src in tests/fuzz/fuzz_*.c; do
 		-o "$bin" "$src" build-fuzz/libsipedge.a $libs -lpthread
 	seeds=tests/fuzz/seeds/$name
 	[ -d "$seeds" ] || seeds=
+	# The SIP parsers also start from the RFC 4475/5118 torture messages.
+	case $name in
+	fuzz_sip_*) [ -d "$torture" ] && seeds="$seeds $torture" ;;
+	esac
 	if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 "$corpus" $seeds \
 		> "build-fuzz/$name.log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" | tail -1)

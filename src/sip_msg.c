@@ -91,29 +91,61 @@ sip_span(const char *p, size_t n, const char *set)
 	return i;
 }
 
+/* Content-Length values become 0 (padded): libosip2 gets no body. */
+static void
+sip_msg_view_length(char *v, size_t n)
+{
+	struct sip_line	 l;
+	size_t		 off = 0, k;
+	char		*p;
+	int		 in_cl = 0;
+
+	(void)sip_line_next(v, n, &off, &l);
+	while (sip_line_next(v, n, &off, &l) && l.n > 0) {
+		p = (char *)l.p;
+		if (p[0] != ' ' && p[0] != '\t') {
+			k = sip_span(p, l.n, sip_token);
+			in_cl = (k == 1 && (p[0] | 0x20) == 'l') || (k == 14 &&
+			    strncasecmp(p, "Content-Length", 14) == 0);
+			if (!in_cl)
+				continue;
+			p += k;
+			l.n -= k;
+			while (l.n > 0 && *p != ':')
+				p++, l.n--;
+		} else if (!in_cl)
+			continue;
+		for (; l.n > 0; p++, l.n--)
+			if (*p >= '0' && *p <= '9')
+				*p = in_cl++ == 1 ? '0' : ' ';
+	}
+}
+
 /*
- * The header block as libosip2 may see it: escaped NULs in URIs and NUL
- * bytes in quoted strings masked (see SIP_MASK_NUL). Caller frees.
+ * The header block as libosip2 sees it: escaped NULs in URIs and NUL
+ * bytes in quoted strings masked (see SIP_MASK_NUL), and no body. The
+ * body is handed over whole afterwards: libosip2's own multipart parser
+ * rewrites what it prints and leaks on duplicate part headers, and the
+ * edge forwards bodies as they came anyway. Caller frees.
  */
 static char *
-sip_msg_masked(const char *buf, size_t len, size_t body, size_t *outlen)
+sip_msg_view(const char *buf, size_t body, int mask, size_t *outlen)
 {
 	const size_t	 ml = sizeof(SIP_MASK_NUL) - 1;
-	char		*out = xmalloc(len + (body / 3 + 1) * ml + 1);
+	char		*out = xmalloc(body + (mask ? (body / 3 + 1) * ml : 0) + 1);
 	size_t		 i, n = 0;
 
 	for (i = 0; i < body; i++) {
-		if (buf[i] == '%' && body - i >= 3 && buf[i + 1] == '0' &&
-		    buf[i + 2] == '0') {
+		if (mask && buf[i] == '%' && body - i >= 3 &&
+		    buf[i + 1] == '0' && buf[i + 2] == '0') {
 			memcpy(out + n, SIP_MASK_NUL, ml);
 			n += ml;
 			i += 2;
 		} else
 			out[n++] = buf[i] == '\0' ? SIP_MASK_CTL : buf[i];
 	}
-	memcpy(out + n, buf + body, len - body);
-	n += len - body;
 	out[n] = '\0';
+	sip_msg_view_length(out, n);
 	*outlen = n;
 	return out;
 }
@@ -133,9 +165,9 @@ sip_msg_parse_code(const char *buf, size_t len, int *code, char *why,
 {
 	osip_message_t	*msg = NULL;
 	struct sip_line	 field;
-	const char	*err, *view = buf;
-	char		*masked = NULL;
-	size_t		 body = 0, vlen = len;
+	const char	*err;
+	char		*view = NULL;
+	size_t		 body = 0, vlen = 0;
 	int		 status = 400, mask = 0;
 
 	sip_msg_init();
@@ -149,18 +181,18 @@ sip_msg_parse_code(const char *buf, size_t len, int *code, char *why,
 		goto refuse;
 	}
 	status = 400;
-	if (mask) {
-		masked = sip_msg_masked(buf, len, body, &vlen);
-		view = masked;
-	}
+	view = sip_msg_view(buf, body, mask, &vlen);
 	err = "unparsable message";
 	if (osip_message_init(&msg) != 0 ||
 	    osip_message_parse(msg, view, vlen) != 0 ||
 	    (err = sip_msg_check(msg)) != NULL)
 		goto fail;
-	/* libosip2 silently drops a body that has no Content-Type. */
+	/* A body needs a type, or the next hop cannot know what it is. */
 	err = "body without Content-Type";
 	if (body < len && msg->content_type == NULL)
+		goto fail;
+	err = "cannot keep the body";
+	if (body < len && osip_message_set_body(msg, buf + body, len - body) != 0)
 		goto fail;
 	if (MSG_IS_REQUEST(msg) &&
 	    strcmp(msg->cseq->method, msg->sip_method) != 0) {
@@ -174,14 +206,14 @@ sip_msg_parse_code(const char *buf, size_t len, int *code, char *why,
 	err = "cannot print the message";
 	if ((msg->application_data = sip_src_new(msg, buf, len)) == NULL)
 		goto fail;
-	free(masked);
+	free(view);
 	return msg;
 fail:
 	sip_msg_why(why, whylen, "%s", err);
 refuse:
 	if (code != NULL)
 		*code = status;
-	free(masked);
+	free(view);
 	sip_msg_free(msg);
 	return NULL;
 }
@@ -333,6 +365,28 @@ sip_msg_tidy_length(char *s, size_t *len)
 	*len -= pad;
 }
 
+/*
+ * Undo SIP_MASK_NUL in the header block libosip2 printed, in place: the
+ * edge's own answers copy From, To and Via from a masked request.
+ */
+static void
+sip_msg_unmask(char *s, size_t *len)
+{
+	const size_t	 ml = sizeof(SIP_MASK_NUL) - 1;
+	char		*end = strstr(s, "\r\n\r\n"), *m, *from = s;
+
+	if (end == NULL)
+		return;
+	while ((m = (char *)sip_mask_find(from, (size_t)(end - from))) !=
+	    NULL) {
+		memcpy(m, "%00", 3);
+		memmove(m + 3, m + ml, *len - (size_t)(m + ml - s) + 1);
+		*len -= ml - 3;
+		end -= ml - 3;
+		from = m + 3;
+	}
+}
+
 /* Print a message with libosip2 alone, Content-Length computed. */
 int
 sip_msg_print_osip(osip_message_t *msg, char **out, size_t *len)
@@ -351,6 +405,7 @@ sip_msg_print_osip(osip_message_t *msg, char **out, size_t *len)
 		return -1;
 	}
 	sip_msg_tidy_length(*out, len);
+	sip_msg_unmask(*out, len);
 	return 0;
 }
 

@@ -316,7 +316,7 @@ test_escaped_nul_users_survive_the_round_trip(void)
 	    "Contact: <sip:tok@127.0.0.1:43210;sipedge=r-1>;expires=60\r\n"
 	    "Content-Length: 0\r\n"
 	    "\r\n";
-	osip_message_t	*m;
+	osip_message_t	*m, *resp;
 	char		*out, **orig;
 	size_t		 len, n, i;
 	char		*aor;
@@ -337,6 +337,14 @@ test_escaped_nul_users_survive_the_round_trip(void)
 	CU_ASSERT_PTR_NOT_NULL(out != NULL ? strstr(out,
 	    "\r\nTo: sip:null-%00-null@example.com\r\n") : NULL);
 	osip_free(out);
+	/* So does an answer the edge builds from the request. */
+	resp = sip_msg_response(m, 400, "Bad Request", "t1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(resp);
+	out = print(resp, &len);
+	CU_ASSERT_PTR_NOT_NULL(out != NULL ? strstr(out,
+	    "From: <sip:null-%00-null@example.com>;tag=839923423\r\n") : NULL);
+	osip_free(out);
+	sip_msg_free(resp);
 	sip_msg_free(m);
 
 	m = parse(ok, sizeof(ok) - 1);
