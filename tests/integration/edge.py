@@ -254,6 +254,14 @@ class Edge:
             raise RuntimeError("status failed (%d): %s" % (rc, err))
         return json.loads(out)
 
+    def rss_kib(self):
+        """The daemon's resident set size (VmRSS) in KiB, from /proc."""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS for pid %d" % self.proc.pid)
+
     def kill(self, sig):
         self.proc.send_signal(sig)
 

@@ -18,7 +18,10 @@ COMPACT = {"v": "Via", "f": "From", "t": "To", "i": "Call-ID", "m": "Contact",
 
 
 class Msg:
-    """A SIP message: start line, ordered headers, body."""
+    """A SIP message: start line, ordered headers, body. A message read off
+    a SipStream also keeps the bytes it came in as (raw)."""
+
+    raw = None
 
     def __init__(self, start, headers=None, body=""):
         self.start = start
@@ -162,6 +165,8 @@ class SipStream:
     TLS work: OpenSSL does not allow reading and writing one connection
     from two threads at once, so sends are queued for that thread."""
 
+    poll = 0.02                     # s a queued send may wait for the I/O thread
+
     def __init__(self, sock, auto=None, pong_limit=None):
         """pong_limit: answer only the first so many CRLFCRLF pings (None:
         every one, 0: none), as trunks that do not support outbound."""
@@ -210,7 +215,7 @@ class SipStream:
                     break
                 self._write(data)
             try:
-                readable, _, _ = select.select([self.sock], [], [], 0.02)
+                readable, _, _ = select.select([self.sock], [], [], self.poll)
             except (OSError, ValueError):
                 break
             if (readable or self.sock.pending()) and not self._read():
@@ -232,6 +237,7 @@ class SipStream:
             if raw is None:
                 return
             msg = Msg.parse(raw)
+            msg.raw = raw
             if self.auto is None or not self.auto(self, msg):
                 self.queue.put(msg)
 
