@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,16 @@ struct sip_gen {
 	char	*value;
 };
 
+/*
+ * A family as printed: one line per header, elements in list order;
+ * line i is text[off[i]..off[i + 1]).
+ */
+struct sip_fam_text {
+	char	*text;
+	size_t	*off;
+	size_t	 n;
+};
+
 /* What sip_msg_parse keeps beside the structures (application_data). */
 struct sip_src {
 	char		*buf;		/* the message as received */
@@ -61,7 +72,8 @@ struct sip_src {
 	size_t		 blank;		/* offset of the empty line */
 	size_t		 body;		/* offset of the body */
 	char		*start;		/* start line as printed after parsing */
-	char		*fam[SIP_FAM_N];
+	struct sip_fam_text fam[SIP_FAM_N];
+	bool		 mapped[SIP_FAM_N];	/* raw elements match the list */
 	struct sip_gen	*gen;
 	size_t		 n_gen;
 	uint64_t	 body_hash;	/* of the parsed bodies (sip_out_bodies) */
@@ -207,9 +219,9 @@ sip_out_elem(osip_message_t *m, int fam, int i, char **s)
 	return 1;
 }
 
-/* Every header of a family as lines, NULL when it cannot be printed. */
-static char *
-sip_out_family(osip_message_t *m, int fam)
+/* Every header of a family as lines; -1 when one cannot be printed. */
+static int
+sip_out_family(osip_message_t *m, int fam, struct sip_fam_text *ft)
 {
 	struct sip_buf	 b = { NULL, 0, 0 };
 	const char	*name = NULL;
@@ -217,19 +229,68 @@ sip_out_family(osip_message_t *m, int fam)
 	size_t		 k;
 	int		 i, rc;
 
+	memset(ft, 0, sizeof(*ft));
 	for (k = 0; k < nitems(sip_out_names); k++)
 		if (sip_out_names[k].fam == fam)
 			name = sip_out_names[k].name;
 	sip_buf_put(&b, "", 0);
+	ft->off = xcalloc(1, sizeof(*ft->off));
 	for (i = 0; (rc = sip_out_elem(m, fam, i, &s)) == 0; i++) {
 		sip_buf_line(&b, name, strlen(name), s != NULL ? s : "");
 		osip_free(s);
+		ft->off = xreallocarray(ft->off, ft->n + 2, sizeof(*ft->off));
+		ft->off[++ft->n] = b.n;
 	}
-	if (rc < 0) {
-		osip_free(b.p);
-		return NULL;
+	ft->text = b.p;
+	return rc < 0 ? -1 : 0;
+}
+
+/* Release a family's print. */
+static void
+sip_fam_text_free(struct sip_fam_text *ft)
+{
+	osip_free(ft->text);
+	free(ft->off);
+	memset(ft, 0, sizeof(*ft));
+}
+
+/* Whether line i of a equals line j of b. */
+static int
+sip_fam_line_eq(const struct sip_fam_text *a, size_t i,
+    const struct sip_fam_text *b, size_t j)
+{
+	size_t	n = a->off[i + 1] - a->off[i];
+
+	return n == b->off[j + 1] - b->off[j] &&
+	    memcmp(a->text + a->off[i], b->text + b->off[j], n) == 0;
+}
+
+/*
+ * The number of comma-separated elements in the value of a raw header
+ * field of n bytes (RFC 3261 §7.3.1), commas in quoted strings and
+ * between < and > not counting.
+ */
+static size_t
+sip_out_raw_elems(const char *p, size_t n)
+{
+	size_t	i, elems = 1;
+	int	q = 0, angle = 0;
+
+	for (i = 0; i < n && p[i] != ':'; i++)
+		;
+	for (i++; i < n; i++) {
+		if (q && p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			q = !q;
+		else if (!q && p[i] == '<')
+			angle = 1;
+		else if (!q && p[i] == '>')
+			angle = 0;
+		else if (!q && !angle && p[i] == ',')
+			elems++;
 	}
-	return b.p;
+	return elems;
 }
 
 /* The start line as the structures say it, without its line end. */
@@ -327,6 +388,42 @@ sip_out_bodies(const osip_message_t *m)
 	return (h ^ (uint64_t)i) * 1099511628211ULL;
 }
 
+/* The end of the header field starting at off: its folded lines too. */
+static size_t
+sip_out_field_end(const struct sip_src *src, size_t off)
+{
+	struct sip_line	l;
+	size_t		next = off;
+
+	(void)sip_line_next(src->buf, src->blank, &next, &l);
+	while (next < src->blank &&
+	    (src->buf[next] == ' ' || src->buf[next] == '\t'))
+		(void)sip_line_next(src->buf, src->blank, &next, &l);
+	return next;
+}
+
+/*
+ * Whether the raw fields of each list family hold as many elements as
+ * libosip2's list: then an edit to some elements (the top Via) leaves
+ * the raw fields of the others as they came.
+ */
+static void
+sip_out_map(struct sip_src *src)
+{
+	size_t	count[SIP_FAM_N] = { 0 }, off, end, k;
+	int	kind, f;
+
+	for (off = src->first; off < src->blank; off = end) {
+		end = sip_out_field_end(src, off);
+		k = sip_span(src->buf + off, end - off, sip_token);
+		if ((kind = sip_out_kind(src->buf + off, k)) < SIP_FAM_N)
+			count[kind] += sip_out_raw_elems(src->buf + off,
+			    end - off);
+	}
+	for (f = 0; f < SIP_FAM_N; f++)
+		src->mapped[f] = count[f] == src->fam[f].n;
+}
+
 /* Snapshot what libosip2 made of a message just parsed from buf. */
 struct sip_src *
 sip_src_new(osip_message_t *m, const char *buf, size_t len)
@@ -353,8 +450,9 @@ sip_src_new(osip_message_t *m, const char *buf, size_t len)
 	if ((src->start = sip_out_start(m)) == NULL)
 		goto fail;
 	for (f = 0; f < SIP_FAM_N; f++)
-		if ((src->fam[f] = sip_out_family(m, f)) == NULL)
+		if (sip_out_family(m, f, &src->fam[f]) == -1)
 			goto fail;
+	sip_out_map(src);
 	src->n_gen = (size_t)osip_list_size(&m->headers);
 	src->gen = xcalloc(src->n_gen + 1, sizeof(*src->gen));
 	for (i = 0; (h = osip_list_get(&m->headers, i)) != NULL; i++) {
@@ -382,7 +480,7 @@ sip_src_free(struct sip_src *src)
 	}
 	free(src->gen);
 	for (i = 0; i < SIP_FAM_N; i++)
-		osip_free(src->fam[i]);
+		sip_fam_text_free(&src->fam[i]);
 	osip_free(src->start);
 	free(src->buf);
 	free(src);
@@ -499,46 +597,81 @@ sip_out_gen_added(struct sip_buf *b, const struct sip_src *src,
 	}
 }
 
-/* The end of the header field starting at off: its folded lines too. */
-static size_t
-sip_out_field_end(const struct sip_src *src, size_t off)
+/*
+ * A changed family at its first raw field. Where the raw fields map onto
+ * libosip2's list, the elements that print as they did after parsing
+ * and end the list (those after the edge's edits: it pushes and pops at
+ * the top, or rewrites all) keep their raw fields; only the others are
+ * printed. *cut is the number of leading original elements replaced.
+ */
+static void
+sip_out_list_start(struct sip_buf *b, const struct sip_src *src, int f,
+    const struct sip_fam_text *now, size_t *cut)
 {
-	struct sip_line	l;
-	size_t		next = off;
+	const struct sip_fam_text	*was = &src->fam[f];
+	size_t				 keep = 0;
 
-	(void)sip_line_next(src->buf, src->blank, &next, &l);
-	while (next < src->blank &&
-	    (src->buf[next] == ' ' || src->buf[next] == '\t'))
-		(void)sip_line_next(src->buf, src->blank, &next, &l);
-	return next;
+	if (src->mapped[f])
+		while (keep < now->n && keep < was->n && sip_fam_line_eq(now,
+		    now->n - 1 - keep, was, was->n - 1 - keep))
+			keep++;
+	*cut = was->n - keep;
+	sip_buf_put(b, now->text, now->off[now->n - keep]);
+}
+
+/*
+ * One raw field of a changed family f whose first element is original
+ * element e and which holds c of them: copied when all are kept, else
+ * the kept ones printed (the replaced ones went out at the first field).
+ */
+static void
+sip_out_list_field(struct sip_buf *b, const struct sip_src *src, int f,
+    size_t cut, size_t e, size_t c, size_t off, size_t end)
+{
+	const struct sip_fam_text	*was = &src->fam[f];
+	size_t				 i;
+
+	if (e >= cut) {
+		sip_buf_put(b, src->buf + off, end - off);
+		return;
+	}
+	for (i = cut; i < e + c && i < was->n; i++)
+		sip_buf_put(b, was->text + was->off[i], was->off[i + 1] -
+		    was->off[i]);
 }
 
 /* The header block, family by family as described at the top. */
 static void
 sip_out_headers(struct sip_buf *b, const struct sip_src *src,
-    osip_message_t *m, char *const now[SIP_FAM_N], const char *clen)
+    osip_message_t *m, const struct sip_fam_text now[SIP_FAM_N],
+    const char *clen)
 {
-	int	 changed[SIP_FAM_N], done[SIP_FAM_N] = { 0 }, has[SIP_FAM_N];
+	int	 changed[SIP_FAM_N], done[SIP_FAM_N] = { 0 };
+	size_t	 cut[SIP_FAM_N] = { 0 }, seen[SIP_FAM_N] = { 0 };
 	char	 cl[48];
 	int	 gen_same = sip_out_gen_same(src, m), kind, f, added = 0;
-	size_t	 off, end, k;
+	size_t	 off, end, k, c;
 
-	for (f = 0; f < SIP_FAM_N; f++) {
-		changed[f] = strcmp(now[f], src->fam[f]) != 0;
-		has[f] = src->fam[f][0] != '\0';
-	}
+	for (f = 0; f < SIP_FAM_N; f++)
+		changed[f] = strcmp(now[f].text, src->fam[f].text) != 0;
 	/* A family the edge added (Record-Route, Route) goes on top. */
 	for (f = 0; f < SIP_FAM_N; f++)
-		if (changed[f] && !has[f])
-			sip_buf_str(b, now[f]);
+		if (changed[f] && src->fam[f].n == 0)
+			sip_buf_str(b, now[f].text);
 	for (off = src->first; off < src->blank; off = end) {
 		end = sip_out_field_end(src, off);
 		k = sip_span(src->buf + off, end - off, sip_token);
 		kind = sip_out_kind(src->buf + off, k);
 		if (kind < SIP_FAM_N && changed[kind]) {
 			if (!done[kind])
-				sip_buf_str(b, now[kind]);
+				sip_out_list_start(b, src, kind, &now[kind],
+				    &cut[kind]);
 			done[kind] = 1;
+			c = sip_out_raw_elems(src->buf + off, end - off);
+			if (src->mapped[kind])
+				sip_out_list_field(b, src, kind, cut[kind],
+				    seen[kind], c, off, end);
+			seen[kind] += c;
 			continue;
 		}
 		if (kind == SIP_FAM_CLEN && !added) {
@@ -581,15 +714,17 @@ int
 sip_src_print(const struct sip_src *src, osip_message_t *m, char **out,
     size_t *len)
 {
-	struct sip_buf	 b = { NULL, 0, 0 };
-	osip_body_t	*body;
-	char		*now[SIP_FAM_N] = { NULL }, *start = NULL, *nb = NULL;
-	char		 clen[48];
-	size_t		 nblen = 0;
-	int		 f, rc = -1, body_same;
+	struct sip_buf		 b = { NULL, 0, 0 };
+	struct sip_fam_text	 now[SIP_FAM_N];
+	osip_body_t		*body;
+	char			*start = NULL, *nb = NULL;
+	char			 clen[48];
+	size_t			 nblen = 0;
+	int			 f, rc = -1, body_same;
 
 	*out = NULL;
 	*len = 0;
+	memset(now, 0, sizeof(now));
 	if (!(body_same = sip_out_bodies(m) == src->body_hash)) {
 		/* The edge replaced the body: one is printed here, more
 		 * (a multipart it rebuilt) are libosip2's to print whole. */
@@ -603,7 +738,7 @@ sip_src_print(const struct sip_src *src, osip_message_t *m, char **out,
 	if ((start = sip_out_start(m)) == NULL)
 		goto done;
 	for (f = 0; f < SIP_FAM_N; f++)
-		if ((now[f] = sip_out_family(m, f)) == NULL)
+		if (sip_out_family(m, f, &now[f]) == -1)
 			goto done;
 	if (strcmp(start, src->start) == 0)
 		sip_buf_put(&b, src->buf, src->first);
@@ -626,7 +761,7 @@ sip_src_print(const struct sip_src *src, osip_message_t *m, char **out,
 	rc = 0;
 done:
 	for (f = 0; f < SIP_FAM_N; f++)
-		osip_free(now[f]);
+		sip_fam_text_free(&now[f]);
 	osip_free(start);
 	osip_free(nb);
 	osip_free(b.p);

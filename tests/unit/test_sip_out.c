@@ -150,6 +150,11 @@ test_forward_keeps_untouched_headers_and_body(void)
 		"Content-Type: application/sdp\r\n",
 		"Route:\r\n <sip:services.example.com;lr;unknownwith=value;"
 		    "unknown-no-value>\r\n",
+		/* The Vias below the phone's are not the edge's to touch. */
+		"v:  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n"
+		    "  branch  =   z9hG4bK9ikj8  ,\r\n"
+		    " SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n"
+		    " z9hG4bK30239\r\n",
 		"m:\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; "
 		    "newparam =\r\n      newvalue ;\r\n  secondparam ; q = "
 		    "0.33\r\n\r\nv=0\r\n",
@@ -168,7 +173,6 @@ test_forward_keeps_untouched_headers_and_body(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "SIP/2.0\r\nRecord-Route: "
 	    "<sip:tok@127.0.0.1:5061;transport=tls;lr>\r\nTO :"));
 	CU_ASSERT_TRUE(lines_in_order(out, kept, nitems(kept)));
-	CU_ASSERT_PTR_NULL(strstr(out, "\r\nv:  SIP"));
 	CU_ASSERT_EQUAL(strcmp(strstr(out, "\r\n\r\n") + 4, body), 0);
 	CU_ASSERT_EQUAL(len, strlen(out));
 	osip_free(out);
