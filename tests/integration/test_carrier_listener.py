@@ -230,6 +230,17 @@ class Reload(ListenerCase):
         with self.assertRaises(OSError):
             socket.create_connection(("127.0.0.1", other), timeout=2).close()
 
+    def test_a_carrier_removed_by_reload_loses_the_connections_it_opened(self):
+        own = self.connect(cert="carrier")
+        self.assertTrue(self.usable(own))
+        self.edge.write_carrier("test", None, "[carrier other]\ndomain = other.test\n"
+                                "server = 127.0.0.1:%d\ntls_verify = no\n" % free_port())
+        self.edge.kill(signal.SIGHUP)
+        self.assertTrue(self.edge.wait_log("carrier test: removed"))
+        self.assertTrue(wait_for(lambda: own.closed, 5))
+        self.assertEqual([c for c in self.carrier_conns() if c["carrier"] == "test"], [])
+        self.assertIsNone(self.edge.proc.poll())
+
 
 class Admission(ListenerCase):
     def test_connection_from_an_address_no_carrier_resolves_to_is_refused(self):
