@@ -650,17 +650,11 @@ carrier_inbound_closed_cb(struct conn *conn, const char *why, void *arg)
 		c->set->up->closed(conn, why, c->set->up_arg);
 }
 
-/* A carrier pings the edge: conn.c pongs; a stray CRLF means nothing. */
-static void
-carrier_inbound_pong_cb(struct conn *conn, void *arg)
-{
-}
-
 static const struct conn_handler carrier_inbound_handler = {
 	.open = carrier_inbound_open_cb,
 	.message = carrier_conn_message_cb,
 	.garbage = carrier_conn_garbage_cb,
-	.pong = carrier_inbound_pong_cb,
+	.pong = NULL,		/* the edge never pings these: a CRLF is stray */
 	.closed = carrier_inbound_closed_cb,
 };
 

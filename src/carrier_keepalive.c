@@ -33,14 +33,14 @@
 /* "k" is no hex digit: never a prefix of the proxy's own branches. */
 #define CARRIER_KEEPALIVE_BRANCH	SIP_HDR_BRANCH_PREFIX "ka"
 
-/* Random hex for branches, tags and Call-IDs. */
+/* 16 random hex digits, for branches, tags and Call-IDs. */
 static void
-carrier_keepalive_hex(char *buf, size_t len, size_t digits)
+carrier_keepalive_hex(char *buf, size_t len)
 {
 	uint64_t	r = 0;
 
 	(void)RAND_bytes((unsigned char *)&r, sizeof(r));
-	snprintf(buf, len, "%0*" PRIx64, (int)(digits > 16 ? 16 : digits), r);
+	snprintf(buf, len, "%016" PRIx64, r);
 }
 
 /*
@@ -58,7 +58,7 @@ carrier_keepalive_options(struct carrier *c)
 	carrier_listener_self(c->set->listener, c->set->cfg, c->conn, host,
 	    sizeof(host), &port);
 	v6 = strchr(host, ':') != NULL;
-	carrier_keepalive_hex(hex, sizeof(hex), 16);
+	carrier_keepalive_hex(hex, sizeof(hex));
 	n = snprintf(buf, sizeof(buf),
 	    "OPTIONS sip:%s SIP/2.0\r\n"
 	    "Via: SIP/2.0/TLS %s%s%s:%u;branch=%s%s;rport\r\n"
@@ -158,12 +158,13 @@ carrier_keepalive_arm(struct carrier *c)
 void
 carrier_keepalive_start(struct carrier *c)
 {
+	char	hex[20];
+
 	c->ka_answered = false;
 	c->ka_cseq = 0;
-	carrier_keepalive_hex(c->ka_tag, sizeof(c->ka_tag), 12);
-	carrier_keepalive_hex(c->ka_call_id, sizeof(c->ka_call_id), 16);
-	strncat(c->ka_call_id, "-ka", sizeof(c->ka_call_id) -
-	    strlen(c->ka_call_id) - 1);
+	carrier_keepalive_hex(c->ka_tag, sizeof(c->ka_tag));
+	carrier_keepalive_hex(hex, sizeof(hex));
+	snprintf(c->ka_call_id, sizeof(c->ka_call_id), "ka-%s", hex);
 	carrier_keepalive_arm(c);
 }
 

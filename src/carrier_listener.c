@@ -143,7 +143,7 @@ carrier_listener_admit_cb(int fd, struct sockaddr *sa, socklen_t salen,
 		    "refused: %s", peer, c->name, why);
 		return;
 	}
-	log_info("conn %llu carrier %s: accepted for carrier %s%s",
+	log_debug("conn %llu carrier %s: accepted for carrier %s%s",
 	    (unsigned long long)conn->id, conn->peer_str, c->name,
 	    carrier_wants_client_cert(c->cfg) ?
 	    ", client certificate required" : "");
