@@ -178,6 +178,57 @@ conn_consume(struct conn *c, struct evbuffer *in, size_t len)
 }
 
 /*
+ * Bytes that do not frame. A peer that has spoken SIP on this connection
+ * gets the benefit of the doubt (RFC 4475 §3.1.1.8: bytes after a
+ * message's Content-Length that start no message): the bad unit is
+ * answered where it can be, then the stream is skipped line by line to
+ * the next start line, and a phone keeps its flow. A first unit that is
+ * not SIP, a message over the limit, or more than a message's worth of
+ * skipping closes. Returns 1 to go on reading.
+ */
+static int
+conn_unframed(struct conn *c, struct evbuffer *in, const char *p, size_t len,
+    const struct sip_frame *f)
+{
+	const char	*lf;
+	size_t		 skip;
+
+	if (f->kind == SIP_FRAME_BAD && c->rx_messages > 0 &&
+	    c->skipped < c->limits.max_message) {
+		if (c->skipped == 0) {
+			log_warn("conn %llu %s %s: %s after message %llu: "
+			    "skipping to the next start line",
+			    (unsigned long long)c->id, conn_side_name(c->side),
+			    c->peer_str, f->why,
+			    (unsigned long long)c->rx_messages);
+			if (c->handler->garbage != NULL)
+				c->handler->garbage(c, p, len, false, f->why,
+				    c->arg);
+		}
+		lf = memchr(p, '\n', len);
+		skip = lf != NULL ? (size_t)(lf - p) + 1 : len;
+		conn_consume(c, in, skip);
+		c->skipped += skip;
+		return 1;
+	}
+	if (f->kind == SIP_FRAME_TOO_BIG && f->content_length > 0)
+		log_warn("conn %llu %s %s: %s (Content-Length %zu, at most %zu "
+		    "bytes)", (unsigned long long)c->id,
+		    conn_side_name(c->side), c->peer_str, f->why,
+		    f->content_length, c->limits.max_message);
+	else
+		log_warn("conn %llu %s %s: %s", (unsigned long long)c->id,
+		    conn_side_name(c->side), c->peer_str, c->skipped > 0 ?
+		    "framing lost: no start line within the message limit" :
+		    f->why);
+	if (c->handler->garbage != NULL && c->skipped == 0)
+		c->handler->garbage(c, p, len, f->kind == SIP_FRAME_TOO_BIG,
+		    f->why, c->arg);
+	conn_close(c, c->skipped > 0 ? "framing lost" : f->why);
+	return 0;
+}
+
+/*
  * Hand every whole unit in the input buffer to the layer above. The framer
  * resumes where it stopped, and is not asked again until the body it
  * announced has arrived, so a peer trickling bytes costs linear work.
@@ -223,27 +274,16 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			break;
 		case SIP_FRAME_MESSAGE:
 			c->rx_messages++;
+			c->skipped = 0;
 			if (c->handler->message != NULL)
 				c->handler->message(c, p, f.len, c->arg);
 			conn_consume(c, in, f.len);
 			break;
 		case SIP_FRAME_TOO_BIG:
 		case SIP_FRAME_BAD:
-			if (f.kind == SIP_FRAME_TOO_BIG && f.content_length > 0)
-				log_warn("conn %llu %s %s: %s (Content-Length "
-				    "%zu, at most %zu bytes)",
-				    (unsigned long long)c->id,
-				    conn_side_name(c->side), c->peer_str, f.why,
-				    f.content_length, c->limits.max_message);
-			else
-				log_warn("conn %llu %s %s: %s",
-				    (unsigned long long)c->id,
-				    conn_side_name(c->side), c->peer_str, f.why);
-			if (c->handler->garbage != NULL)
-				c->handler->garbage(c, p, len,
-				    f.kind == SIP_FRAME_TOO_BIG, f.why, c->arg);
-			conn_close(c, f.why);
-			return;
+			if (!conn_unframed(c, in, p, len, &f))
+				return;
+			break;
 		}
 	}
 }

@@ -43,7 +43,8 @@ struct conn_handler {
 	void	(*message)(struct conn *, const char *, size_t, void *);
 	/*
 	 * Bytes that are not SIP (or a message over the size limit: too_big),
-	 * just before the connection is closed.
+	 * just before the connection is closed, or before they are skipped
+	 * to the next start line when the peer has sent SIP before.
 	 */
 	void	(*garbage)(struct conn *, const char *, size_t, bool too_big,
 		    const char *why, void *);
@@ -85,6 +86,8 @@ struct conn {
 	void			*release_arg;
 	size_t			 frame_resume;	/* bytes the framer has checked */
 	size_t			 frame_need;	/* bytes before it is worth asking */
+	size_t			 skipped;	/* bytes skipped since framing was
+						 * lost (0: framed) */
 	struct event		*deadline;	/* handshake timeout */
 	struct event		*reaper;	/* frees after CLOSING */
 	char			*close_reason;

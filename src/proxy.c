@@ -354,6 +354,20 @@ proxy_required_options(const osip_message_t *m)
 	return list;
 }
 
+/* RFC 3261 §17.2.3: branch, sent-by and the request itself all match. */
+static bool
+proxy_retransmission(const osip_message_t *was, const osip_message_t *m)
+{
+	const osip_via_t	*a = osip_list_get(&was->vias, 0);
+	const osip_via_t	*b = osip_list_get(&m->vias, 0);
+
+	return a != NULL && b != NULL && a->host != NULL && b->host != NULL &&
+	    strcasecmp(a->host, b->host) == 0 &&
+	    strcmp(a->port != NULL ? a->port : "", b->port != NULL ? b->port :
+	    "") == 0 && strcmp(sip_msg_call_id(was), sip_msg_call_id(m)) == 0 &&
+	    strcmp(was->cseq->number, m->cseq->number) == 0;
+}
+
 /*
  * A request: the edge answers CANCEL, hop-by-hop ACKs and OPTIONS to
  * itself; everything else is routed and forwarded statefully.
@@ -364,6 +378,7 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 	struct sip_hdr_self	self;
 	struct sip_hdr_routed	routed;
 	struct hop		hop;
+	struct txn		*t;
 	char			*unsupported;
 	bool			ack = proxy_method_is(m, "ACK");
 
@@ -373,12 +388,21 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 	}
 	if (ack && proxy_ack_absorb(c, m))
 		return;
-	if (!ack && txn_by_upstream(c->id, sip_hdr_via_branch(m, 0),
-	    proxy_method_is(m, "INVITE")) != NULL) {
-		log_debug("conn %llu: %s %s again: already in progress",
-		    (unsigned long long)c->id, sip_msg_method(m),
-		    sip_msg_call_id(m));
-		return;
+	if (!ack && (t = txn_by_upstream(c->id, sip_hdr_via_branch(m, 0),
+	    proxy_method_is(m, "INVITE"))) != NULL) {
+		if (proxy_retransmission(t->in_req, m)) {
+			log_debug("conn %llu: %s %s again: already in progress",
+			    (unsigned long long)c->id, sip_msg_method(m),
+			    sip_msg_call_id(m));
+			return;
+		}
+		/* Another request with the branch of one that is over. */
+		if (t->state != TXN_ACCEPTED && t->state != TXN_COMPLETED) {
+			proxy_reply(c, m, 400, "Via branch of a request still "
+			    "in progress");
+			return;
+		}
+		txn_free(t);
 	}
 	proxy_self(p, c, &self);
 	sip_hdr_routes_pop_self(m, &self, &routed);
@@ -463,7 +487,8 @@ proxy_carrier_message_cb(struct conn *c, const char *buf, size_t len,
 
 /*
  * Not SIP, or too big: answer when the headers are readable (513 for size,
- * RFC 3261 §18.3), then the connection closes.
+ * RFC 3261 §18.3); then the connection closes, or skips to the next start
+ * line (conn_unframed).
  */
 static void
 proxy_garbage_cb(struct conn *c, const char *buf, size_t len, bool too_big,

@@ -273,27 +273,49 @@ proxy_ack_absorb(struct conn *from, const osip_message_t *m)
 {
 	struct txn	*t;
 
-	/* The ACK for a non-2xx final is hop-by-hop: it ends here. */
+	/*
+	 * The ACK for a non-2xx final is hop-by-hop: it ends here, and so
+	 * does the transaction (Timer I is 0 on a reliable transport).
+	 */
 	t = txn_by_upstream(from->id, sip_hdr_via_branch(m, 0), true);
-	return t != NULL && t->state == TXN_COMPLETED;
+	if (t == NULL || t->state != TXN_COMPLETED)
+		return 0;
+	txn_free(t);
+	return 1;
 }
 
-/* The phone's own Contact for one of our registration Contacts in a 2xx. */
+/* What proxy_contact_lookup needs: the phone and its REGISTER. */
+struct proxy_restore {
+	const struct conn	*phone;
+	const struct txn	*txn;
+	uint32_t		 line;	/* registrar_line of its AOR */
+};
+
+/*
+ * The phone's own Contact for one of our registration Contacts in a 2xx:
+ * "r-LINE.K" is the K-th Contact of this REGISTER (K = 0 has no
+ * suffix), another line of the phone is its registered Contact.
+ */
 static const char *
 proxy_contact_lookup(const osip_uri_t *uri, void *arg)
 {
-	const struct conn	*phone = arg;
-	const struct binding	*b;
-	const char		*mark = sip_hdr_uri_mark(uri);
-	unsigned long		 line;
+	const struct proxy_restore	*r = arg;
+	const struct binding		*b;
+	const char			*mark = sip_hdr_uri_mark(uri);
+	unsigned long			 line, k = 0;
+	char				*end;
 
 	/* Another phone's Contact (another token) stays as the carrier has it. */
 	if (uri->username == NULL || strcmp(uri->username,
-	    phone->flow_token) != 0 || mark == NULL ||
+	    r->phone->flow_token) != 0 || mark == NULL ||
 	    strncmp(mark, "r-", 2) != 0)
 		return NULL;
-	line = strtoul(mark + 2, NULL, 16);
-	b = registrar_find_line(phone->id, (uint32_t)line);
+	line = strtoul(mark + 2, &end, 16);
+	if (*end == '.')
+		k = strtoul(end + 1, NULL, 10);
+	if (line == r->line && k < r->txn->n_orig_contacts)
+		return r->txn->orig_contacts[k];
+	b = registrar_find_line(r->phone->id, (uint32_t)line);
 	return b != NULL ? b->contact : NULL;
 }
 
@@ -302,9 +324,10 @@ static void
 proxy_register_ok(struct proxy *p, struct txn *t, struct conn *from,
     osip_message_t *resp)
 {
-	struct conn	*phone = conn_find(t->in_conn);
-	struct carrier	*car = carrier_of(p->d->carriers, from);
-	unsigned	 granted;
+	struct conn		*phone = conn_find(t->in_conn);
+	struct carrier		*car = carrier_of(p->d->carriers, from);
+	struct proxy_restore	 r;
+	unsigned		 granted;
 
 	if (phone == NULL || t->aor == NULL)
 		return;
@@ -321,7 +344,10 @@ proxy_register_ok(struct proxy *p, struct txn *t, struct conn *from,
 	    t->orig_contacts[0], car != NULL ? car->name : NULL,
 	    phone->profile[0] ? phone->profile : NULL, phone->peer_str,
 	    granted);
-	sip_contact_restore(resp, proxy_contact_lookup, phone);
+	r.phone = phone;
+	r.txn = t;
+	r.line = registrar_line(t->aor);
+	sip_contact_restore(resp, proxy_contact_lookup, &r);
 }
 
 /* Provisional from downstream: forward, and CANCEL now if asked before. */

@@ -33,9 +33,9 @@ sip_contact_replace(osip_message_t *m, const char *uri, char ***orig,
     size_t *n)
 {
 	osip_contact_t	*c;
-	osip_uri_t	*nu;
-	char		*s;
-	int		 i;
+	osip_uri_t	*nu = NULL;
+	char		*s, *mine;
+	int		 i, rc;
 
 	*orig = NULL;
 	*n = 0;
@@ -44,7 +44,14 @@ sip_contact_replace(osip_message_t *m, const char *uri, char ***orig,
 	for (i = 0; (c = osip_list_get(&m->contacts, i)) != NULL; i++) {
 		if (c->url == NULL || osip_uri_to_str(c->url, &s) != 0)
 			return -1;
-		if (osip_uri_init(&nu) != 0 || osip_uri_parse(nu, uri) != 0) {
+		/* The K-th Contact of several: its own URI, ".K" on the mark. */
+		if (i == 0)
+			mine = xstrdup(uri);
+		else
+			xasprintf(&mine, "%s.%d", uri, i);
+		rc = osip_uri_init(&nu) != 0 || osip_uri_parse(nu, mine) != 0;
+		free(mine);
+		if (rc) {
 			osip_free(s);
 			if (nu != NULL)
 				osip_uri_free(nu);

@@ -14,7 +14,10 @@
 /*
  * REGISTER towards the carrier: replace the URI of every Contact with uri
  * (keeping expires, q, +sip.instance, reg-id), returning the originals
- * (caller frees each and the array). "*" is left alone (n = 0).
+ * (caller frees each and the array). uri ends in its sipedge parameter,
+ * and the K-th Contact (K > 0) gets ".K" after it, so that several
+ * Contacts stay several at the carrier (RFC 4475 §3.1.1.4). "*" is left
+ * alone (n = 0).
  */
 int	sip_contact_replace(osip_message_t *, const char *uri,
 	    char ***orig, size_t *n);

@@ -24,7 +24,9 @@ def main():
         loader.testNamePatterns = ["*%s*" % p for p in args.pattern]
     suite = loader.discover(here, pattern="test_*.py", top_level_dir=here)
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-    bad = len(result.failures) + len(result.errors)
+    # A test with failing subtests is one failed test, not one per subtest.
+    bad = len({getattr(t, "test_case", t).id()
+               for t, _ in result.failures + result.errors})
     ok = result.testsRun - bad - len(result.skipped)
     if result.testsRun == 0:
         print("integration: no tests ran")

@@ -62,7 +62,7 @@ ca_file = {certs}/ca.crt
 FORWARD = {"wsinv", "intmeth", "esc01", "escnull", "esc02", "lwsdisp",
            "longreq", "dblreq", "semiuri", "transports", "mpart01", "invut",
            "regaut01", "cparam01", "cparam02", "regescrt", "sdp01",
-           "inv2543", "badbranch", "unksm2", "mult-ip-in-header",
+           "inv2543", "badbranch", "mult-ip-in-header",
            "ipv4-mapped-ipv6", "via-received-param-with-delim",
            "via-received-param-no-delim", "ipv6-in-sdp", "mult-ip-in-sdp"}
 # Valid requests for an IPv6 literal no carrier serves: the edge's 404.
@@ -77,12 +77,15 @@ NO_CARRIER = {"ipv6-good": (404,), "port-ambiguous": (404,),
 REFUSE_4XX = {"lwsruri", "lwsstart", "trws", "badinv01", "scalar02",
               "quotbal", "ltgtruri", "baddate", "regbadct", "badaspec",
               "baddn", "mismatch01", "multi01", "insuf", "ipv6-bad",
-              "escruri"}
+              "escruri", "unksm2"}
 EXACT_400 = {"escruri"}
 # ... of which these may be forwarded instead, if the index's if_forwarded
 # checks hold for what the carrier got.
+# unksm2 is valid, and index.json allows 400 as well as forwarding: a
+# REGISTER whose To is isbn: and whose Contact is name: names no SIP AOR
+# the edge could bind to a flow, so the edge refuses it.
 MAY_FORWARD = {"quotbal", "ltgtruri", "baddate", "regbadct", "badaspec",
-               "baddn"}
+               "baddn", "unksm2"}
 # Exact answers.
 REFUSE_CODE = {"badvers": (505,), "mismatch02": (501, 400),
                "unkscm": (416,), "novelsc": (416,), "bext01": (420,),

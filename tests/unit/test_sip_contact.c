@@ -44,12 +44,21 @@ test_contacts_replace_keeps_params_and_returns_the_originals(void)
 	free(orig);
 	sip_msg_free(m);
 
-	/* Two Contacts: both the edge's, both originals back in order. */
+	/*
+	 * Several Contacts: each the edge's, told apart by ".K" on the mark
+	 * (they stay several at the carrier), the originals back in order.
+	 */
 	m = PARSE(kamailio_register_ok);
 	CU_ASSERT_EQUAL(sip_contact_replace(m, OUR_CONTACT, &orig, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 3);
 	CU_ASSERT_STRING_EQUAL(orig[0], OUR_CONTACT);
 	CU_ASSERT_STRING_EQUAL(orig[2], "sip:alice@198.51.100.7:5060");
+	text = sip_canned_print(m, &again);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "<" OUR_CONTACT ">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "<" OUR_CONTACT ".1>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "<" OUR_CONTACT ".2>"));
+	osip_free(text);
+	sip_msg_free(again);
 	for (i = 0; i < n; i++)
 		free(orig[i]);
 	free(orig);
