@@ -244,7 +244,7 @@ proxy_send_cancel(struct txn *t)
 	if (out == NULL || (cancel = sip_hdr_build_cancel(t->out_req)) == NULL)
 		return;
 	(void)proxy_send(out, cancel);
-	osip_message_free(cancel);
+	sip_msg_free(cancel);
 }
 
 void
@@ -408,7 +408,7 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	    (ack = sip_hdr_build_ack(t->out_req, resp)) != NULL) {
 		/* A retransmitted final wants our ACK again (§17.1.1.2). */
 		(void)proxy_send(from, ack);
-		osip_message_free(ack);
+		sip_msg_free(ack);
 		return;
 	}
 	if (t->state == TXN_COMPLETED ||
@@ -428,7 +428,7 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 		if (t->invite && (ack = sip_hdr_build_ack(t->out_req,
 		    resp)) != NULL) {
 			(void)proxy_send(from, ack);
-			osip_message_free(ack);
+			sip_msg_free(ack);
 		}
 		proxy_final_call(t, resp, status);
 	}

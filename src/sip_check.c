@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +23,33 @@
 const char sip_token[] = "abcdefghijklmnopqrstuvwxyz"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~";
 
+/* sip_token as a bitmap, for the loops that run over every header. */
+static const uint32_t sip_token_map[8] = {
+	0x00000000U, 0x03ff6ca2U, 0x87fffffeU, 0x47ffffffU, 0, 0, 0, 0
+};
+
+/* Length of the run of token characters at p (n bytes at most). */
+size_t
+sip_token_len(const char *p, size_t n)
+{
+	size_t		i;
+	unsigned char	c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (!(sip_token_map[c >> 5] & (1U << (c & 31))))
+			break;
+	}
+	return i;
+}
+
 /* Whether a whole NUL-terminated string is a token. */
 int
 sip_token_str(const char *s)
 {
 	size_t	n = strlen(s);
 
-	return n > 0 && sip_span(s, n, sip_token) == n;
+	return n > 0 && sip_token_len(s, n) == n;
 }
 
 /* Header text: no control characters but HT; UTF-8 is allowed. */
@@ -52,7 +73,7 @@ sip_text_ok(const char *p, size_t n)
 size_t
 sip_request_line(const struct sip_line *l)
 {
-	size_t	m = sip_span(l->p, l->n, sip_token);
+	size_t	m = sip_token_len(l->p, l->n);
 
 	return m > 0 && m < l->n && l->p[m] == ' ' ? m : 0;
 }
@@ -154,42 +175,65 @@ sip_mask_find(const char *p, size_t n)
 }
 
 /*
- * One header field (its line and folded continuations, CR LF and all):
- * control characters are allowed only inside a quoted string, where a
- * quoted-pair may escape any of them (RFC 3261 §25.1, RFC 4475
- * §3.1.1.2); a quoted string must end in the field it starts in. *nul
- * is set when a NUL sits in a quoted string, which libosip2 cannot keep.
+ * What in n bytes of a start line or header field concerns libosip2's
+ * view of it: *mask is set for "%00" (see SIP_MASK_NUL), and the mask
+ * itself is refused when a peer sends it.
+ */
+static const char *
+sip_escape_check(const char *p, size_t n, size_t i, int *mask)
+{
+	if (n - i >= 3 && p[i + 1] == '0' && p[i + 2] == '0')
+		*mask = 1;
+	else if (n - i >= sizeof(SIP_MASK_NUL) - 1 &&
+	    sip_mask_find(p + i, sizeof(SIP_MASK_NUL) - 1) != NULL)
+		return "overlong UTF-8 escape %C0%80 in header";
+	return NULL;
+}
+
+/*
+ * One header field (its line and folded continuations, CR LF and all),
+ * in one pass: control characters are allowed only inside a quoted
+ * string, where a quoted-pair may escape any of them (RFC 3261 §25.1,
+ * RFC 4475 §3.1.1.2); a quoted string must end in the field it starts
+ * in. *mask is set when libosip2 needs a masked view (a NUL in a quoted
+ * string, an escaped NUL), *items counts list items and parameters.
  * Returns NULL or the reason, which the caller completes with the name.
  */
 static const char *
-sip_field_check(const char *p, size_t n, int *nul)
+sip_field_check(const char *p, size_t n, int *mask, size_t *items)
 {
-	size_t	i, k = sip_span(p, n, sip_token);
+	size_t		 i, k = sip_token_len(p, n);
+	const char	*err;
+	unsigned char	 c;
 	/* A Call-ID is words, and DQUOTE is a word character there. */
-	int	q = 0, quotes = !((k == 7 && strncasecmp(p, "Call-ID", 7) == 0) ||
-		    (k == 1 && (p[0] | 0x20) == 'i'));
+	int		 q = 0, quotes = !((k == 7 && strncasecmp(p, "Call-ID",
+			     7) == 0) || (k == 1 && (p[0] | 0x20) == 'i'));
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
+	for (i = k; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\' &&
+		    c != ',' && c != ';' && c != '%')
+			continue;
 		if (c == '\r') {
 			if (i + 1 == n || p[i + 1] != '\n')
 				return "bare CR in header";
-			continue;
-		}
-		if (c == '\n')
-			continue;
-		if (q && c == '\\' && i + 1 < n && p[i + 1] != '\r' &&
-		    p[i + 1] != '\n') {
-			*nul |= p[++i] == '\0';
-			continue;
-		}
-		if (c == '"' && quotes)
+		} else if (c == '\n' || c == '\t')
+			;
+		else if (q && c == '\\' && i + 1 < n && p[i + 1] != '\r' &&
+		    p[i + 1] != '\n')
+			*mask |= p[++i] == '\0';
+		else if (c == '"' && quotes)
 			q = !q;
-		else if (q && c == '\0')
-			*nul = 1;
-		else if (!q && ((c < 0x20 && c != '\t') || c == 0x7f))
-			return "control character in header";
+		else if (c == ',' || c == ';')
+			(*items)++;
+		else if (c == '%') {
+			if ((err = sip_escape_check(p, n, i, mask)) != NULL)
+				return err;
+		} else if (c < 0x20 || c == 0x7f) {
+			if (!q)
+				return "control character in header";
+			*mask |= c == '\0';
+		}
 	}
 	return q ? "unterminated quoted string in header" : NULL;
 }
@@ -226,29 +270,26 @@ sip_msg_precheck(const char *buf, size_t len, size_t *body, int *code,
 	/* libosip2 would fold the next line into the reason phrase. */
 	if (off < len && sip_ws(buf[off]))
 		return "folded start line";
+	/* The start line too: a Request-URI can hold %00. */
+	for (i = 0; i < off; i++)
+		if (buf[i] == '%' && sip_escape_check(buf, off, i, mask) != NULL)
+			return "overlong UTF-8 escape %C0%80 in the start line";
 	while (off < len && buf[off] != '\r' && buf[off] != '\n') {
 		start = off;
 		do
 			(void)sip_line_next(buf, len, &off, &l);
 		while (off < len && sip_ws(buf[off]));
-		if ((err = sip_field_check(buf + start, off - start,
-		    mask)) != NULL) {
+		if ((err = sip_field_check(buf + start, off - start, mask,
+		    &items)) != NULL) {
 			field->p = buf + start;
-			field->n = sip_span(field->p, off - start, sip_token);
+			field->n = sip_token_len(field->p, off - start);
 			return err;
 		}
-		for (i = start; i < off; i++)
-			items += buf[i] == ',' || buf[i] == ';';
 		if (++items > SIP_MSG_MAX_ITEMS)
 			return "too many header fields";
 	}
 	(void)sip_line_next(buf, len, &off, &l);
 	*body = off;
-	/* The start line too: a Request-URI can hold %00. */
-	if (sip_mask_find(buf, off) != NULL)
-		return "overlong UTF-8 escape %C0%80";
-	for (i = 0; i + 2 < off && !*mask; i++)
-		*mask = buf[i] == '%' && buf[i + 1] == '0' && buf[i + 2] == '0';
 	return NULL;
 }
 

@@ -104,7 +104,7 @@ sip_msg_view_length(char *v, size_t n)
 	while (sip_line_next(v, n, &off, &l) && l.n > 0) {
 		p = (char *)l.p;
 		if (p[0] != ' ' && p[0] != '\t') {
-			k = sip_span(p, l.n, sip_token);
+			k = sip_token_len(p, l.n);
 			in_cl = (k == 1 && (p[0] | 0x20) == 'l') || (k == 14 &&
 			    strncasecmp(p, "Content-Length", 14) == 0);
 			if (!in_cl)

@@ -40,6 +40,7 @@ const char	*sip_reason(int, const char *);
 
 /* sip_check.c: tokens, text, start lines and whole messages. */
 extern const char sip_token[];
+size_t		 sip_token_len(const char *, size_t);
 int		 sip_token_str(const char *);
 int		 sip_text_ok(const char *, size_t);
 size_t		 sip_request_line(const struct sip_line *);

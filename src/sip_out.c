@@ -86,31 +86,35 @@ struct sip_buf {
 	size_t	 cap;
 };
 
+/* A header name, its length and compact form. */
+#define SIP_NAME(n)	n, sizeof(n) - 1
+
 /* Names of raw header lines, long and compact, and their family. */
 static const struct {
 	const char	*name;
+	size_t		 len;
 	char		 compact;
 	int		 fam;
 } sip_out_names[] = {
-	{ "Via", 'v', SIP_FAM_VIA },
-	{ "Route", 0, SIP_FAM_ROUTE },
-	{ "Record-Route", 0, SIP_FAM_RR },
-	{ "Contact", 'm', SIP_FAM_CONTACT },
-	{ "From", 'f', SIP_FAM_FROM },
-	{ "To", 't', SIP_FAM_TO },
-	{ "Call-ID", 'i', SIP_FAM_CALL_ID },
-	{ "CSeq", 0, SIP_FAM_CSEQ },
-	{ "Content-Type", 'c', SIP_FAM_CTYPE },
-	{ "Content-Length", 'l', SIP_FAM_CLEN },
-	{ "Accept", 0, SIP_FAM_KEPT },
-	{ "Accept-Encoding", 0, SIP_FAM_KEPT },
-	{ "Accept-Language", 0, SIP_FAM_KEPT },
-	{ "Alert-Info", 0, SIP_FAM_KEPT },
-	{ "Allow", 0, SIP_FAM_KEPT },
-	{ "Call-Info", 0, SIP_FAM_KEPT },
-	{ "Content-Encoding", 'e', SIP_FAM_KEPT },
-	{ "Error-Info", 0, SIP_FAM_KEPT },
-	{ "Mime-Version", 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Via"), 'v', SIP_FAM_VIA },
+	{ SIP_NAME("Route"), 0, SIP_FAM_ROUTE },
+	{ SIP_NAME("Record-Route"), 0, SIP_FAM_RR },
+	{ SIP_NAME("Contact"), 'm', SIP_FAM_CONTACT },
+	{ SIP_NAME("From"), 'f', SIP_FAM_FROM },
+	{ SIP_NAME("To"), 't', SIP_FAM_TO },
+	{ SIP_NAME("Call-ID"), 'i', SIP_FAM_CALL_ID },
+	{ SIP_NAME("CSeq"), 0, SIP_FAM_CSEQ },
+	{ SIP_NAME("Content-Type"), 'c', SIP_FAM_CTYPE },
+	{ SIP_NAME("Content-Length"), 'l', SIP_FAM_CLEN },
+	{ SIP_NAME("Accept"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Accept-Encoding"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Accept-Language"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Alert-Info"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Allow"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Call-Info"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Content-Encoding"), 'e', SIP_FAM_KEPT },
+	{ SIP_NAME("Error-Info"), 0, SIP_FAM_KEPT },
+	{ SIP_NAME("Mime-Version"), 0, SIP_FAM_KEPT },
 };
 
 /*
@@ -118,14 +122,28 @@ static const struct {
  * so "k" and "Supported" are one name; and the spelling of generic
  * headers the edge adds.
  */
-static const char *const sip_out_compact[][2] = {
-	{ "Supported", "k" }, { "Subject", "s" }, { "Event", "o" },
-	{ "Allow-Events", "u" }, { "Refer-To", "r" }, { "Referred-By", "b" },
-	{ "Session-Expires", "x" }, { "Accept-Contact", "a" },
-	{ "Reject-Contact", "j" }, { "Request-Disposition", "d" },
-	{ "Identity", "y" }, { "Identity-Info", "n" },
-	{ "Max-Forwards", NULL }, { "Path", NULL },
+static const struct {
+	const char	*name;
+	size_t		 len;
+	char		 compact;
+} sip_out_compact[] = {
+	{ SIP_NAME("Supported"), 'k' }, { SIP_NAME("Subject"), 's' },
+	{ SIP_NAME("Event"), 'o' }, { SIP_NAME("Allow-Events"), 'u' },
+	{ SIP_NAME("Refer-To"), 'r' }, { SIP_NAME("Referred-By"), 'b' },
+	{ SIP_NAME("Session-Expires"), 'x' },
+	{ SIP_NAME("Accept-Contact"), 'a' },
+	{ SIP_NAME("Reject-Contact"), 'j' },
+	{ SIP_NAME("Request-Disposition"), 'd' },
+	{ SIP_NAME("Identity"), 'y' }, { SIP_NAME("Identity-Info"), 'n' },
+	{ SIP_NAME("Max-Forwards"), 0 }, { SIP_NAME("Path"), 0 },
 };
+
+/* A header's name or value, "" for none. */
+static const char *
+sip_out_str(const char *s)
+{
+	return s != NULL ? s : "";
+}
 
 /* Append n bytes. */
 static void
@@ -179,55 +197,97 @@ sip_buf_line(struct sip_buf *b, const char *name, size_t namelen,
 	sip_buf_put(b, "\r\n", 2);
 }
 
-/* The printer and the list (or single field) of one family. */
-static int
-sip_out_elem(osip_message_t *m, int fam, int i, char **s)
+/* The list of a list family, NULL for the others. */
+static osip_list_t *
+sip_out_list(osip_message_t *m, int fam)
 {
-	void	*e = NULL;
+	switch (fam) {
+	case SIP_FAM_VIA:
+		return &m->vias;
+	case SIP_FAM_ROUTE:
+		return &m->routes;
+	case SIP_FAM_RR:
+		return &m->record_routes;
+	case SIP_FAM_CONTACT:
+		return &m->contacts;
+	}
+	return NULL;
+}
 
+/* The one header of a family that has one, or NULL. */
+static void *
+sip_out_single(osip_message_t *m, int fam)
+{
+	switch (fam) {
+	case SIP_FAM_FROM:
+		return m->from;
+	case SIP_FAM_TO:
+		return m->to;
+	case SIP_FAM_CALL_ID:
+		return m->call_id;
+	case SIP_FAM_CSEQ:
+		return m->cseq;
+	case SIP_FAM_CTYPE:
+		return m->content_type;
+	}
+	return NULL;
+}
+
+/* Print one header of a family with libosip2's printer for it. */
+static int
+sip_out_elem(int fam, void *e, char **s)
+{
 	*s = NULL;
 	switch (fam) {
 	case SIP_FAM_VIA:
-		e = osip_list_get(&m->vias, i);
-		return e == NULL ? 1 : osip_via_to_str(e, s);
+		return osip_via_to_str(e, s);
 	case SIP_FAM_ROUTE:
-		e = osip_list_get(&m->routes, i);
-		return e == NULL ? 1 : osip_route_to_str(e, s);
+		return osip_route_to_str(e, s);
 	case SIP_FAM_RR:
-		e = osip_list_get(&m->record_routes, i);
-		return e == NULL ? 1 : osip_record_route_to_str(e, s);
+		return osip_record_route_to_str(e, s);
 	case SIP_FAM_CONTACT:
-		e = osip_list_get(&m->contacts, i);
-		return e == NULL ? 1 : osip_contact_to_str(e, s);
-	}
-	if (i > 0)
-		return 1;
-	switch (fam) {
+		return osip_contact_to_str(e, s);
 	case SIP_FAM_FROM:
-		return m->from == NULL ? 1 : osip_from_to_str(m->from, s);
+		return osip_from_to_str(e, s);
 	case SIP_FAM_TO:
-		return m->to == NULL ? 1 : osip_to_to_str(m->to, s);
+		return osip_to_to_str(e, s);
 	case SIP_FAM_CALL_ID:
-		return m->call_id == NULL ? 1 :
-		    osip_call_id_to_str(m->call_id, s);
+		return osip_call_id_to_str(e, s);
 	case SIP_FAM_CSEQ:
-		return m->cseq == NULL ? 1 : osip_cseq_to_str(m->cseq, s);
+		return osip_cseq_to_str(e, s);
 	case SIP_FAM_CTYPE:
-		return m->content_type == NULL ? 1 :
-		    osip_content_type_to_str(m->content_type, s);
+		return osip_content_type_to_str(e, s);
 	}
-	return 1;
+	return -1;
+}
+
+/* Append one header of a family to its print. */
+static int
+sip_out_family_add(struct sip_fam_text *ft, struct sip_buf *b, int fam,
+    const char *name, void *e)
+{
+	char	*s;
+
+	if (sip_out_elem(fam, e, &s) != 0)
+		return -1;
+	sip_buf_line(b, name, strlen(name), s != NULL ? s : "");
+	osip_free(s);
+	ft->off = xreallocarray(ft->off, ft->n + 2, sizeof(*ft->off));
+	ft->off[++ft->n] = b->n;
+	return 0;
 }
 
 /* Every header of a family as lines; -1 when one cannot be printed. */
 static int
 sip_out_family(osip_message_t *m, int fam, struct sip_fam_text *ft)
 {
-	struct sip_buf	 b = { NULL, 0, 0 };
-	const char	*name = NULL;
-	char		*s;
-	size_t		 k;
-	int		 i, rc;
+	struct sip_buf		 b = { NULL, 0, 0 };
+	osip_list_iterator_t	 it;
+	osip_list_t		*list = sip_out_list(m, fam);
+	const char		*name = NULL;
+	void			*e;
+	size_t			 k;
+	int			 rc = 0;
 
 	memset(ft, 0, sizeof(*ft));
 	for (k = 0; k < nitems(sip_out_names); k++)
@@ -235,14 +295,14 @@ sip_out_family(osip_message_t *m, int fam, struct sip_fam_text *ft)
 			name = sip_out_names[k].name;
 	sip_buf_put(&b, "", 0);
 	ft->off = xcalloc(1, sizeof(*ft->off));
-	for (i = 0; (rc = sip_out_elem(m, fam, i, &s)) == 0; i++) {
-		sip_buf_line(&b, name, strlen(name), s != NULL ? s : "");
-		osip_free(s);
-		ft->off = xreallocarray(ft->off, ft->n + 2, sizeof(*ft->off));
-		ft->off[++ft->n] = b.n;
-	}
+	if (list != NULL)
+		for (e = osip_list_get_first(list, &it); rc == 0 &&
+		    osip_list_iterator_has_elem(it); e = osip_list_get_next(&it))
+			rc = sip_out_family_add(ft, &b, fam, name, e);
+	else if ((e = sip_out_single(m, fam)) != NULL)
+		rc = sip_out_family_add(ft, &b, fam, name, e);
 	ft->text = b.p;
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 /* Release a family's print. */
@@ -326,12 +386,12 @@ sip_out_long(const char *name, size_t n)
 	size_t	k;
 
 	for (k = 0; k < nitems(sip_out_compact); k++) {
-		if (sip_out_compact[k][1] != NULL && n == 1 &&
-		    strncasecmp(name, sip_out_compact[k][1], 1) == 0)
-			return sip_out_compact[k][0];
-		if (strlen(sip_out_compact[k][0]) == n &&
-		    strncasecmp(name, sip_out_compact[k][0], n) == 0)
-			return sip_out_compact[k][0];
+		if (n == 1 && sip_out_compact[k].compact != 0 &&
+		    (name[0] | 0x20) == sip_out_compact[k].compact)
+			return sip_out_compact[k].name;
+		if (sip_out_compact[k].len == n &&
+		    strncasecmp(name, sip_out_compact[k].name, n) == 0)
+			return sip_out_compact[k].name;
 	}
 	return NULL;
 }
@@ -356,7 +416,7 @@ sip_out_kind(const char *name, size_t n)
 	for (k = 0; k < nitems(sip_out_names); k++) {
 		if ((n == 1 && sip_out_names[k].compact != 0 &&
 		    (name[0] | 0x20) == sip_out_names[k].compact) ||
-		    (strlen(sip_out_names[k].name) == n &&
+		    (sip_out_names[k].len == n &&
 		    strncasecmp(name, sip_out_names[k].name, n) == 0))
 			return sip_out_names[k].fam;
 	}
@@ -415,7 +475,7 @@ sip_out_map(struct sip_src *src)
 
 	for (off = src->first; off < src->blank; off = end) {
 		end = sip_out_field_end(src, off);
-		k = sip_span(src->buf + off, end - off, sip_token);
+		k = sip_token_len(src->buf + off, end - off);
 		if ((kind = sip_out_kind(src->buf + off, k)) < SIP_FAM_N)
 			count[kind] += sip_out_raw_elems(src->buf + off,
 			    end - off);
@@ -428,11 +488,12 @@ sip_out_map(struct sip_src *src)
 struct sip_src *
 sip_src_new(osip_message_t *m, const char *buf, size_t len)
 {
-	struct sip_src	*src = xcalloc(1, sizeof(*src));
-	struct sip_line	 l;
-	osip_header_t	*h;
-	size_t		 off = 0, at;
-	int		 f, i;
+	struct sip_src		*src = xcalloc(1, sizeof(*src));
+	struct sip_line		 l;
+	osip_list_iterator_t	 it;
+	osip_header_t		*h;
+	size_t			 off = 0, at;
+	int			 f;
 
 	src->buf = xmalloc(len + 1);
 	memcpy(src->buf, buf, len);
@@ -453,11 +514,12 @@ sip_src_new(osip_message_t *m, const char *buf, size_t len)
 		if (sip_out_family(m, f, &src->fam[f]) == -1)
 			goto fail;
 	sip_out_map(src);
-	src->n_gen = (size_t)osip_list_size(&m->headers);
-	src->gen = xcalloc(src->n_gen + 1, sizeof(*src->gen));
-	for (i = 0; (h = osip_list_get(&m->headers, i)) != NULL; i++) {
-		src->gen[i].name = xstrdup(h->hname != NULL ? h->hname : "");
-		src->gen[i].value = xstrdup(h->hvalue != NULL ? h->hvalue : "");
+	src->gen = xcalloc((size_t)osip_list_size(&m->headers) + 1,
+	    sizeof(*src->gen));
+	for (h = osip_list_get_first(&m->headers, &it);
+	    osip_list_iterator_has_elem(it); h = osip_list_get_next(&it)) {
+		src->gen[src->n_gen].name = xstrdup(sip_out_str(h->hname));
+		src->gen[src->n_gen++].value = xstrdup(sip_out_str(h->hvalue));
 	}
 	src->body_hash = sip_out_bodies(m);
 	return src;
@@ -486,115 +548,152 @@ sip_src_free(struct sip_src *src)
 	free(src);
 }
 
-/* Whether the generic headers are the ones parsed, in order. */
+/* Names of generic headers the edge changed; more and all are printed. */
+#define SIP_OUT_DIRTY_MAX	8
+
+/*
+ * The generic headers as they are now and which names the edge changed,
+ * found in one pass: edits (Max-Forwards in place, Path on top) leave a
+ * common prefix and suffix with the list as parsed, and the names in
+ * between are the changed ones. Every step is linear in the headers, so
+ * a message with a thousand of them costs what it weighs.
+ */
+struct sip_gen_now {
+	osip_header_t	**h;		/* msg->headers, in order */
+	size_t		  n;
+	const char	 *dirty[SIP_OUT_DIRTY_MAX];
+	bool		  printed[SIP_OUT_DIRTY_MAX];
+	size_t		  n_dirty;
+	bool		  all;		/* too many changed: print them all */
+	bool		  all_printed;
+};
+
+/* Whether header h is the parsed generic header g. */
 static int
-sip_out_gen_same(const struct sip_src *src, osip_message_t *m)
+sip_out_gen_eq(const osip_header_t *h, const struct sip_gen *g)
 {
-	osip_header_t	*h;
+	return strcmp(sip_out_str(h->hname), g->name) == 0 &&
+	    strcmp(sip_out_str(h->hvalue), g->value) == 0;
+}
+
+/* Note a changed name once; too many make every generic header dirty. */
+static void
+sip_out_dirty(struct sip_gen_now *g, const char *name)
+{
+	size_t	i, n = strlen(name);
+
+	for (i = 0; i < g->n_dirty; i++)
+		if (sip_out_same_name(g->dirty[i], strlen(g->dirty[i]), name, n))
+			return;
+	if (g->n_dirty == SIP_OUT_DIRTY_MAX)
+		g->all = true;
+	else
+		g->dirty[g->n_dirty++] = name;
+}
+
+/* The generic headers now, against those parsed; free g->h after. */
+static void
+sip_out_gen_diff(const struct sip_src *src, osip_message_t *m,
+    struct sip_gen_now *g)
+{
+	osip_list_iterator_t	 it;
+	osip_header_t		*h;
+	size_t			 p = 0, q = 0, i;
+
+	memset(g, 0, sizeof(*g));
+	g->h = xcalloc((size_t)osip_list_size(&m->headers) + 1,
+	    sizeof(*g->h));
+	for (h = osip_list_get_first(&m->headers, &it);
+	    osip_list_iterator_has_elem(it); h = osip_list_get_next(&it))
+		g->h[g->n++] = h;
+	while (p < g->n && p < src->n_gen && sip_out_gen_eq(g->h[p],
+	    &src->gen[p]))
+		p++;
+	while (q < g->n - p && q < src->n_gen - p &&
+	    sip_out_gen_eq(g->h[g->n - 1 - q], &src->gen[src->n_gen - 1 - q]))
+		q++;
+	for (i = p; i < g->n - q; i++)
+		sip_out_dirty(g, sip_out_str(g->h[i]->hname));
+	for (i = p; i < src->n_gen - q; i++)
+		sip_out_dirty(g, src->gen[i].name);
+}
+
+/* Which dirty name a header name is, or -1. */
+static int
+sip_out_dirty_index(const struct sip_gen_now *g, const char *name, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < g->n_dirty; i++)
+		if (sip_out_same_name(g->dirty[i], strlen(g->dirty[i]), name, n))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Print the generic headers of a name as they are now (every one, for
+ * NULL), spelt as given or, with no spelling, by the long name.
+ */
+static void
+sip_out_gen_print(struct sip_buf *b, const struct sip_gen_now *g,
+    const char *name, const char *spelling, size_t spelling_len)
+{
+	const char	*hn, *sp;
 	size_t		 i;
 
-	if ((size_t)osip_list_size(&m->headers) != src->n_gen)
-		return 0;
-	for (i = 0; i < src->n_gen; i++) {
-		h = osip_list_get(&m->headers, (int)i);
-		if (strcmp(h->hname != NULL ? h->hname : "",
-		    src->gen[i].name) != 0 || strcmp(h->hvalue != NULL ?
-		    h->hvalue : "", src->gen[i].value) != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/* Whether the values of generic header name (n bytes) are as parsed. */
-static int
-sip_out_gen_name_same(const struct sip_src *src, osip_message_t *m,
-    const char *name, size_t n)
-{
-	osip_header_t	*h;
-	size_t		 i = 0;
-	int		 j;
-
-	for (j = 0; (h = osip_list_get(&m->headers, j)) != NULL; j++) {
-		if (h->hname == NULL || !sip_out_same_name(h->hname,
-		    strlen(h->hname), name, n))
+	for (i = 0; i < g->n; i++) {
+		hn = sip_out_str(g->h[i]->hname);
+		if (name != NULL && !sip_out_same_name(hn, strlen(hn), name,
+		    strlen(name)))
 			continue;
-		while (i < src->n_gen && !sip_out_same_name(src->gen[i].name,
-		    strlen(src->gen[i].name), name, n))
-			i++;
-		if (i == src->n_gen || strcmp(h->hvalue != NULL ? h->hvalue :
-		    "", src->gen[i].value) != 0)
-			return 0;
-		i++;
+		sp = spelling;
+		if (sp == NULL && (sp = sip_out_long(hn, strlen(hn))) == NULL)
+			sp = hn;
+		sip_buf_line(b, sp, spelling == NULL ? strlen(sp) :
+		    spelling_len, sip_out_str(g->h[i]->hvalue));
 	}
-	for (; i < src->n_gen; i++)
-		if (sip_out_same_name(src->gen[i].name,
-		    strlen(src->gen[i].name), name, n))
-			return 0;
-	return 1;
 }
 
-/* Print every generic header of a name, spelt as the caller says. */
-static void
-sip_out_gen_print(struct sip_buf *b, osip_message_t *m, const char *name,
-    size_t n, const char *spelling, size_t spelling_len)
-{
-	osip_header_t	*h;
-	int		 j;
-
-	for (j = 0; (h = osip_list_get(&m->headers, j)) != NULL; j++)
-		if (h->hname != NULL && sip_out_same_name(h->hname,
-		    strlen(h->hname), name, n))
-			sip_buf_line(b, spelling, spelling_len,
-			    h->hvalue != NULL ? h->hvalue : "");
-}
-
-/* Whether a raw generic header of this name (n bytes) is before limit. */
+/*
+ * A raw generic field of name (n bytes): 1 when the caller copies it,
+ * 0 when it went out, or will, as the headers of its name are now.
+ */
 static int
-sip_out_raw_has(const struct sip_src *src, size_t limit, const char *name,
+sip_out_gen_field(struct sip_buf *b, struct sip_gen_now *g, const char *name,
     size_t n)
 {
-	struct sip_line	l;
-	size_t		off = src->first, k;
+	int	d;
 
-	while (off < limit && sip_line_next(src->buf, limit, &off, &l)) {
-		if (l.n == 0 || l.p[0] == ' ' || l.p[0] == '\t')
-			continue;
-		k = sip_span(l.p, l.n, sip_token);
-		if (sip_out_kind(l.p, k) == SIP_FAM_GENERIC &&
-		    sip_out_same_name(l.p, k, name, n))
-			return 1;
+	if (g->all) {
+		if (!g->all_printed)
+			sip_out_gen_print(b, g, NULL, NULL, 0);
+		g->all_printed = true;
+		return 0;
 	}
+	if ((d = sip_out_dirty_index(g, name, n)) == -1)
+		return 1;
+	if (!g->printed[d])
+		sip_out_gen_print(b, g, g->dirty[d], name, n);
+	g->printed[d] = true;
 	return 0;
 }
 
 /*
- * Generic headers the edge added (no raw line of that name), before
- * Content-Length or the end of the block; each name once.
+ * Generic headers the edge added (no raw field of that name) go before
+ * Content-Length or at the end of the block.
  */
 static void
-sip_out_gen_added(struct sip_buf *b, const struct sip_src *src,
-    osip_message_t *m)
+sip_out_gen_added(struct sip_buf *b, struct sip_gen_now *g)
 {
-	osip_header_t	*h, *e;
-	const char	*sp;
-	size_t		 n;
-	int		 j, k, seen;
+	size_t	i;
 
-	for (j = 0; (h = osip_list_get(&m->headers, j)) != NULL; j++) {
-		if (h->hname == NULL)
-			continue;
-		n = strlen(h->hname);
-		for (k = 0, seen = 0; k < j && !seen; k++)
-			seen = (e = osip_list_get(&m->headers, k)) != NULL &&
-			    e->hname != NULL && sip_out_same_name(e->hname,
-			    strlen(e->hname), h->hname, n);
-		if (seen || sip_out_raw_has(src, src->blank, h->hname, n))
-			continue;
-		sp = sip_out_long(h->hname, n);
-		if (sp == NULL || n == 1)
-			sp = sp != NULL ? sp : h->hname;
-		sip_out_gen_print(b, m, h->hname, n, sp, strlen(sp));
-	}
+	if (g->all && !g->all_printed)
+		sip_out_gen_print(b, g, NULL, NULL, 0);
+	g->all_printed = true;
+	for (i = 0; i < g->n_dirty; i++)
+		if (!g->printed[i])
+			sip_out_gen_print(b, g, g->dirty[i], NULL, 0);
+	memset(g->printed, 1, sizeof(g->printed));
 }
 
 /*
@@ -646,12 +745,14 @@ sip_out_headers(struct sip_buf *b, const struct sip_src *src,
     osip_message_t *m, const struct sip_fam_text now[SIP_FAM_N],
     const char *clen)
 {
-	int	 changed[SIP_FAM_N], done[SIP_FAM_N] = { 0 };
-	size_t	 cut[SIP_FAM_N] = { 0 }, seen[SIP_FAM_N] = { 0 };
-	char	 cl[48];
-	int	 gen_same = sip_out_gen_same(src, m), kind, f, added = 0;
-	size_t	 off, end, k, c;
+	struct sip_gen_now	 g;
+	int			 changed[SIP_FAM_N], done[SIP_FAM_N] = { 0 };
+	size_t			 cut[SIP_FAM_N] = { 0 }, seen[SIP_FAM_N] = { 0 };
+	char			 cl[48];
+	int			 kind, f, added = 0;
+	size_t			 off, end, k, c;
 
+	sip_out_gen_diff(src, m, &g);
 	for (f = 0; f < SIP_FAM_N; f++)
 		changed[f] = strcmp(now[f].text, src->fam[f].text) != 0;
 	/* A family the edge added (Record-Route, Route) goes on top. */
@@ -660,7 +761,7 @@ sip_out_headers(struct sip_buf *b, const struct sip_src *src,
 			sip_buf_str(b, now[f].text);
 	for (off = src->first; off < src->blank; off = end) {
 		end = sip_out_field_end(src, off);
-		k = sip_span(src->buf + off, end - off, sip_token);
+		k = sip_token_len(src->buf + off, end - off);
 		kind = sip_out_kind(src->buf + off, k);
 		if (kind < SIP_FAM_N && changed[kind]) {
 			if (!done[kind])
@@ -675,7 +776,7 @@ sip_out_headers(struct sip_buf *b, const struct sip_src *src,
 			continue;
 		}
 		if (kind == SIP_FAM_CLEN && !added) {
-			sip_out_gen_added(b, src, m);
+			sip_out_gen_added(b, &g);
 			added = 1;
 			if (clen != NULL) {
 				sip_buf_str(b, clen);
@@ -684,26 +785,22 @@ sip_out_headers(struct sip_buf *b, const struct sip_src *src,
 		}
 		if (kind == SIP_FAM_CLEN && clen != NULL)
 			continue;
-		if (kind == SIP_FAM_GENERIC && !gen_same &&
-		    !sip_out_gen_name_same(src, m, src->buf + off, k)) {
-			/* Printed once, at the first line of that name. */
-			if (!sip_out_raw_has(src, off, src->buf + off, k))
-				sip_out_gen_print(b, m, src->buf + off, k,
-				    src->buf + off, k);
+		if (kind == SIP_FAM_GENERIC &&
+		    !sip_out_gen_field(b, &g, src->buf + off, k))
 			continue;
-		}
 		sip_buf_put(b, src->buf + off, end - off);
 	}
-	if (added)
-		return;
-	/* No Content-Length came in (0 was assumed): a stream needs one. */
-	sip_out_gen_added(b, src, m);
-	if (clen == NULL) {
-		snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n",
-		    src->len - src->body);
-		clen = cl;
+	if (!added) {
+		/* No Content-Length came in (0 was assumed): a stream needs one. */
+		sip_out_gen_added(b, &g);
+		if (clen == NULL) {
+			snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n",
+			    src->len - src->body);
+			clen = cl;
+		}
+		sip_buf_str(b, clen);
 	}
-	sip_buf_str(b, clen);
+	free(g.h);
 }
 
 /*

@@ -46,7 +46,7 @@ sip_raw_kind(const struct sip_line *l)
 	static const char	 compact[] = " vfti ";
 	size_t			 n, c, i;
 
-	n = sip_span(l->p, l->n, sip_token);
+	n = sip_token_len(l->p, l->n);
 	c = n + sip_span(l->p + n, l->n - n, " \t");
 	if (n == 0 || c == l->n || l->p[c] != ':')
 		return SIP_RAW_OTHER;

@@ -9,6 +9,7 @@
 #include <utlist.h>
 
 #include "log.h"
+#include "sip_msg.h"
 #include "txn.h"
 #include "util.h"
 
@@ -161,10 +162,8 @@ txn_free(struct txn *t)
 		HASH_DELETE(hh_in, by_upstream, t);
 	txn_conn_unlink(t);
 	event_free(t->timer);
-	if (t->in_req != NULL)
-		osip_message_free(t->in_req);
-	if (t->out_req != NULL)
-		osip_message_free(t->out_req);
+	sip_msg_free(t->in_req);
+	sip_msg_free(t->out_req);
 	for (i = 0; i < t->n_orig_contacts; i++)
 		free(t->orig_contacts[i]);
 	free(t->orig_contacts);
