@@ -591,6 +591,51 @@ sip_out_dirty(struct sip_gen_now *g, const char *name)
 		g->dirty[g->n_dirty++] = name;
 }
 
+/* Whether a name's values in the middles, now [p, nend) and as parsed
+ * [p, oend), are the same sequence. */
+static int
+sip_out_gen_seq_same(const struct sip_src *src, const struct sip_gen_now *g,
+    size_t p, size_t nend, size_t oend, const char *name)
+{
+	size_t		 i = p, j = p, n = strlen(name);
+	const char	*hn;
+
+	for (;;) {
+		while (i < nend && (hn = sip_out_str(g->h[i]->hname)) != NULL &&
+		    !sip_out_same_name(hn, strlen(hn), name, n))
+			i++;
+		while (j < oend && !sip_out_same_name(src->gen[j].name,
+		    strlen(src->gen[j].name), name, n))
+			j++;
+		if (i == nend || j == oend)
+			return i == nend && j == oend;
+		if (strcmp(sip_out_str(g->h[i]->hvalue), src->gen[j].value) != 0)
+			return 0;
+		i++, j++;
+	}
+}
+
+/*
+ * The names in the middles that changed. Two edits at once (Path on top,
+ * Max-Forwards further down) leave unchanged headers between them: a
+ * short middle is compared name by name, a long one is all dirty.
+ */
+static void
+sip_out_gen_middle(const struct sip_src *src, struct sip_gen_now *g,
+    size_t p, size_t nend, size_t oend)
+{
+	const char	*name;
+	size_t		 i;
+	int		 fine = (nend - p) + (oend - p) <= 64;
+
+	for (i = p; i < nend + (oend - p); i++) {
+		name = i < nend ? sip_out_str(g->h[i]->hname) :
+		    src->gen[p + i - nend].name;
+		if (!fine || !sip_out_gen_seq_same(src, g, p, nend, oend, name))
+			sip_out_dirty(g, name);
+	}
+}
+
 /* The generic headers now, against those parsed; free g->h after. */
 static void
 sip_out_gen_diff(const struct sip_src *src, osip_message_t *m,
@@ -598,7 +643,7 @@ sip_out_gen_diff(const struct sip_src *src, osip_message_t *m,
 {
 	osip_list_iterator_t	 it;
 	osip_header_t		*h;
-	size_t			 p = 0, q = 0, i;
+	size_t			 p = 0, q = 0;
 
 	memset(g, 0, sizeof(*g));
 	g->h = xcalloc((size_t)osip_list_size(&m->headers) + 1,
@@ -612,10 +657,7 @@ sip_out_gen_diff(const struct sip_src *src, osip_message_t *m,
 	while (q < g->n - p && q < src->n_gen - p &&
 	    sip_out_gen_eq(g->h[g->n - 1 - q], &src->gen[src->n_gen - 1 - q]))
 		q++;
-	for (i = p; i < g->n - q; i++)
-		sip_out_dirty(g, sip_out_str(g->h[i]->hname));
-	for (i = p; i < src->n_gen - q; i++)
-		sip_out_dirty(g, src->gen[i].name);
+	sip_out_gen_middle(src, g, p, g->n - q, src->n_gen - q);
 }
 
 /* Which dirty name a header name is, or -1. */

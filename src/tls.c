@@ -24,9 +24,9 @@ tls_error_str(char *buf, size_t len)
 	return buf;
 }
 
-/* Log the address of a phone whose handshake fails at the server callback. */
+/* Log a peer certificate that failed its chain check, and why. */
 static int
-tls_phone_verify_cb(int ok, X509_STORE_CTX *ctx)
+tls_verify_log(int ok, X509_STORE_CTX *ctx, const char *what)
 {
 	char	buf[256];
 
@@ -38,11 +38,18 @@ tls_phone_verify_cb(int ok, X509_STORE_CTX *ctx)
 			    sizeof(buf));
 		else
 			snprintf(buf, sizeof(buf), "(no certificate)");
-		log_info("tls: phone certificate %s refused: %s", buf,
+		log_info("tls: %s %s refused: %s", what, buf,
 		    X509_verify_cert_error_string(
 		    X509_STORE_CTX_get_error(ctx)));
 	}
 	return ok;
+}
+
+/* Log the address of a phone whose handshake fails at the server callback. */
+static int
+tls_phone_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	return tls_verify_log(ok, ctx, "phone certificate");
 }
 
 /* Settings both sides share: no compression, no renegotiation, small buffers. */
@@ -107,21 +114,7 @@ fail:
 static int
 tls_carrier_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
-	char	buf[256];
-
-	if (!ok) {
-		X509	*cert = X509_STORE_CTX_get_current_cert(ctx);
-
-		if (cert != NULL)
-			X509_NAME_oneline(X509_get_subject_name(cert), buf,
-			    sizeof(buf));
-		else
-			snprintf(buf, sizeof(buf), "(no certificate)");
-		log_info("tls: carrier client certificate %s refused: %s", buf,
-		    X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(ctx)));
-	}
-	return ok;
+	return tls_verify_log(ok, ctx, "carrier client certificate");
 }
 
 SSL_CTX *

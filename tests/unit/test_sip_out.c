@@ -487,6 +487,42 @@ test_added_headers_and_missing_content_length(void)
 	sip_msg_free(m);
 }
 
+/*
+ * Path on top and Max-Forwards further down, both edited: the unknown
+ * headers between them are not the edge's and keep their spacing.
+ */
+static void
+test_two_edits_leave_the_headers_between_alone(void)
+{
+	static const char	msg[] =
+	    "REGISTER sip:carrier.test SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS 192.0.2.99:5062;branch=z9hG4bK-1\r\n"
+	    "X-Odd   :   spaced ,  out\r\n"
+	    "User-Agent:  Spectralink 8440\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "To: <sip:alice@carrier.test>\r\n"
+	    "From: <sip:alice@carrier.test>;tag=1\r\n"
+	    "Call-ID: two-1\r\nCSeq: 1 REGISTER\r\n"
+	    "Content-Length: 0\r\n"
+	    "\r\n";
+	osip_message_t	*m;
+	char		*out;
+	size_t		 len;
+
+	m = parse(msg, sizeof(msg) - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(sip_hdr_path_push(m, "sip:tok@127.0.0.1;lr;ob"), 0);
+	CU_ASSERT_EQUAL(sip_hdr_max_forwards(m), 70);
+	out = print(m, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nX-Odd   :   spaced ,  out\r\n"
+	    "User-Agent:  Spectralink 8440\r\nMax-Forwards: 69\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\r\nPath: <sip:tok@127.0.0.1;lr;ob>"
+	    "\r\nContent-Length: 0\r\n\r\n"));
+	osip_free(out);
+	sip_msg_free(m);
+}
+
 void
 test_sip_out_register(void)
 {
@@ -499,4 +535,5 @@ test_sip_out_register(void)
 	UNIT_TEST(s, test_control_characters_only_in_quoted_strings);
 	UNIT_TEST(s, test_start_lines_get_the_status_they_deserve);
 	UNIT_TEST(s, test_added_headers_and_missing_content_length);
+	UNIT_TEST(s, test_two_edits_leave_the_headers_between_alone);
 }
