@@ -49,6 +49,25 @@ proxy_refuse(struct hop *hop, const struct conn *c, const osip_message_t *m,
 	    sip_msg_method(m), sip_msg_call_id(m), code, hop->reason);
 }
 
+/*
+ * The connection a request to a carrier goes out on: the edge's own, or
+ * while that is down, one the carrier opened to the carrier listener. A
+ * trunk that connects to the edge takes requests on that connection too,
+ * so a phone can call out while the edge reconnects.
+ */
+static struct conn *
+proxy_carrier_conn(const struct carrier *car)
+{
+	size_t	i;
+
+	if (car->state == CARRIER_CONNECTED && car->conn != NULL)
+		return car->conn;
+	for (i = car->n_inbound; i > 0; i--)
+		if (car->inbound[i - 1]->state == CONN_OPEN)
+			return car->inbound[i - 1];
+	return NULL;
+}
+
 /* A phone's request: which carrier? */
 static void
 proxy_route_phone(struct proxy *p, struct conn *c, osip_message_t *m,
@@ -73,13 +92,12 @@ proxy_route_phone(struct proxy *p, struct conn *c, osip_message_t *m,
 		    host != NULL ? host : "(none)");
 		return;
 	}
-	if (car->state != CARRIER_CONNECTED || car->conn == NULL) {
+	if ((hop->conn = proxy_carrier_conn(car)) == NULL) {
 		proxy_refuse(hop, c, m, 503, "Carrier %s unavailable",
 		    car->name);
 		return;
 	}
 	hop->carrier = car;
-	hop->conn = car->conn;
 }
 
 /* A dead flow: 430 Flow Failed, or 480 for carriers that cannot take it. */

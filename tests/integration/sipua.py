@@ -344,6 +344,7 @@ class ScriptedCarrier:
         self.register_expires = register_expires
         self.pong_limit = pong_limit    # per connection, see SipStream
         self.answer_options = True      # False: OPTIONS go unanswered
+        self.refuse = False             # True: close every connection at once
         self.options = []               # every OPTIONS the edge sent
         self.streams = []
         self.bindings = {}          # aor -> contact as the edge sent it
@@ -365,6 +366,9 @@ class ScriptedCarrier:
         while True:
             try:
                 raw, _ = self.lsock.accept()
+                if self.refuse:
+                    raw.close()
+                    continue
                 s = self.ctx.wrap_socket(raw, server_side=True)
             except (OSError, ssl.SSLError):
                 if self.lsock.fileno() < 0:

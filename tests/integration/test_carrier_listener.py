@@ -13,7 +13,7 @@ import unittest
 from baresip import Baresip
 from edge import Edge, certs, free_port, wait_for
 from kamailio import Kamailio
-from sipua import ScriptedCarrier, TlsPhone, in_dialog, response, uri_of
+from sipua import ScriptedCarrier, TlsPhone, in_dialog, request, response, uri_of
 
 CARRIER_CONF = """[carrier test]
 domain = carrier.test
@@ -159,6 +159,24 @@ class ContactNamesTheListener(ListenerCase):
         self.assertEqual(conns[0]["carrier"], "test")
         self.assertEqual(self.carrier_item()["inbound_connections"], 1)
         self.assertEqual(self.edge.json("calls")["items"][0]["state"], "confirmed")
+
+
+    def test_phone_calls_out_over_the_carriers_connection_while_the_edge_reconnects(self):
+        p = self.registered_phone()
+        # The carrier stops taking connections and drops the edge's, but
+        # keeps one of its own to the listener.
+        self.carrier.refuse = True
+        own = self.connect(cert="carrier")
+        self.assertTrue(self.usable(own))
+        self.carrier.stream.close()
+        self.assertTrue(wait_for(lambda: self.carrier_item()["state"] != "connected", 5))
+        p.send(request("MESSAGE", "sip:bob@carrier.test", "sip:alice@carrier.test",
+                       "sip:bob@carrier.test", call_id="out-own-1", body="hi"))
+        msg = own.expect_request("MESSAGE")
+        self.assertEqual(msg.call_id, "out-own-1")
+        self.assertEqual(sent_by(msg.get_all("Via")[0]), ("127.0.0.1", self.lport))
+        own.send(response(msg, 202, "Accepted", to_tag="c"))
+        self.assertEqual(p.expect_response("MESSAGE", 202).call_id, "out-own-1")
 
 
 class NatedEdge(ListenerCase):
