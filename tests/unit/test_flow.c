@@ -224,8 +224,6 @@ test_flow_length_bounds(void)
 	    FLOW_TOKEN_LEN);
 	CU_ASSERT_EQUAL(flow_token_parse(&k, tok, FLOW_TOKEN_LEN - 1, &got),
 	    FLOW_TOKEN_MALFORMED);
-	CU_ASSERT_EQUAL(flow_token_parse(&k, tok, 0, &got),
-	    FLOW_TOKEN_MALFORMED);
 	memcpy(big, tok, FLOW_TOKEN_LEN);
 	memcpy(big + FLOW_TOKEN_LEN, "aaaaaaaa", 8);
 	CU_ASSERT_EQUAL(flow_token_parse(&k, big, FLOW_TOKEN_LEN + 1, &got),
@@ -236,6 +234,35 @@ test_flow_length_bounds(void)
 	tok[FLOW_TOKEN_LEN - 1]++;
 	CU_ASSERT_EQUAL(flow_token_parse(&k, tok, FLOW_TOKEN_LEN, &got),
 	    FLOW_TOKEN_MALFORMED);
+}
+
+/*
+ * An empty token (a Request-URI "sip:@edge", an empty parameter) is no
+ * token of ours: the carrier gets 404, not 430 or 403, and no flow id
+ * comes out of it, whether the string is empty or a token is cut to
+ * nothing.
+ */
+static void
+test_flow_empty_token_names_no_flow(void)
+{
+	struct flow_key	k;
+	char		tok[FLOW_TOKEN_MAX];
+	uint64_t	got = 4242;
+
+	key_a(&k, 1);
+	CU_ASSERT_EQUAL(flow_token_parse(&k, "", 0, &got),
+	    FLOW_TOKEN_MALFORMED);
+	CU_ASSERT_EQUAL(got, 4242);
+	CU_ASSERT_EQUAL(flow_token_make(&k, 0, tok, sizeof(tok)),
+	    FLOW_TOKEN_LEN);
+	CU_ASSERT_EQUAL(flow_token_parse(&k, tok, 0, &got),
+	    FLOW_TOKEN_MALFORMED);
+	CU_ASSERT_EQUAL(got, 4242);
+	/* The same key still takes the whole token: only emptiness failed. */
+	CU_ASSERT_EQUAL(flow_token_parse(&k, tok, FLOW_TOKEN_LEN, &got),
+	    FLOW_TOKEN_OK);
+	CU_ASSERT_EQUAL(got, 0);
+	flow_key_clear(&k);
 }
 
 /* A token folded to upper case on the way still names its flow. */
@@ -274,5 +301,6 @@ test_flow_register(void)
 	UNIT_TEST(s, test_flow_key_is_derived_not_raw_secret);
 	UNIT_TEST(s, test_flow_token_is_uri_safe);
 	UNIT_TEST(s, test_flow_length_bounds);
+	UNIT_TEST(s, test_flow_empty_token_names_no_flow);
 	UNIT_TEST(s, test_flow_upper_case_token_accepted);
 }

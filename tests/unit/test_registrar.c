@@ -171,7 +171,7 @@ test_flow_gone_removes_all_bindings_of_that_flow_only(void)
 static void
 test_find_by_flow_with_and_without_aor(void)
 {
-	struct binding	*a, *b;
+	struct binding	*a, *b, *lower;
 
 	CU_ASSERT_PTR_NULL(registrar_find(FLOW_SPECTRALINK, ALICE));
 	a = register_spectralink(ALICE, 600);
@@ -183,10 +183,26 @@ test_find_by_flow_with_and_without_aor(void)
 	    registrar_find(FLOW_SPECTRALINK, NULL) == b);
 	CU_ASSERT_TRUE(registrar_find(FLOW_SPECTRALINK,
 	    "sip:+4930123456@carrier.test") != NULL);
-	/* AORs compare exactly: the user part keeps its case. */
+	/*
+	 * AORs compare exactly: the user part keeps its case (RFC 3261
+	 * §19.1.4), so two lines that differ in case on one phone are two
+	 * bindings, and each call reaches its own line's Contact.
+	 */
 	registrar_remove(BOB, FLOW_SPECTRALINK);
+	lower = registrar_update("sip:alice@carrier.test", FLOW_SPECTRALINK,
+	    TOKEN_S, "sip:alice-2@192.168.1.50:5062;transport=tls", "kam",
+	    "spectralink", "192.168.1.50:40312", 600);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lower);
+	CU_ASSERT_PTR_NOT_EQUAL(lower, a);
+	CU_ASSERT_EQUAL(bindings_of(FLOW_SPECTRALINK), 2);
+	CU_ASSERT_PTR_EQUAL(registrar_find(FLOW_SPECTRALINK, ALICE), a);
 	CU_ASSERT_PTR_EQUAL(registrar_find(FLOW_SPECTRALINK,
-	    "sip:alice@carrier.test"), a);	/* the fallback, not a match */
+	    "sip:alice@carrier.test"), lower);
+	CU_ASSERT_STRING_EQUAL(registrar_find(FLOW_SPECTRALINK, ALICE)->contact,
+	    CONTACT_S);
+	CU_ASSERT_STRING_EQUAL(registrar_find(FLOW_SPECTRALINK,
+	    "sip:alice@carrier.test")->contact,
+	    "sip:alice-2@192.168.1.50:5062;transport=tls");
 	CU_ASSERT_PTR_NULL(registrar_find(FLOW_BARESIP, ALICE));
 	CU_ASSERT_PTR_NULL(registrar_find(FLOW_BARESIP, NULL));
 	registrar_shutdown();

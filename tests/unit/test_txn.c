@@ -376,17 +376,44 @@ test_txn_foreach_conn_visits_only_that_connection(void)
 	event_base_free(base);
 }
 
-/* Free every transaction of the connection at the first visit. */
-static void
-lose_all_cb(struct txn *t, void *arg)
-{
-	struct txn	**all = arg;
-	unsigned	  i;
+/* What a visit saw: the five transactions, and who was visited or freed. */
+struct survive {
+	struct txn	*all[5];
+	bool		 visited[5];
+	bool		 freed[5];
+	unsigned	 calls;
+	unsigned	 strangers;	/* visits to no live transaction of ours */
+};
 
-	for (i = 0; i < 5; i++) {
-		if (all[i] != NULL) {
-			txn_free(all[i]);
-			all[i] = NULL;
+/*
+ * Each visit checks that it got a live transaction of the connection,
+ * then frees the second and the fourth (if still there and not the one
+ * visited), as a reply that fails another connection may.
+ */
+static void
+free_others_cb(struct txn *t, void *arg)
+{
+	struct survive	*s = arg;
+	char		 want[32];
+	unsigned	 i, me = 5;
+
+	s->calls++;
+	for (i = 0; i < 5; i++)
+		if (!s->freed[i] && s->all[i] == t)
+			me = i;
+	if (me == 5) {
+		s->strangers++;
+		return;
+	}
+	snprintf(want, sizeof(want), "z9hG4bKse6%u", me);
+	CU_ASSERT_STRING_EQUAL(t->branch, want);
+	CU_ASSERT_EQUAL(t->in_conn, PHONE_CONN);
+	CU_ASSERT_FALSE(s->visited[me]);
+	s->visited[me] = true;
+	for (i = 1; i < 5; i += 2) {
+		if (i != me && !s->freed[i]) {
+			txn_free(s->all[i]);
+			s->freed[i] = true;
 		}
 	}
 }
@@ -394,24 +421,39 @@ lose_all_cb(struct txn *t, void *arg)
 /*
  * The callback may free transactions other than the one it visits (a
  * reply that fails another connection, whose loss frees its own): those
- * are not visited afterwards.
+ * are not visited afterwards, and every other one is visited once.
  */
 static void
 test_txn_foreach_conn_survives_freeing_other_txns(void)
 {
 	struct event_base	*base = event_base_new();
-	struct txn		*all[5];
+	struct survive		 s;
 	char			 in[32], out[32];
-	unsigned		 i;
+	unsigned		 i, visited = 0, gone = 0;
 
+	memset(&s, 0, sizeof(s));
 	txn_init(base);
 	for (i = 0; i < 5; i++) {
 		snprintf(in, sizeof(in), "z9hG4bK-%u", i);
 		snprintf(out, sizeof(out), "z9hG4bKse6%u", i);
-		all[i] = forwarded(PHONE_CONN, "INVITE", in, out, NULL, NULL);
+		s.all[i] = forwarded(PHONE_CONN, "INVITE", in, out, NULL, NULL);
 	}
-	txn_foreach_conn(PHONE_CONN, lose_all_cb, all);
-	CU_ASSERT_EQUAL(txn_count(), 0);
+	txn_foreach_conn(PHONE_CONN, free_others_cb, &s);
+	CU_ASSERT_EQUAL(s.strangers, 0);
+	for (i = 0; i < 5; i++) {
+		/* None is skipped: visited, or freed before its turn. */
+		CU_ASSERT_TRUE(s.visited[i] || s.freed[i]);
+		visited += s.visited[i];
+		gone += s.freed[i];
+	}
+	/* 0, 2 and 4 are never freed by the callback: all three visited. */
+	CU_ASSERT_TRUE(s.visited[0] && s.visited[2] && s.visited[4]);
+	CU_ASSERT_EQUAL(s.calls, visited);
+	CU_ASSERT_EQUAL(gone, 2);
+	CU_ASSERT_EQUAL(txn_count(), 3);
+	CU_ASSERT_PTR_EQUAL(txn_by_branch("z9hG4bKse62"), s.all[2]);
+	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKse61"));
+	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKse63"));
 	txn_shutdown();
 	event_base_free(base);
 }
