@@ -426,10 +426,13 @@ check_chal_case(const struct chal_case *t, struct digest_challenges *set)
 		CU_ASSERT_EQUAL(set->n, 0);
 		return;
 	}
+	/* Not fatal: one bad row must not hide the rows after it. */
 	if (err != NULL)
 		fprintf(stderr, "\n%s: %s\n", t->name, err);
-	CU_ASSERT_PTR_NULL_FATAL(err);
-	CU_ASSERT_EQUAL_FATAL(set->n, t->n);
+	CU_ASSERT_PTR_NULL(err);
+	CU_ASSERT_EQUAL(set->n, t->n);
+	if (err != NULL || set->n != t->n)
+		return;
 	c = &set->c[t->idx];
 	CU_ASSERT_STRING_EQUAL(c->a.scheme, t->scheme);
 	CU_ASSERT_EQUAL(c->alg, t->alg);
@@ -461,6 +464,19 @@ check_chal_round_trip(const struct digest_challenges *set,
 		    &again->c[i]));
 }
 
+/* The row of the challenge table with this name. */
+static const struct chal_case *
+chal_row(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(chal_cases) / sizeof(chal_cases[0]); i++)
+		if (strcmp(chal_cases[i].name, name) == 0)
+			return &chal_cases[i];
+	CU_FAIL_FATAL("no such row");
+	return NULL;
+}
+
 /* Every row, and every row that parses survives printing. */
 static void
 test_challenge_table_real_and_hostile(void)
@@ -474,7 +490,7 @@ test_challenge_table_real_and_hostile(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
 	for (i = 0; i < sizeof(chal_cases) / sizeof(chal_cases[0]); i++) {
 		check_chal_case(&chal_cases[i], set);
-		if (chal_cases[i].err == NULL)
+		if (chal_cases[i].err == NULL && set->n > 0)
 			check_chal_round_trip(set, again);
 	}
 	free(set);
@@ -486,7 +502,8 @@ static void
 test_rfc8760_challenges_keep_their_order(void)
 {
 	struct digest_challenges	*set = calloc(1, sizeof(*set));
-	const struct chal_case		*t = &chal_cases[5];
+	const struct chal_case		*t =
+	    chal_row("rfc8760 three in one header, first");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(set);
 	CU_ASSERT_PTR_NULL_FATAL(digest_challenges_parse(t->in, strlen(t->in),
@@ -506,7 +523,8 @@ static void
 test_rfc7616_userhash_and_charset(void)
 {
 	struct digest_challenges	*set = calloc(1, sizeof(*set));
-	const struct chal_case		*t = &chal_cases[6];
+	const struct chal_case		*t =
+	    chal_row("rfc7616 3.9.2 charset and userhash");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(set);
 	CU_ASSERT_PTR_NULL_FATAL(digest_challenges_parse(t->in, strlen(t->in),
@@ -790,7 +808,9 @@ test_credentials_table(void)
 			check_str(err, t->err);
 			continue;
 		}
-		CU_ASSERT_PTR_NULL_FATAL(err);
+		CU_ASSERT_PTR_NULL(err);
+		if (err != NULL)
+			continue;
 		CU_ASSERT_EQUAL(cr->alg, t->alg);
 		check_str(cr->unusable, t->unusable);
 		check_str(cr->username, t->username);
