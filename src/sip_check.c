@@ -288,7 +288,9 @@ sip_msg_precheck(const char *buf, size_t len, size_t *body, int *code,
 		if (++items > SIP_MSG_MAX_ITEMS)
 			return "too many header fields";
 	}
-	(void)sip_line_next(buf, len, &off, &l);
+	/* The loop stops at any line that starts with CR: it must be empty. */
+	if (sip_line_next(buf, len, &off, &l) && l.n > 0)
+		return "bare CR in header";
 	*body = off;
 	return NULL;
 }

@@ -323,6 +323,22 @@ test_sip_msg_refuses_what_libosip2_cannot_print_back(void)
 	CU_ASSERT_PTR_NULL(msg);
 	CU_ASSERT_STRING_EQUAL(why, "body without Content-Type");
 	sip_msg_free(msg);
+
+	/*
+	 * A line that starts with a bare CR ends no header block: the edge
+	 * printed it back among the headers, where the next parser takes it
+	 * for the empty line and the rest for a body (fuzzing).
+	 */
+	n = snprintf(buf, sizeof(buf),
+	    "OPTIONS sip:bob@carrier.test SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS 192.168.1.50:5062;branch=z9hG4bK-6\r\n"
+	    "From: <sip:alice@carrier.test>;tag=1\r\n"
+	    "To: <sip:bob@carrier.test>\r\nCall-ID: m-2\r\n"
+	    "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r>\n");
+	msg = sip_msg_parse(buf, (size_t)n, why, sizeof(why));
+	CU_ASSERT_PTR_NULL(msg);
+	CU_ASSERT_STRING_EQUAL(why, "bare CR in header");
+	sip_msg_free(msg);
 }
 
 /* 60 kB of list items would cost libosip2 a second: refused up front. */
