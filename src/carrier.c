@@ -399,7 +399,7 @@ carrier_new(struct carrier_set *set, const struct config_carrier *cfg)
 	clock_gettime(CLOCK_MONOTONIC, &c->since);
 	if ((c->ctx = tls_carrier_ctx_new(cfg, why, sizeof(why))) == NULL) {
 		carrier_error(c, "TLS context: %s", why);
-		c->state = CARRIER_FAILED;
+		carrier_set_state(c, CARRIER_FAILED);
 		return c;
 	}
 	carrier_start(c);

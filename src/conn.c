@@ -554,7 +554,7 @@ conn_connect(struct event_base *base, const struct sockaddr *sa,
 	conn_start(c);
 	if (bufferevent_socket_connect(c->bev, sa, (int)salen) == -1) {
 		snprintf(why, whylen, "connect: %s", strerror(errno));
-		c->state = CONN_CLOSING;	/* no handler call: never opened */
+		conn_set_state(c, CONN_CLOSING); /* no handler call: never opened */
 		conn_free(c);
 		return NULL;
 	}

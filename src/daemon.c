@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "proxy.h"
 #include "registrar.h"
+#include "txn.h"
 #include "util.h"
 
 /* Publish the one-line summary to systemd. */
@@ -202,6 +203,41 @@ daemon_dns(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The modules that keep state of their own on the event base: started
+ * here in this order, shut down in the reverse one. Every module's life
+ * cycle is on this list or in daemon_init/daemon_free, nowhere else.
+ */
+static const struct daemon_module {
+	const char	*name;
+	void		(*init)(struct event_base *);
+	void		(*shutdown)(void);
+} daemon_modules[] = {
+	{ "registrar", registrar_init, registrar_shutdown },
+	{ "dialogs", dialog_init, dialog_shutdown },
+	{ "transactions", txn_init, txn_shutdown },
+};
+
+/* Start every module of daemon_modules[]. */
+static void
+daemon_modules_init(struct event_base *base)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(daemon_modules); i++)
+		daemon_modules[i].init(base);
+}
+
+/* Shut them down, transactions first (they reference dialogs' calls). */
+static void
+daemon_modules_shutdown(void)
+{
+	size_t	i;
+
+	for (i = nitems(daemon_modules); i > 0; i--)
+		daemon_modules[i - 1].shutdown();
+}
+
 int
 daemon_init(struct daemon *d, struct config *cfg, const char *path)
 {
@@ -235,7 +271,8 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 	}
 	if (daemon_dns(d) == -1)
 		return -1;
-	d->proxy = proxy_new(d);
+	daemon_modules_init(d->base);
+	d->proxy = proxy_new(cfg, &d->flow_key);
 	d->listeners = listener_open(d->base, cfg, &d->flow_key,
 	    &proxy_phone_handler, d->proxy, &why);
 	if (d->listeners == NULL) {
@@ -259,8 +296,8 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 		/* Nothing is accepted before the loop runs: no gap here. */
 		carrier_listener_set_carriers(d->carrier_listener, d->carriers);
 		carrier_set_listener(d->carriers, d->carrier_listener);
-		proxy_reload(d->proxy, cfg);	/* its addresses are ours */
 	}
+	proxy_attach(d->proxy, d->carriers, d->carrier_listener);
 	if (daemon_watchdog(d) == -1) {
 		log_error("%s: cannot start the watchdog timer", __func__);
 		return -1;
@@ -436,6 +473,7 @@ daemon_free(struct daemon *d)
 	listener_close(d->listeners);
 	carrier_listener_close(d->carrier_listener);
 	proxy_free(d->proxy);
+	daemon_modules_shutdown();
 	if (d->dns != NULL)
 		dns_free(d->dns);
 	flow_key_clear(&d->flow_key);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,6 @@
 #include "carrier.h"
 #include "carrier_listener.h"
 #include "conn.h"
-#include "daemon.h"
 #include "dialog.h"
 #include "edge_config.h"
 #include "log.h"
@@ -83,7 +83,7 @@ proxy_clear_hosts(struct proxy *p)
 static void
 proxy_add_carrier_side(struct proxy *p, const struct config *cfg)
 {
-	const struct carrier_listener	*cl = p->d->carrier_listener;
+	const struct carrier_listener	*cl = p->cl;
 	char				 hp[300];
 	size_t				 i;
 
@@ -100,6 +100,7 @@ proxy_reload(struct proxy *p, const struct config *cfg)
 {
 	size_t	i;
 
+	p->cfg = cfg;
 	proxy_clear_hosts(p);
 	for (i = 0; i < cfg->phones.n_listen; i++) {
 		/* "tls:ADDR:PORT": the part after the scheme. */
@@ -115,17 +116,23 @@ proxy_reload(struct proxy *p, const struct config *cfg)
 }
 
 struct proxy *
-proxy_new(struct daemon *d)
+proxy_new(const struct config *cfg, const struct flow_key *flow_key)
 {
 	struct proxy	*p = xcalloc(1, sizeof(*p));
 
-	p->d = d;
+	p->flow_key = flow_key;
 	sip_msg_init();
-	txn_init(d->base);
-	registrar_init(d->base);
-	dialog_init(d->base);
-	proxy_reload(p, d->config);
+	proxy_reload(p, cfg);
 	return p;
+}
+
+void
+proxy_attach(struct proxy *p, struct carrier_set *carriers,
+    const struct carrier_listener *cl)
+{
+	p->carriers = carriers;
+	p->cl = cl;
+	proxy_reload(p, p->cfg);	/* the listener's addresses are ours */
 }
 
 void
@@ -133,9 +140,6 @@ proxy_free(struct proxy *p)
 {
 	if (p == NULL)
 		return;
-	txn_shutdown();
-	dialog_shutdown();
-	registrar_shutdown();
 	proxy_clear_hosts(p);
 	free(p->self_hosts);
 	free(p);
@@ -154,7 +158,7 @@ proxy_self(struct proxy *p, const struct conn *c, struct sip_hdr_self *self)
 	size_t		 i, n, ncar;
 	struct carrier	*car;
 
-	ncar = p->d->carriers != NULL ? carrier_set_count(p->d->carriers) : 0;
+	ncar = p->carriers != NULL ? carrier_set_count(p->carriers) : 0;
 	if (p->self_cap < p->n_hosts + ncar) {
 		p->self_cap = p->n_hosts + ncar;
 		p->self_hosts = xreallocarray(p->self_hosts, p->self_cap,
@@ -163,7 +167,7 @@ proxy_self(struct proxy *p, const struct conn *c, struct sip_hdr_self *self)
 	for (n = 0; n < p->n_hosts; n++)
 		p->self_hosts[n] = p->hosts[n];
 	for (i = 0; i < ncar; i++) {
-		car = carrier_set_get(p->d->carriers, i);
+		car = carrier_set_get(p->carriers, i);
 		if (car->conn != NULL && car->conn->local_host[0] != '\0')
 			p->self_hosts[n++] = car->conn->local_host;
 	}
@@ -173,6 +177,31 @@ proxy_self(struct proxy *p, const struct conn *c, struct sip_hdr_self *self)
 	self->n_ports = p->n_ports;
 	self->local_host = c->local_host[0] ? c->local_host : NULL;
 	self->local_port = c->local_port;
+}
+
+/* A log line about a peer's message; see proxy_int.h. */
+void
+proxy_log(enum log_level level, const struct conn *c, const osip_message_t *m,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 text[512];
+	const char *cid;
+
+	if (level > log_get_level())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (m == NULL) {
+		log_at(level, "conn %llu %s %s: %s", (unsigned long long)c->id,
+		    conn_side_name(c->side), c->peer_str, text);
+		return;
+	}
+	cid = sip_msg_call_id(m);
+	log_at(level, "conn %llu %s %s: %s %s: %s", (unsigned long long)c->id,
+	    conn_side_name(c->side), c->peer_str, sip_msg_method(m) != NULL ?
+	    sip_msg_method(m) : "-", cid != NULL ? cid : "-", text);
 }
 
 /* Is the request (or the response's CSeq) of this method? */
@@ -193,8 +222,7 @@ proxy_send(struct conn *c, osip_message_t *m)
 	int	 rc;
 
 	if (sip_msg_serialize(m, &buf, &len) == -1) {
-		log_warn("conn %llu: cannot serialise a message",
-		    (unsigned long long)c->id);
+		proxy_log(LOG_LVL_WARNING, c, m, "cannot serialise the message");
 		return -1;
 	}
 	rc = conn_send(c, buf, len);
@@ -250,7 +278,7 @@ proxy_note_user_agent(struct proxy *p, struct conn *c,
 	    strcmp(c->user_agent, ua) == 0))
 		return;
 	conn_set_user_agent(c, ua);
-	prof = profile_match(p->d->config, ua);
+	prof = profile_match(p->cfg, ua);
 	snprintf(c->profile, sizeof(c->profile), "%s",
 	    prof != NULL ? prof->name : "");
 	log_info("conn %llu phone %s: User-Agent \"%s\", profile %s",
@@ -274,21 +302,18 @@ proxy_unparsable(struct conn *c, const char *buf, size_t len, int code,
 
 	if (len >= 4 && strncasecmp(buf, "SIP/", 4) == 0) {
 		c->rx_dropped++;
-		log_warn("conn %llu %s %s: bad SIP response dropped: %s",
-		    (unsigned long long)c->id, conn_side_name(c->side),
-		    c->peer_str, why);
+		proxy_log(LOG_LVL_WARNING, c, NULL, "bad SIP response dropped: "
+		    "%s", why);
 		return;
 	}
 	if (sip_msg_response_raw(buf, len, code, why, &out, &outlen) == -1) {
 		c->rx_dropped++;
-		log_warn("conn %llu %s %s: bad SIP request dropped, too broken "
-		    "to answer: %s", (unsigned long long)c->id,
-		    conn_side_name(c->side), c->peer_str, why);
+		proxy_log(LOG_LVL_WARNING, c, NULL, "bad SIP request dropped, "
+		    "too broken to answer: %s", why);
 		return;
 	}
 	c->rx_refused++;
-	log_warn("conn %llu %s %s: bad SIP request refused %d: %s",
-	    (unsigned long long)c->id, conn_side_name(c->side), c->peer_str,
+	proxy_log(LOG_LVL_WARNING, c, NULL, "bad SIP request refused %d: %s",
 	    code, why);
 	(void)conn_send(c, out, outlen);
 	osip_free(out);
@@ -316,7 +341,7 @@ proxy_edge_cannot_serve(struct proxy *p, const struct conn *c,
 {
 	return proxy_for_edge(m, self) && m->req_uri->username == NULL &&
 	    (c->side == CONN_SIDE_CARRIER ||
-	    config_carrier_for_domain(p->d->config, m->req_uri->host) == NULL);
+	    config_carrier_for_domain(p->cfg, m->req_uri->host) == NULL);
 }
 
 /*
@@ -391,9 +416,8 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 	if (!ack && (t = txn_by_upstream(c->id, sip_hdr_via_branch(m, 0),
 	    proxy_method_is(m, "INVITE"))) != NULL) {
 		if (proxy_retransmission(t->in_req, m)) {
-			log_debug("conn %llu: %s %s again: already in progress",
-			    (unsigned long long)c->id, sip_msg_method(m),
-			    sip_msg_call_id(m));
+			proxy_log(LOG_LVL_DEBUG, c, m,
+			    "again: already in progress");
 			return;
 		}
 		/* Another request with the branch of one that is over. */
@@ -425,9 +449,7 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 		return;
 	}
 	if (!ack && (unsupported = proxy_required_options(m)) != NULL) {
-		log_info("conn %llu %s %s: %s %s refused 420: Proxy-Require %s",
-		    (unsigned long long)c->id, conn_side_name(c->side),
-		    c->peer_str, sip_msg_method(m), sip_msg_call_id(m),
+		proxy_log(LOG_LVL_INFO, c, m, "refused 420: Proxy-Require %s",
 		    unsupported);
 		proxy_reply_with(c, m, 420, "Bad Extension", "Unsupported",
 		    unsupported);

@@ -6,16 +6,26 @@
 #ifndef SIPEDGE_PROXY_H
 #define SIPEDGE_PROXY_H
 
+struct carrier_listener;
+struct carrier_set;
 struct config;
 struct conn;
-struct daemon;
+struct flow_key;
 struct proxy;
 
 extern const struct conn_handler proxy_phone_handler;	/* arg: proxy */
 extern const struct conn_handler proxy_carrier_handler;	/* arg: proxy */
 
-struct proxy	*proxy_new(struct daemon *);
-/* Follow a new configuration (the edge's own host names). */
+/*
+ * The proxy gets what it works with passed in, never through the daemon:
+ * the configuration (until the next proxy_reload), the key of the flow
+ * tokens, and once they exist the carriers and the carrier listener
+ * (NULL: none), both of which outlive it.
+ */
+struct proxy	*proxy_new(const struct config *, const struct flow_key *);
+void		 proxy_attach(struct proxy *, struct carrier_set *,
+		    const struct carrier_listener *);
+/* Follow a new configuration (the edge's own host names, its keys). */
 void		 proxy_reload(struct proxy *, const struct config *);
 void		 proxy_free(struct proxy *);
 

@@ -1,10 +1,10 @@
 /*
- * proxy_fwd.c: forwarding. A request leaves with the edge's Via on top
- * and, when it starts a dialog, two Record-Route entries (one facing each
- * side) so every in-dialog request passes the edge; a REGISTER leaves with
- * the phone's Contact replaced by one at the edge that carries the flow
- * token. Responses come back by our branch and go out on the connection
- * the request came in on.
+ * proxy_fwd.c: the transaction engine. A request leaves with the edge's
+ * Via on top and, when it starts a dialog, two Record-Route entries (one
+ * facing each side) so every in-dialog request passes the edge; the
+ * message editors (proxy_int.h) make their changes on the way. Responses
+ * come back by our branch and go out on the connection the request came
+ * in on.
  */
 #include "config.h"
 
@@ -15,20 +15,23 @@
 #include "carrier.h"
 #include "carrier_listener.h"
 #include "conn.h"
-#include "daemon.h"
 #include "dialog.h"
 #include "edge_config.h"
 #include "log.h"
 #include "proxy_int.h"
 #include "registrar.h"
-#include "sip_contact.h"
 #include "sip_msg.h"
 #include "txn.h"
 #include "util.h"
 
-#define PROXY_DEFAULT_EXPIRES	3600
-
 static void	proxy_txn_timeout_cb(struct txn *, void *);
+
+/* The editors, in the order they run; each has the slot of its index. */
+static const struct proxy_editor *const proxy_editors[] = {
+	&proxy_register_editor,
+};
+_Static_assert(nitems(proxy_editors) <= TXN_SLOTS,
+    "every message editor needs a transaction slot");
 
 /* The phone's connection and the carrier's, whichever way a request goes. */
 static void
@@ -44,7 +47,7 @@ static void
 proxy_rr_phone(const struct proxy *p, const struct conn *phone, char *buf,
     size_t len)
 {
-	const char	*adv = p->d->config->phones.advertised_address;
+	const char	*adv = p->cfg->phones.advertised_address;
 	char		 hp[128];
 
 	if (adv != NULL)
@@ -60,12 +63,11 @@ proxy_rr_phone(const struct proxy *p, const struct conn *phone, char *buf,
  * advertises), so a carrier can always open a connection to it; without a
  * listener the connection's own, or the public one with its port.
  */
-static void
+void
 proxy_carrier_hostport(const struct proxy *p, const struct conn *carrier,
     char *buf, size_t len)
 {
-	carrier_listener_hostport(p->d->carrier_listener, p->d->config, carrier,
-	    buf, len);
+	carrier_listener_hostport(p->cl, p->cfg, carrier, buf, len);
 }
 
 /*
@@ -78,8 +80,8 @@ static void
 proxy_via_self(const struct proxy *p, const struct conn *next, char *host,
     size_t len, uint16_t *port)
 {
-	if (next->side == CONN_SIDE_CARRIER && p->d->carrier_listener != NULL) {
-		carrier_listener_self(p->d->carrier_listener, p->d->config,
+	if (next->side == CONN_SIDE_CARRIER && p->cl != NULL) {
+		carrier_listener_self(p->cl, p->cfg,
 		    next, host, len, port);
 		return;
 	}
@@ -105,36 +107,6 @@ proxy_record_route(struct proxy *p, struct conn *from, osip_message_t *m,
 		    0 : -1;
 	return sip_hdr_rr_push(m, rc) == 0 && sip_hdr_rr_push(m, rp) == 0 ?
 	    0 : -1;
-}
-
-/*
- * A phone's REGISTER: the Contact becomes the edge's, carrying the flow
- * token, so the carrier's requests for this phone come to the edge on the
- * carrier connection; the phone's own Contacts are kept for the 2xx.
- */
-static int
-proxy_register_rewrite(struct proxy *p, struct conn *phone, osip_message_t *m,
-    const struct hop *hop, struct txn *t)
-{
-	char	contact[256], hp[128];
-
-	t->aor = sip_hdr_aor(m->to);
-	if (t->aor == NULL)
-		return -1;
-	proxy_carrier_hostport(p, hop->conn, hp, sizeof(hp));
-	snprintf(contact, sizeof(contact), "sip:%s@%s;transport=tls;%s=r-%08x",
-	    phone->flow_token, hp, SIP_HDR_PARAM, registrar_line(t->aor));
-	if (sip_contact_replace(m, contact, &t->orig_contacts,
-	    &t->n_orig_contacts) == -1)
-		return -1;
-	if (hop->carrier != NULL && hop->carrier->cfg->path) {
-		snprintf(contact, sizeof(contact),
-		    "sip:%s@%s;transport=tls;lr;ob;%s=p", phone->flow_token, hp,
-		    SIP_HDR_PARAM);
-		if (sip_hdr_path_push(m, contact) == -1)
-			return -1;
-	}
-	return 0;
 }
 
 /* Does this request start a dialog the edge must stay in? */
@@ -168,10 +140,49 @@ proxy_note_call(struct conn *from, osip_message_t *m, const struct hop *hop)
 	free(t);
 }
 
+/* Run every editor on a request about to be forwarded; see proxy_int.h. */
+static enum proxy_verdict
+proxy_edit_request(struct proxy *p, struct conn *from, const struct hop *hop,
+    struct txn *t, osip_message_t *m, struct proxy_edit *e)
+{
+	enum proxy_verdict	v = PROXY_PASS;
+	size_t			i;
+
+	for (i = 0; i < nitems(proxy_editors) && v == PROXY_PASS; i++) {
+		*e = (struct proxy_edit){ .p = p, .from = from, .hop = hop,
+		    .txn = t, .slot = &t->slot[i] };
+		if (proxy_editors[i]->request != NULL)
+			v = proxy_editors[i]->request(e, m);
+		if (v == PROXY_REFUSE)
+			proxy_log(LOG_LVL_INFO, from, m, "refused by %s: %d %s",
+			    proxy_editors[i]->name, e->code, e->reason);
+	}
+	return v;
+}
+
+/* Run every editor on a response on its way upstream. */
+static enum proxy_verdict
+proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
+    osip_message_t *resp, int status)
+{
+	struct proxy_edit	e;
+	enum proxy_verdict	v = PROXY_PASS;
+	size_t			i;
+
+	for (i = 0; i < nitems(proxy_editors) && v == PROXY_PASS; i++) {
+		e = (struct proxy_edit){ .p = p, .from = from, .txn = t,
+		    .slot = &t->slot[i] };
+		if (proxy_editors[i]->response != NULL)
+			v = proxy_editors[i]->response(&e, resp, status);
+	}
+	return v;
+}
+
 void
 proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
     const struct hop *hop)
 {
+	struct proxy_edit	 e;
 	osip_message_t	*in_req = NULL, *out_req = NULL;
 	struct txn	*t;
 	char		 branch[SIP_HDR_BRANCH_MAX], via[256];
@@ -190,9 +201,16 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 	if (hop->binding != NULL &&
 	    sip_hdr_set_request_uri(m, hop->binding->contact) == -1)
 		goto fail;
-	if (from->side == CONN_SIDE_PHONE && proxy_method_is(m, "REGISTER") &&
-	    proxy_register_rewrite(p, from, m, hop, t) == -1)
-		goto fail;
+	switch (proxy_edit_request(p, from, hop, t, m, &e)) {
+	case PROXY_PASS:
+		break;
+	case PROXY_REFUSE:
+		proxy_reply_upstream(t, e.code, e.reason);
+		/* FALLTHROUGH */
+	case PROXY_CONSUMED:
+		txn_free(t);
+		return;
+	}
 	if (proxy_creates_dialog(m) && proxy_record_route(p, from, m, hop) == -1)
 		goto fail;
 	proxy_via_self(p, hop->conn, via, sizeof(via), &via_port);
@@ -210,8 +228,7 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 	txn_arm(t, t->invite ? TXN_TIMER_B : TXN_TIMER_F);
 	return;
 fail:
-	log_warn("conn %llu: cannot rewrite %s %s", (unsigned long long)from->id,
-	    sip_msg_method(m), sip_msg_call_id(m));
+	proxy_log(LOG_LVL_WARNING, from, m, "cannot rewrite the request");
 	proxy_reply_upstream(t, 500, "Server Internal Error");
 	txn_free(t);
 }
@@ -284,72 +301,6 @@ proxy_ack_absorb(struct conn *from, const osip_message_t *m)
 	return 1;
 }
 
-/* What proxy_contact_lookup needs: the phone and its REGISTER. */
-struct proxy_restore {
-	const struct conn	*phone;
-	const struct txn	*txn;
-	uint32_t		 line;	/* registrar_line of its AOR */
-};
-
-/*
- * The phone's own Contact for one of our registration Contacts in a 2xx:
- * "r-LINE.K" is the K-th Contact of this REGISTER (K = 0 has no
- * suffix), another line of the phone is its registered Contact.
- */
-static const char *
-proxy_contact_lookup(const osip_uri_t *uri, void *arg)
-{
-	const struct proxy_restore	*r = arg;
-	const struct binding		*b;
-	const char			*mark = sip_hdr_uri_mark(uri);
-	unsigned long			 line, k = 0;
-	char				*end;
-
-	/* Another phone's Contact (another token) stays as the carrier has it. */
-	if (uri->username == NULL || strcmp(uri->username,
-	    r->phone->flow_token) != 0 || mark == NULL ||
-	    strncmp(mark, "r-", 2) != 0)
-		return NULL;
-	line = strtoul(mark + 2, &end, 16);
-	if (*end == '.')
-		k = strtoul(end + 1, NULL, 10);
-	if (line == r->line && k < r->txn->n_orig_contacts)
-		return r->txn->orig_contacts[k];
-	b = registrar_find_line(r->phone->id, (uint32_t)line);
-	return b != NULL ? b->contact : NULL;
-}
-
-/* A REGISTER 2xx: keep or drop the binding and show the phone its Contact. */
-static void
-proxy_register_ok(struct proxy *p, struct txn *t, struct conn *from,
-    osip_message_t *resp)
-{
-	struct conn		*phone = conn_find(t->in_conn);
-	struct carrier		*car = carrier_of(p->d->carriers, from);
-	struct proxy_restore	 r;
-	unsigned		 granted;
-
-	if (phone == NULL || t->aor == NULL)
-		return;
-	if (t->n_orig_contacts == 0) {
-		/* "Contact: *" or a query: a 2xx to "*" removes everything. */
-		if (sip_contact_is_star(t->in_req))
-			(void)registrar_update(t->aor, phone->id, NULL, NULL,
-			    NULL, NULL, NULL, 0);
-		return;
-	}
-	granted = sip_contact_expires(resp, phone->flow_token,
-	    sip_contact_register_expires(t->in_req, PROXY_DEFAULT_EXPIRES));
-	(void)registrar_update(t->aor, phone->id, phone->flow_token,
-	    t->orig_contacts[0], car != NULL ? car->name : NULL,
-	    phone->profile[0] ? phone->profile : NULL, phone->peer_str,
-	    granted);
-	r.phone = phone;
-	r.txn = t;
-	r.line = registrar_line(t->aor);
-	sip_contact_restore(resp, proxy_contact_lookup, &r);
-}
-
 /* Provisional from downstream: forward, and CANCEL now if asked before. */
 static void
 proxy_provisional(struct txn *t, osip_message_t *resp, int status)
@@ -357,7 +308,7 @@ proxy_provisional(struct txn *t, osip_message_t *resp, int status)
 	struct dialog	*dlg = dialog_find(sip_msg_call_id(resp), t->flow);
 
 	if (t->state == TXN_CALLING)
-		t->state = TXN_PROCEEDING;
+		txn_set_state(t, TXN_PROCEEDING);
 	if (t->invite && !t->cancelled)
 		txn_arm(t, TXN_TIMER_C);
 	if (t->cancel_pending)
@@ -392,13 +343,13 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	int		 status = sip_msg_status(resp);
 
 	/* The answer to a keep-alive OPTIONS of ours: no transaction. */
-	if (carrier_keepalive_response(p->d->carriers, from,
+	if (carrier_keepalive_response(p->carriers, from,
 	    sip_hdr_via_branch(resp, 0)))
 		return;
 	if (t == NULL || t->out_conn != from->id) {
 		from->rx_dropped++;
-		log_debug("conn %llu: %d for %s matches no transaction",
-		    (unsigned long long)from->id, status, sip_msg_call_id(resp));
+		proxy_log(LOG_LVL_DEBUG, from, resp, "%d matches no transaction",
+		    status);
 		return;
 	}
 	if (resp->cseq != NULL && resp->cseq->method != NULL &&
@@ -415,13 +366,14 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	    (t->state == TXN_ACCEPTED && status >= 300))
 		return;			/* late: a final already went up */
 	sip_hdr_via_pop(resp);
+	if (status > 100 && proxy_edit_response(p, from, t, resp, status) ==
+	    PROXY_CONSUMED)
+		return;
 	if (status < 200) {
 		proxy_provisional(t, resp, status);
 		if (status == 100)
 			return;		/* 100 Trying is hop-by-hop */
 	} else if (status < 300) {
-		if (proxy_method_is(t->out_req, "REGISTER"))
-			proxy_register_ok(p, t, from, resp);
 		if (t->state != TXN_ACCEPTED)
 			proxy_final_call(t, resp, status);
 	} else {
@@ -443,7 +395,7 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 		return;
 	}
 	/* INVITE: stay to pass 2xx retransmissions or absorb the ACK. */
-	t->state = status < 300 ? TXN_ACCEPTED : TXN_COMPLETED;
+	txn_set_state(t, status < 300 ? TXN_ACCEPTED : TXN_COMPLETED);
 	txn_arm(t, TXN_TIMER_L);
 }
 

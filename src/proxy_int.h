@@ -7,16 +7,24 @@
 
 #include <osipparser2/osip_message.h>
 
+#include "log.h"
 #include "sip_hdr.h"
 
 struct carrier;
+struct carrier_listener;
+struct carrier_set;
+struct config;
 struct conn;
 struct binding;
-struct daemon;
+struct flow_key;
 struct txn;
+struct txn_slot;
 
 struct proxy {
-	struct daemon	*d;
+	const struct config		*cfg;		/* current */
+	const struct flow_key		*flow_key;
+	struct carrier_set		*carriers;	/* NULL before attach */
+	const struct carrier_listener	*cl;		/* NULL: none */
 	char	       **hosts;		/* configured names and addresses */
 	size_t		 n_hosts;
 	uint16_t	*ports;		/* listen and advertised ports */
@@ -35,7 +43,51 @@ struct hop {
 	char			 reason[128];
 };
 
+/*
+ * Message editors. The transaction engine (proxy_fwd.c) runs each of
+ * proxy_editors[], in that order, on every request it forwards (routed,
+ * before the edge's Via goes on) and on every response it passes back
+ * (the edge's Via taken off, before it goes upstream). An editor keeps
+ * what it needs between the two in its transaction slot, which the
+ * transaction releases. New behaviour (digest, SDP) is a new editor, not
+ * another branch in the engine.
+ */
+enum proxy_verdict {
+	PROXY_PASS,		/* on to the next editor, then out */
+	PROXY_REFUSE,		/* requests: answer with code and reason */
+	PROXY_CONSUMED,		/* the editor has taken it: nothing goes on */
+};
+
+/* What an editor works on. */
+struct proxy_edit {
+	struct proxy		*p;
+	struct conn		*from;		/* the message came in on */
+	const struct hop	*hop;		/* requests: where it goes */
+	struct txn		*txn;
+	struct txn_slot		*slot;		/* this editor's */
+	int			 code;		/* PROXY_REFUSE */
+	char			 reason[128];
+};
+
+struct proxy_editor {
+	const char		*name;
+	enum proxy_verdict	(*request)(struct proxy_edit *,
+				    osip_message_t *);
+	enum proxy_verdict	(*response)(struct proxy_edit *,
+				    osip_message_t *, int status);
+};
+
+/* proxy_register.c: REGISTER Contacts, Path and bindings. */
+extern const struct proxy_editor proxy_register_editor;
+
 /* proxy.c */
+/*
+ * One log line about a peer or its message: "conn ID SIDE PEER: METHOD
+ * CALL-ID: text" (without the message part when m is NULL), so every
+ * peer error names the connection and the call.
+ */
+void	proxy_log(enum log_level, const struct conn *, const osip_message_t *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
 int	proxy_send(struct conn *, osip_message_t *);
 void	proxy_reply(struct conn *, const osip_message_t *, int, const char *);
 void	proxy_reply_upstream(struct txn *, int, const char *);
@@ -48,6 +100,8 @@ void	proxy_route(struct proxy *, struct conn *, osip_message_t *,
 int	proxy_uri_hostport(const struct conn *, char *, size_t);
 
 /* proxy_fwd.c */
+void	proxy_carrier_hostport(const struct proxy *, const struct conn *,
+	    char *, size_t);
 void	proxy_forward(struct proxy *, struct conn *, osip_message_t *,
 	    const struct hop *);
 void	proxy_forward_ack(struct proxy *, struct conn *, osip_message_t *,

@@ -13,7 +13,6 @@
 
 #include "carrier.h"
 #include "conn.h"
-#include "daemon.h"
 #include "dialog.h"
 #include "edge_config.h"
 #include "flow.h"
@@ -44,9 +43,7 @@ proxy_refuse(struct hop *hop, const struct conn *c, const osip_message_t *m,
 	va_start(ap, fmt);
 	vsnprintf(hop->reason, sizeof(hop->reason), fmt, ap);
 	va_end(ap);
-	log_info("conn %llu %s %s: %s %s refused %d: %s",
-	    (unsigned long long)c->id, conn_side_name(c->side), c->peer_str,
-	    sip_msg_method(m), sip_msg_call_id(m), code, hop->reason);
+	proxy_log(LOG_LVL_INFO, c, m, "refused %d: %s", code, hop->reason);
 }
 
 /*
@@ -80,13 +77,13 @@ proxy_route_phone(struct proxy *p, struct conn *c, osip_message_t *m,
 
 	hop->flow = c->id;
 	if (routed->carrier[0] != '\0')
-		car = carrier_set_find(p->d->carriers, routed->carrier);
+		car = carrier_set_find(p->carriers, routed->carrier);
 	if (car == NULL && sip_hdr_to_tag(m) != NULL &&
 	    (dlg = dialog_find(sip_msg_call_id(m), c->id)) != NULL)
-		car = carrier_set_find(p->d->carriers, dlg->carrier);
+		car = carrier_set_find(p->carriers, dlg->carrier);
 	if (car == NULL && host != NULL &&
-	    (cc = config_carrier_for_domain(p->d->config, host)) != NULL)
-		car = carrier_set_find(p->d->carriers, cc->name);
+	    (cc = config_carrier_for_domain(p->cfg, host)) != NULL)
+		car = carrier_set_find(p->carriers, cc->name);
 	if (car == NULL) {
 		proxy_refuse(hop, c, m, 404, "No carrier for domain %s",
 		    host != NULL ? host : "(none)");
@@ -120,7 +117,7 @@ proxy_flow(struct proxy *p, struct conn *c, osip_message_t *m,
 	struct conn	*phone;
 	uint64_t	 flow = 0;
 
-	switch (flow_token_parse(&p->d->flow_key, token, strlen(token),
+	switch (flow_token_parse(p->flow_key, token, strlen(token),
 	    &flow)) {
 	case FLOW_TOKEN_OK:
 		break;
@@ -156,7 +153,7 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 	char			*aor;
 	bool			 initial = false;
 
-	hop->carrier = carrier_of(p->d->carriers, c);
+	hop->carrier = carrier_of(p->carriers, c);
 	/*
 	 * A Request-URI that is one of our registration Contacts is an initial
 	 * request for a phone: its own Contact goes back in. The token comes

@@ -164,12 +164,37 @@ txn_free(struct txn *t)
 	event_free(t->timer);
 	sip_msg_free(t->in_req);
 	sip_msg_free(t->out_req);
-	for (i = 0; i < t->n_orig_contacts; i++)
-		free(t->orig_contacts[i]);
-	free(t->orig_contacts);
-	free(t->aor);
+	for (i = 0; i < TXN_SLOTS; i++)
+		if (t->slot[i].data != NULL && t->slot[i].free != NULL)
+			t->slot[i].free(t->slot[i].data);
 	free(t->in_key);
 	free(t);
+}
+
+const char *
+txn_state_name(enum txn_state s)
+{
+	switch (s) {
+	case TXN_CALLING:
+		return "calling";
+	case TXN_PROCEEDING:
+		return "proceeding";
+	case TXN_ACCEPTED:
+		return "accepted";
+	case TXN_COMPLETED:
+		return "completed";
+	}
+	return "?";
+}
+
+void
+txn_set_state(struct txn *t, enum txn_state s)
+{
+	if (t->state == s)
+		return;
+	log_debug("txn %s: %s -> %s", t->branch, txn_state_name(t->state),
+	    txn_state_name(s));
+	t->state = s;
 }
 
 struct txn *

@@ -35,6 +35,17 @@ enum txn_state {
 
 struct txn;
 
+/*
+ * What the proxy's message editors keep with a transaction, one slot
+ * each (proxy_edit.h): the data and how to release it when the
+ * transaction ends.
+ */
+#define TXN_SLOTS	4
+struct txn_slot {
+	void	*data;
+	void	(*free)(void *);
+};
+
 /* The proxy hears about timeouts through this. */
 typedef void (*txn_timeout_cb)(struct txn *, void *);
 
@@ -51,10 +62,7 @@ struct txn {
 	uint64_t	 flow;		/* the phone's flow, either way */
 	osip_message_t	*in_req;	/* as received (for our own answers) */
 	osip_message_t	*out_req;	/* as sent (for CANCEL and ACK) */
-	/* REGISTER bookkeeping: the phone's Contacts before rewriting. */
-	char		*aor;
-	char	       **orig_contacts;
-	size_t		 n_orig_contacts;
+	struct txn_slot	 slot[TXN_SLOTS];	/* one per message editor */
 	struct event	*timer;
 	txn_timeout_cb	 timeout;
 	void		*arg;
@@ -75,6 +83,9 @@ struct txn	*txn_new(uint64_t in_conn, const char *in_branch,
 		    uint64_t out_conn, const char *branch, txn_timeout_cb,
 		    void *);
 void		 txn_free(struct txn *);
+/* Every change of state goes through here, which logs it. */
+void		 txn_set_state(struct txn *, enum txn_state);
+const char	*txn_state_name(enum txn_state);
 /* Match a response by our branch. */
 struct txn	*txn_by_branch(const char *branch);
 /* Match a request (duplicate, CANCEL, ACK) by its upstream side. */

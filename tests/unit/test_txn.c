@@ -151,6 +151,16 @@ count_cb(struct txn *t, void *arg)
 	(*(unsigned *)arg)++;
 }
 
+static unsigned	slots_freed;
+
+/* A message editor's slot data, released. */
+static void
+slot_free(void *data)
+{
+	slots_freed++;
+	free(data);
+}
+
 /* Freed means gone from both tables, and from its connections' lists. */
 static void
 test_txn_free_removes_both_indexes(void)
@@ -164,16 +174,17 @@ test_txn_free_removes_both_indexes(void)
 	    "z9hG4bKse21", NULL, NULL);
 	b = forwarded(PHONE_CONN + 1, "REGISTER", "z9hG4bK-524287-1",
 	    "z9hG4bKse22", NULL, NULL);
-	a->aor = xstrdup("sip:Alice@carrier.test");
-	a->orig_contacts = xcalloc(1, sizeof(*a->orig_contacts));
-	a->orig_contacts[0] = xstrdup("sip:alice@192.168.1.50:5062");
-	a->n_orig_contacts = 1;
+	/* An editor's slot goes with its transaction (and leaks otherwise). */
+	a->slot[1].data = xstrdup("sip:alice@192.168.1.50:5062");
+	a->slot[1].free = slot_free;
+	slots_freed = 0;
 	txn_foreach_conn(CARRIER_CONN, count_cb, &n);
 	CU_ASSERT_EQUAL(n, 2);
 	n = 0;
 	txn_foreach_conn(PHONE_CONN, count_cb, &n);
 	CU_ASSERT_EQUAL(n, 1);
 	txn_free(a);
+	CU_ASSERT_EQUAL(slots_freed, 1);
 	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKse21"));
 	CU_ASSERT_PTR_NULL(txn_by_upstream(PHONE_CONN, "z9hG4bK-524287-1",
 	    false));
