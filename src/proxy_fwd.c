@@ -171,7 +171,7 @@ proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
 
 	for (i = 0; i < nitems(proxy_editors) && v == PROXY_PASS; i++) {
 		e = (struct proxy_edit){ .p = p, .from = from, .txn = t,
-		    .slot = &t->slot[i] };
+		    .slot = &t->slot[i], .up = conn_find(t->in_conn) };
 		if (proxy_editors[i]->response != NULL)
 			v = proxy_editors[i]->response(&e, resp, status);
 	}

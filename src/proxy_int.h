@@ -63,6 +63,8 @@ struct proxy_edit {
 	struct proxy		*p;
 	struct conn		*from;		/* the message came in on */
 	const struct hop	*hop;		/* requests: where it goes */
+	struct conn		*up;		/* responses: where they go back,
+						 * NULL when that is gone */
 	struct txn		*txn;
 	struct txn_slot		*slot;		/* this editor's */
 	int			 code;		/* PROXY_REFUSE */

@@ -135,7 +135,7 @@ proxy_register_response(struct proxy_edit *e, osip_message_t *resp,
 	unsigned			 granted;
 
 	if (reg == NULL || reg->aor == NULL || status < 200 || status >= 300 ||
-	    (phone = conn_find(e->txn->in_conn)) == NULL)
+	    (phone = e->up) == NULL)
 		return PROXY_PASS;
 	if (reg->n == 0) {
 		/* "Contact: *" or a query: a 2xx to "*" removes everything. */
@@ -144,7 +144,8 @@ proxy_register_response(struct proxy_edit *e, osip_message_t *resp,
 			    NULL, NULL, NULL, 0);
 		return PROXY_PASS;
 	}
-	car = carrier_of(e->p->carriers, e->from);
+	car = e->p->carriers != NULL ? carrier_of(e->p->carriers, e->from) :
+	    NULL;
 	granted = sip_contact_expires(resp, phone->flow_token,
 	    sip_contact_register_expires(e->txn->in_req,
 	    PROXY_DEFAULT_EXPIRES));
