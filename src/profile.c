@@ -40,21 +40,30 @@ struct profile_builtin {
 
 /* In match order; the default matches anything and so comes last. */
 static const struct profile_builtin profile_builtins[] = {
-	/* Takes the last challenge; offers RTP/SAVP plus RTP/AVP. */
+	/*
+	 * Spectralink 5.6-6.2 and Cisco MPP 11.2-11.3 (the seeds, under
+	 * "SHA-2 Digest") compute SHA-256 and MD5 but ignore the algorithm
+	 * and take the last challenge: they get one, SHA-256 where offered.
+	 * Spectralink offers RTP/SAVP plus RTP/AVP.
+	 */
 	{ "spectralink", { "*Spectralink*", "*Polycom*" },
-	  ALGS(DIGEST_MD5), DIGEST_PICK_LAST, SDP_SHAPE_SAVP_AVP,
+	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_LAST, SDP_SHAPE_SAVP_AVP,
 	  SUITES(S80, S32), false },
 	/* Takes the last challenge; RTP/AVP with a=crypto; plain SRTCP. */
 	{ "cisco", { "*Cisco*", "*SPA*", "*Sipura*" },
-	  ALGS(DIGEST_MD5), DIGEST_PICK_LAST, SDP_SHAPE_AVP_CRYPTO,
-	  SUITES(S80, S32), true },
+	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_LAST,
+	  SDP_SHAPE_AVP_CRYPTO, SUITES(S80, S32), true },
 	/* Takes the first challenge. */
 	{ "snom", { "*snom*" },
 	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_FIRST,
 	  SDP_SHAPE_AVP_CRYPTO, SUITES(S80, S32), false },
-	/* Will not fall back to MD5; accepts AES-256 suites it cannot do. */
+	/*
+	 * Computes SHA-256, but will not fall back to MD5 when MD5 sits
+	 * beside SHA-2: one challenge only, in the algorithm it can do.
+	 * Accepts AES-256 suites it cannot do; P-256 only.
+	 */
 	{ "auerswald", { "*Auerswald*", "*COMfortel*" },
-	  ALGS(DIGEST_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_SAVP,
+	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_SAVP,
 	  SUITES(S80), false },
 	{ "grandstream", { "*Grandstream*" },
 	  ALGS(DIGEST_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_AVP_CRYPTO,

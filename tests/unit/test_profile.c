@@ -166,8 +166,8 @@ test_profile_override_keeps_other_fields(void)
 	CU_ASSERT(p->builtin);
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_FIRST);
 	CU_ASSERT_EQUAL(p->sdp_offer, SDP_SHAPE_SAVP_AVP);
-	CU_ASSERT_EQUAL(p->n_digest_algorithms, 1);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_MD5);
+	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
 	CU_ASSERT_EQUAL(p->n_srtp_suites, 2);
 	CU_ASSERT_EQUAL(p->n_user_agents, 2);
 	config_free(cf);
@@ -184,12 +184,13 @@ test_profile_builtins_follow_quirks(void)
 	CU_ASSERT_EQUAL(profile_builtin_find("nosuch"), -1);
 	CU_ASSERT_EQUAL((size_t)profile_builtin_find(PROFILE_DEFAULT),
 	    profile_builtin_count() - 1);
-	/* Auerswald: MD5 only, never an AES-256 suite. */
+	/* Auerswald: SHA-256 then MD5, never an AES-256 suite. */
 	idx = profile_builtin_find("auerswald");
 	CU_ASSERT_FATAL(idx != -1);
 	p = profile_builtin_new(idx);
-	CU_ASSERT_EQUAL(p->n_digest_algorithms, 1);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_MD5);
+	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_MD5);
 	for (i = 0; i < p->n_srtp_suites; i++) {
 		CU_ASSERT(p->srtp_suites[i] !=
 		    SRTP_SUITE_AES_256_CM_HMAC_SHA1_80);
@@ -197,11 +198,29 @@ test_profile_builtins_follow_quirks(void)
 		    SRTP_SUITE_AES_256_CM_HMAC_SHA1_32);
 	}
 	profile_free(p);
-	/* Cisco: last challenge, RTP/AVP with crypto, lenient SRTCP. */
+	/*
+	 * Spectralink and Cisco (the seeds: "SHA-2 Digest: ignores
+	 * algorithm and picks last") compute SHA-256, then MD5; they take
+	 * the last challenge. Cisco: RTP/AVP with crypto, lenient SRTCP.
+	 */
+	p = profile_builtin_new(profile_builtin_find("spectralink"));
+	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_LAST);
+	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_MD5);
+	profile_free(p);
 	p = profile_builtin_new(profile_builtin_find("cisco"));
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_LAST);
+	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_MD5);
 	CU_ASSERT_EQUAL(p->sdp_offer, SDP_SHAPE_AVP_CRYPTO);
 	CU_ASSERT(p->srtcp_lenient);
+	profile_free(p);
+	/* baresip 1.0 computes MD5 only. */
+	p = profile_builtin_new(profile_builtin_find("baresip"));
+	CU_ASSERT_EQUAL(p->n_digest_algorithms, 1);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_MD5);
 	profile_free(p);
 	/* Snom takes the first challenge. */
 	p = profile_builtin_new(profile_builtin_find("snom"));
