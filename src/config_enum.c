@@ -25,10 +25,6 @@ static const char *const srtp_suite_names[SRTP_SUITE_COUNT] = {
 	"AES_256_CM_HMAC_SHA1_80", "AES_256_CM_HMAC_SHA1_32"
 };
 static const char *const srtp_profile_names[] = { "RTP/SAVP", "RTP/AVP" };
-static const char *const digest_alg_names[DIGEST_ALG_COUNT] = {
-	"MD5", "MD5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256",
-	"SHA-512-256-sess"
-};
 static const char *const digest_pick_names[] = { "first", "last", "rfc8760" };
 static const char *const sdp_shape_names[] = {
 	"savp", "avp-crypto", "savp+avp"
@@ -109,7 +105,9 @@ config_srtp_profile_name(enum srtp_profile v)
 const char *
 config_digest_alg_name(enum digest_alg v)
 {
-	return names_get(digest_alg_names, nitems(digest_alg_names), v);
+	const char	*n = digest_alg_name(v);
+
+	return n[0] != '\0' ? n : "unknown";
 }
 
 /* The config name of how a phone picks among challenges. */
@@ -151,12 +149,11 @@ config_srtp_suite_parse(const char *s, enum srtp_suite *out)
 int
 config_digest_alg_parse(const char *s, enum digest_alg *out)
 {
-	int	i = config_names_find(digest_alg_names, nitems(digest_alg_names), s,
-		    true);
+	enum digest_alg	a = digest_alg_from_name(s, strlen(s));
 
-	if (i == -1)
+	if (a == DIGEST_ALG_UNKNOWN)
 		return -1;
-	*out = (enum digest_alg)i;
+	*out = a;
 	return 0;
 }
 
@@ -252,6 +249,19 @@ parse_suites(const struct config_key *k, const char *value, const char *file,
 
 const struct config_type config_type_suites = { parse_suites, NULL, NULL };
 
+/* Every digest algorithm's name, for an error message; caller frees. */
+static char *
+config_digest_alg_names(void)
+{
+	const char	*names[DIGEST_ALG_COUNT];
+	size_t		 n = 0;
+	int		 a;
+
+	for (a = DIGEST_ALG_MD5; a < DIGEST_ALG_COUNT; a++)
+		names[n++] = digest_alg_name((enum digest_alg)a);
+	return config_names_join(names, n, ", ");
+}
+
 /* Digest algorithms in preference order, each once. */
 static char *
 parse_digests(const struct config_key *k, const char *value,
@@ -265,8 +275,7 @@ parse_digests(const struct config_key *k, const char *value,
 		return why;
 	for (i = 0; i < n && why == NULL; i++) {
 		if (config_digest_alg_parse(v[i], &a) == -1) {
-			known = config_names_join(digest_alg_names, DIGEST_ALG_COUNT,
-			    ", ");
+			known = config_digest_alg_names();
 			why = config_msg("unknown digest algorithm \"%s\" "
 			    "(known: %s)", v[i], known);
 			free(known);

@@ -37,6 +37,8 @@ enum digest_alg {
 	DIGEST_ALG_SHA512_256,
 	DIGEST_ALG_SHA512_256_SESS,
 };
+/* One past the last algorithm: the size of a list of all of them. */
+#define DIGEST_ALG_COUNT	(DIGEST_ALG_SHA512_256_SESS + 1)
 
 /* Quality of protection: a bit set in challenges, one value in credentials. */
 #define DIGEST_QOP_NONE		0x0	/* RFC 2069 form */

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "digest.h"
 #include "log.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/sipedge/sipedge.conf"
@@ -43,17 +44,6 @@ enum srtp_suite {
 enum srtp_profile {
 	SRTP_PROFILE_SAVP,	/* m=audio ... RTP/SAVP */
 	SRTP_PROFILE_AVP,	/* m=audio ... RTP/AVP with a=crypto */
-};
-
-/* Digest algorithms (RFC 7616, RFC 8760 tokens). */
-enum digest_alg {
-	DIGEST_MD5,
-	DIGEST_MD5_SESS,
-	DIGEST_SHA256,
-	DIGEST_SHA256_SESS,
-	DIGEST_SHA512_256,
-	DIGEST_SHA512_256_SESS,
-	DIGEST_ALG_COUNT
 };
 
 /* How a phone picks among several challenges of one realm. */

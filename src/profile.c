@@ -47,15 +47,15 @@ static const struct profile_builtin profile_builtins[] = {
 	 * Spectralink offers RTP/SAVP plus RTP/AVP.
 	 */
 	{ "spectralink", { "*Spectralink*", "*Polycom*" },
-	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_LAST, SDP_SHAPE_SAVP_AVP,
+	  ALGS(DIGEST_ALG_SHA256, DIGEST_ALG_MD5), DIGEST_PICK_LAST, SDP_SHAPE_SAVP_AVP,
 	  SUITES(S80, S32), false },
 	/* Takes the last challenge; RTP/AVP with a=crypto; plain SRTCP. */
 	{ "cisco", { "*Cisco*", "*SPA*", "*Sipura*" },
-	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_LAST,
+	  ALGS(DIGEST_ALG_SHA256, DIGEST_ALG_MD5), DIGEST_PICK_LAST,
 	  SDP_SHAPE_AVP_CRYPTO, SUITES(S80, S32), true },
 	/* Takes the first challenge. */
 	{ "snom", { "*snom*" },
-	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_FIRST,
+	  ALGS(DIGEST_ALG_SHA256, DIGEST_ALG_MD5), DIGEST_PICK_FIRST,
 	  SDP_SHAPE_AVP_CRYPTO, SUITES(S80, S32), false },
 	/*
 	 * Computes SHA-256, but will not fall back to MD5 when MD5 sits
@@ -63,18 +63,18 @@ static const struct profile_builtin profile_builtins[] = {
 	 * Accepts AES-256 suites it cannot do; P-256 only.
 	 */
 	{ "auerswald", { "*Auerswald*", "*COMfortel*" },
-	  ALGS(DIGEST_SHA256, DIGEST_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_SAVP,
+	  ALGS(DIGEST_ALG_SHA256, DIGEST_ALG_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_SAVP,
 	  SUITES(S80), false },
 	{ "grandstream", { "*Grandstream*" },
-	  ALGS(DIGEST_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_AVP_CRYPTO,
+	  ALGS(DIGEST_ALG_MD5), DIGEST_PICK_RFC8760, SDP_SHAPE_AVP_CRYPTO,
 	  SUITES(S80, S32), false },
 	/* Debian's baresip 1.0: MD5 only. */
 	{ "baresip", { "*baresip*" },
-	  ALGS(DIGEST_MD5), DIGEST_PICK_FIRST, SDP_SHAPE_SAVP,
+	  ALGS(DIGEST_ALG_MD5), DIGEST_PICK_FIRST, SDP_SHAPE_SAVP,
 	  SUITES(S80), false },
 	/* Unknown phones: one challenge in the preference RFC 8760 suggests. */
 	{ PROFILE_DEFAULT, { NULL },
-	  ALGS(DIGEST_SHA512_256, DIGEST_SHA256, DIGEST_MD5),
+	  ALGS(DIGEST_ALG_SHA512_256, DIGEST_ALG_SHA256, DIGEST_ALG_MD5),
 	  DIGEST_PICK_RFC8760, SDP_SHAPE_SAVP, SUITES(S80, S32), false },
 };
 

@@ -819,8 +819,8 @@ test_config_defaults_are_applied(void)
 	CU_ASSERT_EQUAL(c->srtp_suites[0], SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
 	CU_ASSERT_EQUAL(c->srtp_suites[1], SRTP_SUITE_AES_CM_128_HMAC_SHA1_32);
 	CU_ASSERT_EQUAL(c->n_digest_algorithms, 3);
-	CU_ASSERT_EQUAL(c->digest_algorithms[0], DIGEST_SHA512_256);
-	CU_ASSERT_EQUAL(c->digest_algorithms[2], DIGEST_MD5);
+	CU_ASSERT_EQUAL(c->digest_algorithms[0], DIGEST_ALG_SHA512_256);
+	CU_ASSERT_EQUAL(c->digest_algorithms[2], DIGEST_ALG_MD5);
 	CU_ASSERT_EQUAL(c->keepalive, 30);
 	CU_ASSERT_EQUAL(c->keepalive_method, KEEPALIVE_CRLF);
 	CU_ASSERT_EQUAL(c->keepalive_timeout, 10);
@@ -1228,7 +1228,7 @@ test_config_names_round_trip(void)
 		    config_srtp_suite_name(i), &s), 0);
 		CU_ASSERT_EQUAL((int)s, i);
 	}
-	for (i = 0; i < DIGEST_ALG_COUNT; i++) {
+	for (i = DIGEST_ALG_MD5; i < DIGEST_ALG_COUNT; i++) {
 		CU_ASSERT_EQUAL(config_digest_alg_parse(
 		    config_digest_alg_name(i), &a), 0);
 		CU_ASSERT_EQUAL((int)a, i);
@@ -1236,7 +1236,7 @@ test_config_names_round_trip(void)
 	CU_ASSERT_EQUAL(config_srtp_suite_parse("aes_cm_128_hmac_sha1_80", &s),
 	    -1);
 	CU_ASSERT_EQUAL(config_digest_alg_parse("sha-512-256-SESS", &a), 0);
-	CU_ASSERT_EQUAL(a, DIGEST_SHA512_256_SESS);
+	CU_ASSERT_EQUAL(a, DIGEST_ALG_SHA512_256_SESS);
 	CU_ASSERT_STRING_EQUAL(config_srtp_policy_name(SRTP_POLICY_OFF), "off");
 	CU_ASSERT_STRING_EQUAL(config_srtp_profile_name(SRTP_PROFILE_AVP),
 	    "RTP/AVP");

@@ -119,7 +119,7 @@ test_profile_unknown_user_agent_gets_default(void)
 	CU_ASSERT_STRING_EQUAL(p->name, PROFILE_DEFAULT);
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_RFC8760);
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 3);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA512_256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_SHA512_256);
 	config_free(cf);
 }
 
@@ -142,7 +142,7 @@ test_profile_operator_profile_takes_precedence(void)
 	CU_ASSERT(!p->builtin);
 	/* What the section left out comes from the default profile. */
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_SHA256);
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_RFC8760);
 	CU_ASSERT_EQUAL(p->sdp_offer, SDP_SHAPE_SAVP);
 	CU_ASSERT_STRING_EQUAL(match(cf, "PolycomSoundPointIP-SPIP_550"),
@@ -167,7 +167,7 @@ test_profile_override_keeps_other_fields(void)
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_FIRST);
 	CU_ASSERT_EQUAL(p->sdp_offer, SDP_SHAPE_SAVP_AVP);
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_SHA256);
 	CU_ASSERT_EQUAL(p->n_srtp_suites, 2);
 	CU_ASSERT_EQUAL(p->n_user_agents, 2);
 	config_free(cf);
@@ -189,8 +189,8 @@ test_profile_builtins_follow_quirks(void)
 	CU_ASSERT_FATAL(idx != -1);
 	p = profile_builtin_new(idx);
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
-	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_MD5);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_ALG_MD5);
 	for (i = 0; i < p->n_srtp_suites; i++) {
 		CU_ASSERT(p->srtp_suites[i] !=
 		    SRTP_SUITE_AES_256_CM_HMAC_SHA1_80);
@@ -206,21 +206,21 @@ test_profile_builtins_follow_quirks(void)
 	p = profile_builtin_new(profile_builtin_find("spectralink"));
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_LAST);
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
-	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_MD5);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_ALG_MD5);
 	profile_free(p);
 	p = profile_builtin_new(profile_builtin_find("cisco"));
 	CU_ASSERT_EQUAL(p->digest_pick, DIGEST_PICK_LAST);
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 2);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_SHA256);
-	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_MD5);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_SHA256);
+	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_ALG_MD5);
 	CU_ASSERT_EQUAL(p->sdp_offer, SDP_SHAPE_AVP_CRYPTO);
 	CU_ASSERT(p->srtcp_lenient);
 	profile_free(p);
 	/* baresip 1.0 computes MD5 only. */
 	p = profile_builtin_new(profile_builtin_find("baresip"));
 	CU_ASSERT_EQUAL(p->n_digest_algorithms, 1);
-	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_MD5);
+	CU_ASSERT_EQUAL(p->digest_algorithms[0], DIGEST_ALG_MD5);
 	profile_free(p);
 	/* Snom takes the first challenge. */
 	p = profile_builtin_new(profile_builtin_find("snom"));
