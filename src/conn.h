@@ -100,6 +100,8 @@ struct conn {
 						 * responses, unanswerable requests */
 	uint64_t		 tx_messages;
 	uint64_t		 pings;
+	unsigned		 logged_once;	/* notes the layer above makes
+						 * once per connection */
 	UT_hash_handle		 hh;		/* id -> conn */
 };
 

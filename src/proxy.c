@@ -140,6 +140,7 @@ proxy_free(struct proxy *p)
 {
 	if (p == NULL)
 		return;
+	proxy_digest_clear();
 	proxy_clear_hosts(p);
 	free(p->self_hosts);
 	free(p);

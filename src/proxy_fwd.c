@@ -29,6 +29,7 @@ static void	proxy_txn_timeout_cb(struct txn *, void *);
 /* The editors, in the order they run; each has the slot of its index. */
 static const struct proxy_editor *const proxy_editors[] = {
 	&proxy_register_editor,
+	&proxy_digest_editor,
 };
 _Static_assert(nitems(proxy_editors) <= TXN_SLOTS,
     "every message editor needs a transaction slot");

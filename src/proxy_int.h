@@ -81,6 +81,12 @@ struct proxy_editor {
 
 /* proxy_register.c: REGISTER Contacts, Path and bindings. */
 extern const struct proxy_editor proxy_register_editor;
+/* proxy_digest.c: one challenge per realm for phones, their labels. */
+extern const struct proxy_editor proxy_digest_editor;
+void	proxy_digest_clear(void);
+
+/* Bits of conn->logged_once: what a connection has been told about. */
+#define PROXY_ONCE_DIGEST_LABEL	0x1	/* its answers' labels repaired */
 
 /* proxy.c */
 /*

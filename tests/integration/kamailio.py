@@ -119,14 +119,21 @@ class Guarded:
         return rc
 
 
+def digest_hash(algo, text):
+    """H() of RFC 7616 for MD5, SHA-256 or SHA-512-256 (FIPS 180-4
+    SHA-512/256, OpenSSL's through hashlib), as lowercase hex."""
+    name = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}[algo.upper()]
+    return hashlib.new(name, text.encode()).hexdigest()
+
+
 def digest(challenge, method, uri, user, password, cnonce="0a4f113b", nc=1):
     """The Authorization/Proxy-Authorization value answering one
-    WWW-/Proxy-Authenticate value (MD5 or SHA-256, with or without qop)."""
+    WWW-/Proxy-Authenticate value (MD5, SHA-256 or SHA-512-256, with or
+    without qop)."""
     params = dict((k.lower(), v1 or v2) for k, v1, v2 in
                   re.findall(r'(\w+)\s*=\s*(?:"([^"]*)"|([^\s,]*))', challenge))
     algo = params.get("algorithm", "MD5").upper()
-    h = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}[algo]
-    H = lambda s: h(s.encode()).hexdigest()
+    H = lambda s: digest_hash(algo, s)
     ha1 = H("%s:%s:%s" % (user, params["realm"], password))
     ha2 = H("%s:%s" % (method, uri))
     qop = params.get("qop")

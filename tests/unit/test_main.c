@@ -65,6 +65,7 @@ main(int argc, char **argv)
 	test_sip_contact_register();
 	test_sip_out_register();
 	test_proxy_register_register();
+	test_proxy_digest_register();
 	test_txn_register();
 	test_registrar_register();
 	test_dialog_register();

@@ -19,6 +19,7 @@ void	test_sip_hdr_register(void);
 void	test_sip_contact_register(void);
 void	test_sip_out_register(void);
 void	test_proxy_register_register(void);
+void	test_proxy_digest_register(void);
 void	test_txn_register(void);
 void	test_registrar_register(void);
 void	test_dialog_register(void);
