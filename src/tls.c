@@ -67,47 +67,82 @@ tls_ctx_common(SSL_CTX *ctx)
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 }
 
+/*
+ * The edge's certificate chain and key, which both listeners serve;
+ * *file names the one at fault.
+ */
+static int
+tls_server_cert(SSL_CTX *ctx, const struct config_phones *p,
+    const char **file)
+{
+	*file = p->certificate;
+	if (SSL_CTX_use_certificate_chain_file(ctx, p->certificate) != 1)
+		return -1;
+	*file = p->private_key;
+	if (SSL_CTX_use_PrivateKey_file(ctx, p->private_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		return -1;
+	*file = NULL;
+	return 0;
+}
+
+/*
+ * Ask peers for a certificate from the CA in file and refuse any other,
+ * or, without a file, ask for none. *at names the file at fault.
+ */
+static int
+tls_client_ca(SSL_CTX *ctx, const char *file, SSL_verify_cb cb,
+    const char **at)
+{
+	STACK_OF(X509_NAME)	*names;
+
+	if (file == NULL) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return 0;
+	}
+	*at = file;
+	if (SSL_CTX_load_verify_locations(ctx, file, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(file)) == NULL)
+		return -1;
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, cb);
+	*at = NULL;
+	return 0;
+}
+
+/* A server context's failure: the OpenSSL reason, after the file if one. */
+static SSL_CTX *
+tls_server_fail(SSL_CTX *ctx, const char *file, char *why, size_t whylen)
+{
+	char	err[256];
+
+	tls_error_str(err, sizeof(err));
+	if (file != NULL)
+		snprintf(why, whylen, "%s: %s", file, err);
+	else
+		snprintf(why, whylen, "%s", err);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
 SSL_CTX *
 tls_phone_ctx_new(const struct config_phones *p, char *why, size_t whylen)
 {
-	SSL_CTX	*ctx;
-	char	 err[256];
+	SSL_CTX		*ctx;
+	const char	*file = NULL;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		goto fail;
+		return tls_server_fail(ctx, NULL, why, whylen);
 	tls_ctx_common(ctx);
 	if (!SSL_CTX_set_min_proto_version(ctx, p->tls_min_version) ||
 	    !SSL_CTX_set_cipher_list(ctx, p->tls_ciphers) ||
 	    !SSL_CTX_set_ciphersuites(ctx, p->tls_ciphersuites) ||
-	    !SSL_CTX_set1_groups_list(ctx, p->tls_groups))
-		goto fail;
-	if (SSL_CTX_use_certificate_chain_file(ctx, p->certificate) != 1) {
-		snprintf(why, whylen, "%s: %s", p->certificate,
-		    tls_error_str(err, sizeof(err)));
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, p->private_key,
-	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		snprintf(why, whylen, "%s: %s", p->private_key,
-		    tls_error_str(err, sizeof(err)));
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (p->client_ca != NULL) {
-		if (SSL_CTX_load_verify_locations(ctx, p->client_ca, NULL) != 1)
-			goto fail;
-		SSL_CTX_set_client_CA_list(ctx,
-		    SSL_load_client_CA_file(p->client_ca));
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_phone_verify_cb);
-	} else
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	    !SSL_CTX_set1_groups_list(ctx, p->tls_groups) ||
+	    tls_server_cert(ctx, p, &file) == -1 ||
+	    tls_client_ca(ctx, p->client_ca, tls_phone_verify_cb, &file) == -1)
+		return tls_server_fail(ctx, file, why, whylen);
 	return ctx;
-fail:
-	snprintf(why, whylen, "%s", tls_error_str(err, sizeof(err)));
-	SSL_CTX_free(ctx);
-	return NULL;
 }
 
 /* Log why a carrier's client certificate failed its chain check. */
@@ -122,43 +157,18 @@ tls_carrier_server_ctx_new(const struct config_phones *p,
     const char *client_ca, char *why, size_t whylen)
 {
 	static const unsigned char	 sid[] = "sipedge-carrier";
-	STACK_OF(X509_NAME)		*names;
 	SSL_CTX				*ctx;
-	char				 err[256];
 	const char			*file = NULL;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
-		goto fail;
+		return tls_server_fail(ctx, NULL, why, whylen);
 	tls_ctx_common(ctx);
 	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1))
-		goto fail;
-	file = p->certificate;
-	if (SSL_CTX_use_certificate_chain_file(ctx, p->certificate) != 1)
-		goto fail;
-	file = p->private_key;
-	if (SSL_CTX_use_PrivateKey_file(ctx, p->private_key,
-	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
-		goto fail;
-	file = client_ca;
-	if (client_ca != NULL) {
-		if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1 ||
-		    (names = SSL_load_client_CA_file(client_ca)) == NULL)
-			goto fail;
-		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_carrier_verify_cb);
-	} else
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	    !SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1) ||
+	    tls_server_cert(ctx, p, &file) == -1 ||
+	    tls_client_ca(ctx, client_ca, tls_carrier_verify_cb, &file) == -1)
+		return tls_server_fail(ctx, file, why, whylen);
 	return ctx;
-fail:
-	tls_error_str(err, sizeof(err));
-	if (file != NULL)
-		snprintf(why, whylen, "%s: %s", file, err);
-	else
-		snprintf(why, whylen, "%s", err);
-	SSL_CTX_free(ctx);
-	return NULL;
 }
 
 SSL_CTX *
