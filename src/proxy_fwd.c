@@ -353,6 +353,12 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 		    status);
 		return;
 	}
+	if (t->done != NULL) {
+		/* The edge's own request: its owner takes the final. */
+		if (status >= 200)
+			txn_finish_local(t, resp, status);
+		return;
+	}
 	if (resp->cseq != NULL && resp->cseq->method != NULL &&
 	    strcmp(resp->cseq->method, "CANCEL") == 0)
 		return;			/* the answer to our own CANCEL */
@@ -433,6 +439,10 @@ proxy_txn_conn_lost(struct txn *t, void *arg)
 {
 	struct conn	*gone = arg;
 
+	if (t->done != NULL) {
+		txn_finish_local(t, NULL, 503);	/* nothing will answer */
+		return;
+	}
 	if (t->state == TXN_ACCEPTED || t->state == TXN_COMPLETED) {
 		if (t->in_conn == gone->id || t->out_conn == gone->id)
 			txn_free(t);

@@ -46,10 +46,13 @@ txn_conn(uint64_t id, bool create)
 static void
 txn_conn_link(struct txn *t)
 {
-	struct txn_conn	*tc = txn_conn(t->in_conn, true);
+	struct txn_conn	*tc;
 
-	DL_APPEND2(tc->in, t, in_prev, in_next);
-	tc->n++;
+	if (t->done == NULL) {
+		tc = txn_conn(t->in_conn, true);
+		DL_APPEND2(tc->in, t, in_prev, in_next);
+		tc->n++;
+	}
 	tc = txn_conn(t->out_conn, true);
 	DL_APPEND2(tc->out, t, out_prev, out_next);
 	tc->n++;
@@ -71,7 +74,7 @@ txn_conn_unlink(struct txn *t)
 {
 	struct txn_conn	*tc;
 
-	if ((tc = txn_conn(t->in_conn, false)) != NULL) {
+	if (t->done == NULL && (tc = txn_conn(t->in_conn, false)) != NULL) {
 		DL_DELETE2(tc->in, t, in_prev, in_next);
 		txn_conn_put(tc);
 	}
@@ -98,7 +101,9 @@ txn_timer_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct txn	*t = arg;
 
-	if (t->timeout != NULL)
+	if (t->done != NULL)
+		txn_finish_local(t, NULL, 408);
+	else if (t->timeout != NULL)
 		t->timeout(t, t->arg);
 	else
 		txn_free(t);
@@ -150,14 +155,44 @@ txn_new(uint64_t in_conn, const char *in_branch, osip_message_t *in_req,
 	return t;
 }
 
+struct txn *
+txn_new_local(uint64_t out_conn, const char *branch, bool invite,
+    txn_done_cb done, void *arg)
+{
+	struct txn	*t = xcalloc(1, sizeof(*t));
+
+	snprintf(t->branch, sizeof(t->branch), "%s", branch);
+	t->invite = invite;
+	t->in_key = xstrdup("");
+	t->state = TXN_CALLING;
+	t->out_conn = out_conn;
+	t->done = done;
+	t->arg = arg;
+	t->timer = evtimer_new(txn_base, txn_timer_cb, t);
+	if (t->timer == NULL)
+		fatal("%s: evtimer_new", __func__);
+	HASH_ADD_KEYPTR(hh_out, by_branch, t->branch, strlen(t->branch), t);
+	txn_conn_link(t);
+	return t;
+}
+
+void
+txn_finish_local(struct txn *t, const osip_message_t *resp, int status)
+{
+	t->done(t, resp, status, t->arg);
+	txn_free(t);
+}
+
 void
 txn_free(struct txn *t)
 {
-	struct txn	*cur;
+	struct txn	*cur = NULL;
 	size_t		 i;
 
 	HASH_DELETE(hh_out, by_branch, t);
-	HASH_FIND(hh_in, by_upstream, t->in_key, strlen(t->in_key), cur);
+	if (t->done == NULL)
+		HASH_FIND(hh_in, by_upstream, t->in_key, strlen(t->in_key),
+		    cur);
 	if (cur == t)
 		HASH_DELETE(hh_in, by_upstream, t);
 	txn_conn_unlink(t);

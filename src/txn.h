@@ -48,6 +48,13 @@ struct txn_slot {
 
 /* The proxy hears about timeouts through this. */
 typedef void (*txn_timeout_cb)(struct txn *, void *);
+/*
+ * The owner of a request the edge sends on its own hears how it ended:
+ * the final response, or resp NULL with 408 (no final in time) or 503
+ * (the connection went). The transaction is freed after it returns.
+ */
+typedef void (*txn_done_cb)(struct txn *, const osip_message_t *resp,
+    int status, void *);
 
 struct txn {
 	char		 branch[SIP_HDR_BRANCH_MAX];	/* ours, downstream */
@@ -65,6 +72,7 @@ struct txn {
 	struct txn_slot	 slot[TXN_SLOTS];	/* one per message editor */
 	struct event	*timer;
 	txn_timeout_cb	 timeout;
+	txn_done_cb	 done;		/* the edge's own request: its owner */
 	void		*arg;
 	UT_hash_handle	 hh_out;
 	UT_hash_handle	 hh_in;
@@ -82,6 +90,16 @@ struct txn	*txn_new(uint64_t in_conn, const char *in_branch,
 		    osip_message_t *in_req, osip_message_t *out_req,
 		    uint64_t out_conn, const char *branch, txn_timeout_cb,
 		    void *);
+/*
+ * A request the edge sends itself (an edge-held account's REGISTER) on
+ * out_conn with our branch: no upstream side, so nothing matches it but
+ * its responses. Armed with txn_arm like any other; the caller sends it.
+ */
+struct txn	*txn_new_local(uint64_t out_conn, const char *branch,
+		    bool invite, txn_done_cb, void *);
+/* Tell a local transaction's owner how it ended, and free it. */
+void		 txn_finish_local(struct txn *, const osip_message_t *,
+		    int status);
 void		 txn_free(struct txn *);
 /* Every change of state goes through here, which logs it. */
 void		 txn_set_state(struct txn *, enum txn_state);

@@ -469,6 +469,67 @@ test_txn_foreach_conn_survives_freeing_other_txns(void)
 	event_base_free(base);
 }
 
+/* How the owner of a local transaction was told it ended. */
+struct local_end {
+	unsigned	 calls;
+	int		 status;
+	int		 had_resp;
+};
+
+/* The owner's callback of a local transaction. */
+static void
+local_done_cb(struct txn *t, const osip_message_t *resp, int status,
+    void *arg)
+{
+	struct local_end	*end = arg;
+
+	end->calls++;
+	end->status = status;
+	end->had_resp = resp != NULL;
+}
+
+/*
+ * A request the edge sends itself: found by our branch only (nothing
+ * upstream), listed with the connection it went out on, and its owner
+ * hears once, 408 when no final came in time, and it is gone after.
+ */
+static void
+test_txn_local_has_no_upstream_and_its_owner_hears_the_end(void)
+{
+	struct event_base	*base = event_base_new();
+	struct local_end	 end = { 0, 0, 0 };
+	struct txn		*t;
+	unsigned		 n = 0;
+
+	txn_init(base);
+	t = txn_new_local(CARRIER_CONN, "z9hG4bKsea-1", false, local_done_cb,
+	    &end);
+	CU_ASSERT_PTR_EQUAL(txn_by_branch("z9hG4bKsea-1"), t);
+	CU_ASSERT_PTR_NULL(txn_by_upstream(0, "", false));
+	txn_foreach_conn(CARRIER_CONN, count_cb, &n);
+	CU_ASSERT_EQUAL(n, 1);
+	n = 0;
+	txn_foreach_conn(0, count_cb, &n);
+	CU_ASSERT_EQUAL(n, 0);
+	txn_arm(t, 0);
+	event_base_loop(base, EVLOOP_ONCE);
+	CU_ASSERT_EQUAL(end.calls, 1);
+	CU_ASSERT_EQUAL(end.status, 408);
+	CU_ASSERT_FALSE(end.had_resp);
+	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKsea-1"));
+	CU_ASSERT_EQUAL(txn_count(), 0);
+
+	/* A final response ends it the same way. */
+	t = txn_new_local(CARRIER_CONN, "z9hG4bKsea-2", false, local_done_cb,
+	    &end);
+	txn_finish_local(t, NULL, 503);
+	CU_ASSERT_EQUAL(end.calls, 2);
+	CU_ASSERT_EQUAL(end.status, 503);
+	CU_ASSERT_EQUAL(txn_count(), 0);
+	txn_shutdown();
+	event_base_free(base);
+}
+
 void
 test_txn_register(void)
 {
@@ -478,6 +539,7 @@ test_txn_register(void)
 	UNIT_TEST(s,
 	    test_invite_and_non_invite_with_the_same_branch_are_different_txns);
 	UNIT_TEST(s, test_txn_free_removes_both_indexes);
+	UNIT_TEST(s, test_txn_local_has_no_upstream_and_its_owner_hears_the_end);
 	UNIT_TEST(s,
 	    test_reused_upstream_branch_replaces_lookup_without_breaking_free);
 	UNIT_TEST(s, test_txn_timer_fires_the_callback);
