@@ -124,28 +124,42 @@ txn_shutdown(void)
 		txn_free(t);
 }
 
-struct txn *
-txn_new(uint64_t in_conn, const char *in_branch, osip_message_t *in_req,
-    osip_message_t *out_req, uint64_t out_conn, const char *branch,
-    txn_timeout_cb timeout, void *arg)
+/*
+ * What every transaction has: our branch, its kind, its timer, and its
+ * place under that branch. The caller adds the upstream side, if any,
+ * then files it under its connections.
+ */
+static struct txn *
+txn_alloc(uint64_t out_conn, const char *branch, bool invite, void *arg)
 {
 	struct txn	*t = xcalloc(1, sizeof(*t));
-	struct txn	*old;
 
 	snprintf(t->branch, sizeof(t->branch), "%s", branch);
-	t->invite = strcmp(in_req->sip_method, "INVITE") == 0;
-	t->in_key = txn_upstream_key(in_conn, in_branch, t->invite);
+	t->invite = invite;
 	t->state = TXN_CALLING;
-	t->in_conn = in_conn;
 	t->out_conn = out_conn;
-	t->in_req = in_req;
-	t->out_req = out_req;
-	t->timeout = timeout;
 	t->arg = arg;
 	t->timer = evtimer_new(txn_base, txn_timer_cb, t);
 	if (t->timer == NULL)
 		fatal("%s: evtimer_new", __func__);
 	HASH_ADD_KEYPTR(hh_out, by_branch, t->branch, strlen(t->branch), t);
+	return t;
+}
+
+struct txn *
+txn_new(uint64_t in_conn, const char *in_branch, osip_message_t *in_req,
+    osip_message_t *out_req, uint64_t out_conn, const char *branch,
+    txn_timeout_cb timeout, void *arg)
+{
+	struct txn	*t, *old;
+
+	t = txn_alloc(out_conn, branch, strcmp(in_req->sip_method,
+	    "INVITE") == 0, arg);
+	t->in_key = txn_upstream_key(in_conn, in_branch, t->invite);
+	t->in_conn = in_conn;
+	t->in_req = in_req;
+	t->out_req = out_req;
+	t->timeout = timeout;
 	/* A request with a reused branch replaces the older entry's lookup. */
 	HASH_FIND(hh_in, by_upstream, t->in_key, strlen(t->in_key), old);
 	if (old != NULL)
@@ -159,19 +173,10 @@ struct txn *
 txn_new_local(uint64_t out_conn, const char *branch, bool invite,
     txn_done_cb done, void *arg)
 {
-	struct txn	*t = xcalloc(1, sizeof(*t));
+	struct txn	*t = txn_alloc(out_conn, branch, invite, arg);
 
-	snprintf(t->branch, sizeof(t->branch), "%s", branch);
-	t->invite = invite;
 	t->in_key = xstrdup("");
-	t->state = TXN_CALLING;
-	t->out_conn = out_conn;
 	t->done = done;
-	t->arg = arg;
-	t->timer = evtimer_new(txn_base, txn_timer_cb, t);
-	if (t->timer == NULL)
-		fatal("%s: evtimer_new", __func__);
-	HASH_ADD_KEYPTR(hh_out, by_branch, t->branch, strlen(t->branch), t);
 	txn_conn_link(t);
 	return t;
 }
