@@ -57,6 +57,7 @@ main(int argc, char **argv)
 	test_ctl_register();
 	test_sip_frame_register();
 	test_flow_register();
+	test_auth_local_register();
 	test_sip_msg_register();
 	test_tls_name_register();
 	test_rfc3263_register();

@@ -11,6 +11,7 @@ void	test_util_register(void);
 void	test_ctl_register(void);
 void	test_sip_frame_register(void);
 void	test_flow_register(void);
+void	test_auth_local_register(void);
 void	test_sip_msg_register(void);
 void	test_tls_name_register(void);
 void	test_rfc3263_register(void);
