@@ -347,12 +347,41 @@ conn_opened(struct conn *c)
 		conn_read_cb(c->bev, c);	/* data may have come with it */
 }
 
+/*
+ * Whether a connection the edge opened never got past TCP: the connect
+ * itself failed (refused, unreachable, reset). libevent reports that as
+ * the end of the TLS stream, which would blame a handshake that never
+ * started. Fills buf with what happened; saved is errno as the event
+ * arrived (libevent has read SO_ERROR by then).
+ */
+static int
+conn_connect_failed(struct conn *c, int saved, char *buf, size_t len)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss), elen = sizeof(int);
+	int			fd = bufferevent_getfd(c->bev), err = 0;
+
+	if (c->side != CONN_SIDE_CARRIER || c->state != CONN_HANDSHAKE ||
+	    fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1 ||
+	    err == 0)
+		err = saved;
+	c->sock_error = err;
+	if (err == 0 || err == ENOTCONN)
+		snprintf(buf, len, "connect: the TCP connection never came up");
+	else
+		snprintf(buf, len, "connect: %s", strerror(err));
+	return 1;
+}
+
 /* Connected, end of stream, errors and timeouts. */
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 	char		 err[256];
+	int		 saved = EVUTIL_SOCKET_ERROR();
 
 	if (c->state == CONN_CLOSING)
 		return;
@@ -366,6 +395,11 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			    c->limits.idle_timeout);
 		else
 			snprintf(err, sizeof(err), "peer stopped reading");
+		conn_abort(c, err);
+		return;
+	}
+	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) &&
+	    conn_connect_failed(c, saved, err, sizeof(err))) {
 		conn_abort(c, err);
 		return;
 	}

@@ -173,6 +173,23 @@ class CarrierResolution(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(edge.json("carriers")["items"][0]["state"], "connected")
 
+    def test_a_refused_connection_is_named_so_not_a_handshake_failure(self):
+        # A port nothing listens on: the TCP connect is refused, and the
+        # edge says so instead of blaming a TLS handshake that never began.
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        e = Edge(carriers={})
+        e.write_carrier("down", None, "[carrier down]\ndomain = down.test\n"
+                        "server = 127.0.0.1:%d\n" % port)
+        self.addCleanup(e.close)
+        e.start()
+        c = self.carrier_state(e, "backoff")
+        self.assertIsNotNone(c, e.json("carriers"))
+        self.assertIn("connect: Connection refused", c["last_error"])
+        self.assertNotIn("handshake", c["last_error"])
+
     def test_unknown_domain_backs_off_with_dns_error(self):
         dns = self.dns(self.carrier.port)
         e = Edge(carriers={}, edge_extra="dns_servers = 127.0.0.1:%d\n" % dns.port)
