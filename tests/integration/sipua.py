@@ -366,16 +366,26 @@ class ScriptedCarrier:
         while True:
             try:
                 raw, _ = self.lsock.accept()
-                if self.refuse:
-                    raw.close()
-                    continue
-                s = self.ctx.wrap_socket(raw, server_side=True)
-            except (OSError, ssl.SSLError):
+            except OSError:
                 if self.lsock.fileno() < 0:
                     return
                 continue
-            self.streams.append(SipStream(s, auto=self._auto,
-                                          pong_limit=self.pong_limit))
+            if self.refuse:
+                raw.close()
+                continue
+            # A handshake of its own: a peer that connects and never
+            # finishes one must not hold up the edge's next connection.
+            threading.Thread(target=self._handshake, args=(raw,), daemon=True).start()
+
+    def _handshake(self, raw):
+        raw.settimeout(10)
+        try:
+            s = self.ctx.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            return
+        s.settimeout(None)
+        self.streams.append(SipStream(s, auto=self._auto, pong_limit=self.pong_limit))
 
     def _auto(self, stream, msg):
         if msg.is_request and msg.method == "REGISTER" and self.auto_register:
