@@ -93,16 +93,6 @@ account_state_name(enum account_state s)
 	return account_state_names[s];
 }
 
-/* Milliseconds on a monotonic clock. */
-static uint64_t
-account_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds in one of the account's seconds (a test hook; see io). */
 static uint64_t
 account_ms_per_s(const struct account *acc)
@@ -779,7 +769,7 @@ account_registered(struct account *acc, unsigned granted)
 
 	acc->attempts = 0;
 	acc->branch[0] = '\0';
-	acc->expiry_ms = account_now_ms() + granted * ms;
+	acc->expiry_ms = mono_ms() + granted * ms;
 	at = granted * ms * 8 / 10;
 	if (granted * ms - at < ACCOUNT_REFRESH_MARGIN * ms)
 		at = granted > ACCOUNT_REFRESH_MARGIN ?
@@ -889,7 +879,7 @@ account_last_error(const struct account *acc)
 unsigned
 account_expires_in(const struct account *acc)
 {
-	uint64_t	now = account_now_ms();
+	uint64_t	now = mono_ms();
 
 	if (acc->expiry_ms == 0 || acc->expiry_ms <= now)
 		return 0;

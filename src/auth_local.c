@@ -32,6 +32,7 @@
 #include "auth_local.h"
 #include "digest.h"
 #include "log.h"
+#include "util.h"
 
 #define AUTH_LOCAL_LABEL	"sipedge-auth-local-nonce" /* in every tag */
 #define AUTH_LOCAL_KEY_LABEL	"sipedge auth_local key v1" /* derives key */
@@ -81,21 +82,11 @@ static const struct auth_local_params auth_local_defaults = {
 	300, 5, 60, 60, 4096, 4096
 };
 
-/* Seconds on the monotonic clock: the default clock. */
-static time_t
-auth_local_monotonic(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* Now, by the clock in force. */
 static time_t
 auth_local_now(void)
 {
-	return al.clock != NULL ? al.clock() : auth_local_monotonic();
+	return al.clock != NULL ? al.clock() : mono_seconds();
 }
 
 /* Replace the clock; see auth_local.h. */

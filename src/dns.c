@@ -45,16 +45,6 @@ struct dns_sock {
 	struct event		*ev;
 };
 
-/* Milliseconds on the monotonic clock. */
-static uint64_t
-dns_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Keep a TTL within DNS_TTL_MIN..DNS_TTL_MAX. */
 static uint32_t
 dns_ttl_clamp(uint32_t ttl)
@@ -296,7 +286,7 @@ struct dns_cache_entry *
 dns_cache_find(struct dns *dns, int type, const char *key)
 {
 	struct dns_cache_entry	*e, *next;
-	uint64_t		 now = dns_now();
+	uint64_t		 now = mono_ms();
 
 	for (e = TAILQ_FIRST(&dns->cache); e != NULL; e = next) {
 		next = TAILQ_NEXT(e, entry);
@@ -333,7 +323,7 @@ dns_cache_store(struct dns *dns, int type, const char *key,
 	e = xcalloc(1, sizeof(*e));
 	e->type = type;
 	snprintf(e->name, sizeof(e->name), "%s", key);
-	e->expires = dns_now() + (uint64_t)set->ttl * 1000;
+	e->expires = mono_ms() + (uint64_t)set->ttl * 1000;
 	e->set = *set;
 	set->rr = NULL;
 	set->n = 0;

@@ -49,16 +49,6 @@ static struct proxy_nonce	*nonces;	/* by key */
 static struct proxy_nonce	*nonce_age;	/* oldest first */
 static size_t			 n_nonces;
 
-/* Seconds on the monotonic clock. */
-static time_t
-proxy_digest_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* Forget one remembered challenge. */
 static void
 proxy_nonce_drop(struct proxy_nonce *n)
@@ -86,7 +76,7 @@ proxy_nonce_note(uint64_t flow, const char *nonce, enum digest_alg alg)
 {
 	struct proxy_nonce	*n;
 	char			*key = proxy_nonce_key(flow, nonce);
-	time_t			 now = proxy_digest_now();
+	time_t			 now = mono_seconds();
 
 	while (nonce_age != NULL && (n_nonces >= PROXY_DIGEST_NONCES ||
 	    now - nonce_age->at > PROXY_DIGEST_TTL))
@@ -112,7 +102,7 @@ proxy_nonce_alg(uint64_t flow, const char *nonce)
 
 	HASH_FIND_STR(nonces, key, n);
 	free(key);
-	if (n == NULL || proxy_digest_now() - n->at > PROXY_DIGEST_TTL)
+	if (n == NULL || mono_seconds() - n->at > PROXY_DIGEST_TTL)
 		return DIGEST_ALG_UNKNOWN;
 	return n->alg;
 }

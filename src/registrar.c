@@ -27,16 +27,6 @@ static struct binding		*bindings;	/* by key */
 static struct flow_bindings	*flows;		/* by flow */
 static struct event_base	*registrar_base;	/* expiry timers */
 
-/* Seconds on the monotonic clock. */
-static time_t
-registrar_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* The bindings list of a flow, made when asked to. */
 static struct flow_bindings *
 registrar_flow(uint64_t flow, bool create)
@@ -160,7 +150,7 @@ registrar_update(const char *aor, uint64_t flow, const char *token,
 	registrar_set(&b->carrier, carrier);
 	registrar_set(&b->profile, profile);
 	registrar_set(&b->source, source);
-	b->expires = registrar_now() + expires;
+	b->expires = mono_seconds() + expires;
 	if (registrar_base != NULL) {
 		struct timeval	tv = { expires, 0 };
 
@@ -199,7 +189,7 @@ registrar_find(uint64_t flow, const char *aor)
 {
 	struct flow_bindings	*fb = registrar_flow(flow, false);
 	struct binding		*b, *any = NULL;
-	time_t			 now = registrar_now();
+	time_t			 now = mono_seconds();
 
 	if (fb == NULL)
 		return NULL;
@@ -229,7 +219,7 @@ registrar_find_line(uint64_t flow, uint32_t line)
 {
 	struct flow_bindings	*fb = registrar_flow(flow, false);
 	struct binding		*b;
-	time_t			 now = registrar_now();
+	time_t			 now = mono_seconds();
 
 	for (b = fb != NULL ? fb->list : NULL; b != NULL; b = b->flow_next)
 		if (b->line == line && b->expires > now)
@@ -246,7 +236,7 @@ registrar_count(void)
 unsigned
 registrar_expires_in(const struct binding *b)
 {
-	time_t	now = registrar_now();
+	time_t	now = mono_seconds();
 
 	return b->expires > now ? (unsigned)(b->expires - now) : 0;
 }

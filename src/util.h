@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -29,6 +30,10 @@ int	 hostport_split(const char *, char *host, size_t hostlen,
 /* Parse a numeric IPv4/IPv6 address and port into a sockaddr. */
 int	 sockaddr_from(const char *host, uint16_t port,
 	    struct sockaddr_storage *, socklen_t *);
+/* Seconds and milliseconds on the monotonic clock (timeouts, ages). */
+time_t	 mono_seconds(void);
+uint64_t mono_ms(void);
+
 /* Print a sockaddr as "1.2.3.4:5" or "[::1]:5". */
 const char *sockaddr_str(const struct sockaddr *, char *, size_t);
 
