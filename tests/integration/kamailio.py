@@ -356,6 +356,9 @@ class Kamailio:
     fr_timer, fr_inv_timer   milliseconds (tm)
     ipv6          also listen on [::1], same port
     cert          the gen-certs certificate it presents ("carrier", "foreign", ...)
+    open_user     a user name: that user needs no credentials at all (REGISTER
+                  and requests; "CARRIER OPEN" in the log), e.g. a baresip (MD5
+                  only) next to algorithm="SHA-256"
     debug         Kamailio log level (2 info, 3 debug)
     defines       extra -A defines, e.g. ["NAME=value"]
     shm_mb        shared memory (-m)
@@ -365,7 +368,8 @@ class Kamailio:
 
     def __init__(self, password=None, algorithm=None, qop=True, auth_requests=True,
                  natfix=True, fr_timer=10000, fr_inv_timer=30000, ipv6=False,
-                 cert="carrier", debug=2, defines=(), shm_mb=128, relay_connect=False):
+                 cert="carrier", debug=2, defines=(), shm_mb=128, relay_connect=False,
+                 open_user=None):
         self.dir = tempfile.mkdtemp(prefix="sipedge-kamailio-")
         self.port = free_port()
         self.fixed_password = password
@@ -387,6 +391,8 @@ class Kamailio:
             self.args += ["-A", "NATFIX"]
         if relay_connect:
             self.args += ["-A", "RELAY_CONNECT"]
+        if open_user:
+            self.args += ["-A", 'OPEN_USER="%s"' % open_user]
         for d in defines:
             self.args += ["-A", d]
         self.listen = ["tls:127.0.0.1:%d" % self.port]
