@@ -4,11 +4,11 @@
  * one whose responses count, so an answer that comes late, after a
  * timeout or a reconnect, is ignored rather than believed.
  *
- * Challenges are read from every WWW-Authenticate (401) or
- * Proxy-Authenticate (407) header, and the one answered is the first
- * algorithm of the carrier file's digest_algorithms the carrier offered:
- * clients that take the first or the last challenge are what breaks at
- * the anchors (field-notes.md, "Digest").
+ * Challenges are answered by digest_client.c, which reads every
+ * WWW-Authenticate (401) or Proxy-Authenticate (407) header and answers
+ * the first algorithm of the carrier file's digest_algorithms the carrier
+ * offered: clients that take the first or the last challenge are what
+ * breaks at the anchors (field-notes.md, "Digest").
  *
  * Nothing secret leaves this file except inside the request sent: the
  * password, the HA1 and the response never reach a log line or
@@ -31,6 +31,7 @@
 
 #include "account.h"
 #include "digest.h"
+#include "digest_client.h"
 #include "edge_config.h"
 #include "log.h"
 #include "sip_hdr.h"
@@ -67,8 +68,7 @@ struct account {
 	int				 sent_auth;	/* the request out answers a
 							   challenge */
 	unsigned			 stale_answers;
-	char				*nonce;		/* last answered, for nc */
-	unsigned			 nc;
+	struct digest_client		 digest;	/* nc per nonce */
 	enum digest_alg			 alg;
 	enum digest_alg			 alg_shown;	/* as last reported */
 	char				 last_error[ACCOUNT_ERROR_MAX];
@@ -100,7 +100,7 @@ account_ms_per_s(const struct account *acc)
 	return acc->io.ms_per_s == 0 ? 1000 : acc->io.ms_per_s;
 }
 
-/* Random hex digits, for tags, Call-IDs and cnonces. */
+/* Random hex digits, for tags, Call-IDs and branches. */
 static void
 account_hex(char *buf, size_t len)
 {
@@ -165,30 +165,6 @@ account_gone(struct account *acc)
 	if (acc->io.gone != NULL)
 		acc->io.gone(acc->io.arg, acc);
 	account_free(acc);
-}
-
-/* Append s to the NUL-terminated buffer; its length, as strlcat(3). */
-static size_t
-account_cat(char *buf, const char *s, size_t len)
-{
-	size_t	n = strlen(buf);
-
-	snprintf(buf + n, len - n, "%s", s);
-	return n + strlen(s);
-}
-
-/* Append s to the buffer as the inside of a quoted-string. */
-static void
-account_quote(char *buf, size_t len, const char *s)
-{
-	size_t	n = strlen(buf);
-
-	for (; *s != '\0' && n + 2 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[n++] = '\\';
-		buf[n++] = *s;
-	}
-	buf[n] = '\0';
 }
 
 /*
@@ -397,7 +373,7 @@ account_free(struct account *acc)
 	free(acc->sent_by);
 	free(acc->domain);
 	free(acc->username);
-	free(acc->nonce);
+	digest_client_clear(&acc->digest);
 	free(acc);
 }
 
@@ -461,168 +437,6 @@ account_timeout(struct account *acc)
 	account_backoff(acc, why);
 }
 
-/* Is the header one of the challenges we look for? */
-static int
-account_header_is(const osip_header_t *h, const char *name)
-{
-	return h->hname != NULL && h->hvalue != NULL &&
-	    strcasecmp(h->hname, name) == 0;
-}
-
-/* The algorithms in the order the carrier file prefers them. */
-static size_t
-account_algs(const struct account *acc, const enum digest_alg **out)
-{
-	static const enum digest_alg	def[] = { DIGEST_ALG_SHA512_256,
-	    DIGEST_ALG_SHA256, DIGEST_ALG_MD5 };
-
-	if (acc->carrier != NULL && acc->carrier->n_digest_algorithms > 0) {
-		*out = acc->carrier->digest_algorithms;
-		return acc->carrier->n_digest_algorithms;
-	}
-	*out = def;
-	return nitems(def);
-}
-
-/* The qop we answer a challenge with, or -1 if it offers none we do. */
-static int
-account_qop(const struct digest_challenge *c)
-{
-	if (c->qop & DIGEST_QOP_AUTH)
-		return DIGEST_QOP_AUTH;
-	if (c->qop & DIGEST_QOP_AUTH_INT)	/* our body is empty */
-		return DIGEST_QOP_AUTH_INT;
-	return c->qop_value == NULL ? DIGEST_QOP_NONE : -1;
-}
-
-/* Every challenge of a response, parsed from each header of a name. */
-struct account_offer {
-	struct digest_challenges	**sets;
-	size_t				  n_sets;
-};
-
-/* Parse every header of the name; a header that does not parse is skipped. */
-static void
-account_offer_parse(osip_message_t *resp, const char *name,
-    struct account_offer *o)
-{
-	osip_list_iterator_t	 it;
-	osip_header_t		*h;
-	struct digest_challenges *set;
-
-	memset(o, 0, sizeof(*o));
-	for (h = osip_list_get_first(&resp->headers, &it);
-	    osip_list_iterator_has_elem(it); h = osip_list_get_next(&it)) {
-		if (!account_header_is(h, name))
-			continue;
-		set = xcalloc(1, sizeof(*set));
-		if (digest_challenges_parse(h->hvalue, strlen(h->hvalue),
-		    set) != NULL) {
-			free(set);
-			continue;
-		}
-		o->sets = xreallocarray(o->sets, o->n_sets + 1,
-		    sizeof(*o->sets));
-		o->sets[o->n_sets++] = set;
-	}
-}
-
-/* Release a parsed offer. */
-static void
-account_offer_free(struct account_offer *o)
-{
-	size_t	i;
-
-	for (i = 0; i < o->n_sets; i++)
-		free(o->sets[i]);
-	free(o->sets);
-}
-
-/* The challenge to answer: the carrier file's first algorithm offered. */
-static const struct digest_challenge *
-account_choose(const struct account *acc, const struct account_offer *o)
-{
-	const enum digest_alg		*algs;
-	const struct digest_challenge	*c;
-	size_t				 n, a, s, i;
-
-	n = account_algs(acc, &algs);
-	for (a = 0; a < n; a++)
-		for (s = 0; s < o->n_sets; s++)
-			for (i = 0; i < o->sets[s]->n; i++) {
-				c = &o->sets[s]->c[i];
-				if (c->a.is_digest && c->unusable == NULL &&
-				    c->realm != NULL && c->nonce != NULL &&
-				    c->alg == algs[a] && account_qop(c) >= 0)
-					return c;
-			}
-	return NULL;
-}
-
-/*
- * The Authorization (or Proxy-Authorization) line answering c, into
- * line[len]. The nonce count starts at 1 per nonce and goes up when the
- * carrier hands out the same nonce again.
- */
-static const char *
-account_credentials(struct account *acc, const struct digest_challenge *c,
-    const char *hdr, char *line, size_t len)
-{
-	struct digest_input	 in;
-	char			 resp[DIGEST_HEX_MAX], cnonce[40], nc[9], uri[300];
-	const char		*err;
-	int			 qop = account_qop(c);
-
-	if (acc->nonce != NULL && strcmp(acc->nonce, c->nonce) == 0)
-		acc->nc++;
-	else {
-		free(acc->nonce);
-		acc->nonce = xstrdup(c->nonce);
-		acc->nc = 1;
-	}
-	account_hex(cnonce, sizeof(cnonce));
-	snprintf(nc, sizeof(nc), "%08x", acc->nc);
-	snprintf(uri, sizeof(uri), "sip:%s", acc->domain);
-	memset(&in, 0, sizeof(in));
-	in.alg = c->alg;
-	in.username = acc->username;
-	in.realm = c->realm;
-	in.password = acc->cfg->password != NULL ? acc->cfg->password : "";
-	in.nonce = c->nonce;
-	in.cnonce = cnonce;
-	in.nc = nc;
-	in.qop = (unsigned)qop;
-	in.method = "REGISTER";
-	in.uri = uri;
-	in.body = "";
-	in.bodylen = 0;
-	if ((err = digest_response(&in, resp)) != NULL)
-		return err;
-	snprintf(line, len, "%s: Digest username=\"", hdr);
-	account_quote(line, len, acc->username);
-	account_cat(line, "\", realm=\"", len);
-	account_quote(line, len, c->realm);
-	account_cat(line, "\", nonce=\"", len);
-	account_quote(line, len, c->nonce);
-	account_cat(line, "\", uri=\"", len);
-	account_quote(line, len, uri);
-	snprintf(line + strlen(line), len - strlen(line),
-	    "\", response=\"%s\", algorithm=%s", resp, digest_alg_name(c->alg));
-	OPENSSL_cleanse(resp, sizeof(resp));
-	if (c->opaque != NULL) {
-		account_cat(line, ", opaque=\"", len);
-		account_quote(line, len, c->opaque);
-		account_cat(line, "\"", len);
-	}
-	if (qop != DIGEST_QOP_NONE)
-		snprintf(line + strlen(line), len - strlen(line),
-		    ", qop=%s, nc=%s, cnonce=\"%s\"",
-		    qop == DIGEST_QOP_AUTH ? "auth" : "auth-int", nc, cnonce);
-	if (account_cat(line, "\r\n", len) >= len)
-		return "credentials too long";
-	return NULL;
-}
-
 /* A response text fit for last_error: "403 Forbidden from carrier". */
 static void
 account_status_text(const osip_message_t *resp, char *buf, size_t len)
@@ -643,59 +457,87 @@ account_removed_done(struct account *acc)
 	return 1;
 }
 
+/* What the answer to a challenge of the carrier is made of. */
+static void
+account_answer_in(const struct account *acc, const char *uri,
+    struct digest_client_answer_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	if (acc->carrier != NULL) {
+		in->algs = acc->carrier->digest_algorithms;
+		in->n_algs = acc->carrier->n_digest_algorithms;
+	}
+	in->username = acc->username;
+	in->password = acc->cfg->password != NULL ? acc->cfg->password : "";
+	in->method = "REGISTER";
+	in->uri = uri;
+	in->body = "";
+	in->bodylen = 0;
+}
+
 /* Answer a 401/407 with credentials, or give up. */
 static void
 account_challenged(struct account *acc, osip_message_t *resp, int status)
 {
-	struct account_offer		 o;
-	const struct digest_challenge	*c;
-	char				 line[DIGEST_MAX_HEADER], why[80];
-	const char			*err;
+	struct digest_client_answer_in	 in;
+	char				 value[DIGEST_MAX_HEADER], why[80];
+	char				*uri = NULL, *line = NULL;
+	const char			*hname, *err;
+	enum digest_alg			 alg;
 	unsigned			 expires;
+	int				 stale, n, rc;
 
-	account_offer_parse(resp, status == 401 ? "WWW-Authenticate" :
-	    "Proxy-Authenticate", &o);
-	if ((c = account_choose(acc, &o)) == NULL) {
-		account_offer_free(&o);
+	xasprintf(&uri, "sip:%s", acc->domain);
+	account_answer_in(acc, uri, &in);
+	/*
+	 * Choose first and answer only once we mean to: a refused or too
+	 * often stale challenge must not use up a count of its nonce.
+	 */
+	if (digest_client_answer(&acc->digest, resp, &in, &hname, NULL, 0,
+	    &alg, &stale) != NULL) {
+		free(uri);
 		snprintf(why, sizeof(why), "no digest challenge in the %d "
 		    "uses an algorithm of digest_algorithms", status);
 		if (!account_removed_done(acc))
 			account_fail(acc, why);
 		return;
 	}
-	if (acc->sent_auth && !c->stale) {
-		account_offer_free(&o);
+	if (acc->sent_auth && !stale) {
+		free(uri);
 		snprintf(why, sizeof(why), "credentials refused (%d)", status);
 		if (!account_removed_done(acc))
 			account_fail(acc, why);
 		return;
 	}
-	if (c->stale && ++acc->stale_answers > ACCOUNT_STALE_MAX) {
-		account_offer_free(&o);
+	if (stale && ++acc->stale_answers > ACCOUNT_STALE_MAX) {
+		free(uri);
 		if (!account_removed_done(acc))
 			account_backoff(acc, "carrier keeps calling its nonces "
 			    "stale");
 		return;
 	}
-	err = account_credentials(acc, c, status == 401 ? "Authorization" :
-	    "Proxy-Authorization", line, sizeof(line));
-	acc->alg = c->alg;
-	account_offer_free(&o);
+	err = digest_client_answer(&acc->digest, resp, &in, &hname, value,
+	    sizeof(value), &alg, &stale);
+	free(uri);
+	acc->alg = alg;
 	if (err != NULL) {
-		OPENSSL_cleanse(line, sizeof(line));
+		OPENSSL_cleanse(value, sizeof(value));
 		if (!account_removed_done(acc))
 			account_fail(acc, err);
 		return;
 	}
+	n = xasprintf(&line, "%s: %s\r\n", hname, value);
+	OPENSSL_cleanse(value, sizeof(value));
 	expires = acc->removing ? 0 : acc->expires_req;
 	acc->sent_auth = 1;
-	if (account_send(acc, expires, line) == -1) {
-		OPENSSL_cleanse(line, sizeof(line));
+	rc = account_send(acc, expires, line);
+	OPENSSL_cleanse(line, (size_t)n);
+	free(line);
+	if (rc == -1) {
 		if (!account_removed_done(acc))
 			account_backoff(acc, "could not send to the carrier");
 		return;
 	}
-	OPENSSL_cleanse(line, sizeof(line));
 	account_set_state(acc, acc->removing ? ACCOUNT_UNREGISTERING :
 	    ACCOUNT_REGISTERING, NULL);
 }
