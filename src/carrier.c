@@ -187,6 +187,8 @@ carrier_conn_open_cb(struct conn *conn, void *arg)
 	if ((fd = bufferevent_getfd(conn->bev)) >= 0)
 		acceptor_set_dscp(fd, conn->peer.ss_family, c->cfg->dscp);
 	carrier_keepalive_start(c);
+	if (c->set->watch != NULL)
+		c->set->watch(c, true, c->set->watch_arg);
 }
 
 /* A message from the carrier goes to the proxy. */
@@ -251,6 +253,8 @@ carrier_conn_closed_cb(struct conn *conn, const char *why, void *arg)
 		c->set->up->closed(conn, why, c->set->up_arg);
 	carrier_target_str(c, target, sizeof(target));
 	if (c->state == CARRIER_CONNECTED) {
+		if (c->set->watch != NULL)
+			c->set->watch(c, false, c->set->watch_arg);
 		carrier_error(c, "connection to %s lost: %s", target, why);
 		carrier_backoff(c, CARRIER_BACKOFF);
 		return;
@@ -520,6 +524,14 @@ carrier_set_free(struct carrier_set *set)
 		carrier_free(set->v[i]);
 	free(set->v);
 	free(set);
+}
+
+void
+carrier_set_watch(struct carrier_set *set,
+    void (*fn)(struct carrier *, bool, void *), void *arg)
+{
+	set->watch = fn;
+	set->watch_arg = arg;
 }
 
 size_t

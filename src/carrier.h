@@ -89,6 +89,12 @@ struct carrier	*carrier_set_get(const struct carrier_set *, size_t);
 struct carrier	*carrier_set_find(const struct carrier_set *, const char *name);
 /* The carrier a connection belongs to, NULL for phone connections. */
 struct carrier	*carrier_of(const struct carrier_set *, const struct conn *);
+/*
+ * Hear when a carrier's own connection comes up (verified) and when it
+ * goes (true, false): edge-held accounts register on it.
+ */
+void		 carrier_set_watch(struct carrier_set *,
+		    void (*)(struct carrier *, bool up, void *), void *);
 /* The carrier listener, for the address the edge gives itself (or NULL). */
 void		 carrier_set_listener(struct carrier_set *,
 		    const struct carrier_listener *);

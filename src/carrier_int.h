@@ -20,6 +20,8 @@ struct carrier_set {
 	void			*up_arg;
 	const struct config	*cfg;		/* the running configuration */
 	const struct carrier_listener *listener;	/* NULL: none */
+	void			(*watch)(struct carrier *, bool, void *);
+	void			*watch_arg;
 };
 
 /* carrier_keepalive.c */

@@ -95,6 +95,8 @@ const struct config_key config_keys[] = {
 	{ PHONES("max_connections_per_ip"), &config_type_uint,
 	  OFF(config_phones, max_connections_per_ip), 0, "64", 1, 1000000,
 	  RELOAD },
+	{ PHONES("auth_max_failures"), &config_type_uint,
+	  OFF(config_phones, auth_max_failures), 0, "5", 1, 1000, RELOAD },
 	{ PHONES("idle_timeout"), &config_type_uint,
 	  OFF(config_phones, idle_timeout), 0, "3900", 30, 0, RELOAD },
 	{ PHONES("handshake_timeout"), &config_type_uint,

@@ -4,6 +4,8 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "daemon.h"
+#include "proxy.h"
 #include "registrar.h"
 
 /* One binding as a JSON row; the field names are the operator contract. */
@@ -23,12 +25,39 @@ ctl_registrations_add(struct binding *b, void *arg)
 	    "held_by_edge", b->held_by_edge));
 }
 
-/* Daemon side: list bindings. */
+/*
+ * One account the edge holds, registered by the edge itself: the same
+ * fields as a phone's where they mean something, and its state.
+ */
+static void
+ctl_registrations_account(const struct proxy_account_info *a, void *arg)
+{
+	json_array_append_new(arg, json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:I, s:b, s:s, s:s, s:s, s:s}",
+	    "aor", a->aor,
+	    "contact", a->contact,
+	    "source", "",
+	    "flow", "",
+	    "flow_id", (json_int_t)0,
+	    "carrier", a->carrier,
+	    "profile", NULL,
+	    "expires_in", (json_int_t)a->expires_in,
+	    "held_by_edge", 1,
+	    "account", a->name,
+	    "state", a->state,
+	    "algorithm", a->algorithm,
+	    "last_error", a->last_error));
+}
+
+/* Daemon side: list bindings, and the accounts the edge registers. */
 static json_t *
 ctl_registrations_exec(struct daemon *d, int argc, char **argv, char **error)
 {
 	json_t	*items = json_array();
 
+	if (d->proxy != NULL)
+		proxy_accounts_foreach(d->proxy, ctl_registrations_account,
+		    items);
 	registrar_foreach(ctl_registrations_add, items);
 	return json_pack("{s:o}", "items", items);
 }
@@ -41,6 +70,7 @@ static const struct ctl_column ctl_registrations_columns[] = {
 	{ "carrier", "CARRIER" },
 	{ "profile", "PROFILE" },
 	{ "expires_in", "EXPIRES" },
+	{ "state", "STATE" },
 	{ NULL, NULL },
 };
 

@@ -272,7 +272,7 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 	if (daemon_dns(d) == -1)
 		return -1;
 	daemon_modules_init(d->base);
-	d->proxy = proxy_new(cfg, &d->flow_key);
+	d->proxy = proxy_new(d->base, cfg, &d->flow_key);
 	d->listeners = listener_open(d->base, cfg, &d->flow_key,
 	    &proxy_phone_handler, d->proxy, &why);
 	if (d->listeners == NULL) {

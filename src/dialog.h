@@ -43,6 +43,11 @@ struct dialog {
 	enum dialog_dir		 dir;
 	struct timespec		 started;
 	struct timespec		 last;		/* last message in the dialog */
+	/*
+	 * What the edge added to the phone's CSeq towards the carrier: each
+	 * request it sent again with credentials of an account it holds.
+	 */
+	uint32_t		 cseq_delta;
 	struct dialog_group	*group;		/* the calls of this Call-ID */
 	struct dialog		*group_next;
 	UT_hash_handle		 hh;

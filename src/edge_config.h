@@ -104,6 +104,7 @@ struct config_phones {
 	enum srtp_policy	 srtp;
 	unsigned		 max_connections;
 	unsigned		 max_connections_per_ip;
+	unsigned		 auth_max_failures;	/* per IP and minute */
 	unsigned		 idle_timeout;		/* seconds */
 	unsigned		 handshake_timeout;	/* seconds */
 	unsigned		 max_message_size;	/* bytes */

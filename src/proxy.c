@@ -17,6 +17,7 @@
 
 #include <osipparser2/osip_message.h>
 
+#include "auth_local.h"
 #include "carrier.h"
 #include "carrier_listener.h"
 #include "conn.h"
@@ -95,6 +96,19 @@ proxy_add_carrier_side(struct proxy *p, const struct config *cfg)
 	proxy_add_host(p, cfg->carrier_side.advertised_address);
 }
 
+/* The throttle of failed phone authentication follows the configuration. */
+static void
+proxy_auth_params(const struct config *cfg)
+{
+	struct auth_local_params	ap;
+
+	memset(&ap, 0, sizeof(ap));
+	ap.max_failures = cfg->phones.auth_max_failures;
+	if (auth_local_set_params(&ap) == -1)
+		log_warn("auth_max_failures %u not applied",
+		    cfg->phones.auth_max_failures);
+}
+
 void
 proxy_reload(struct proxy *p, const struct config *cfg)
 {
@@ -113,15 +127,21 @@ proxy_reload(struct proxy *p, const struct config *cfg)
 	proxy_add_host(p, cfg->media.phone_address);
 	proxy_add_host(p, cfg->media.carrier_address);
 	proxy_add_host(p, cfg->media.carrier_public_address);
+	proxy_auth_params(cfg);
+	proxy_accounts_reload(p);
 }
 
 struct proxy *
-proxy_new(const struct config *cfg, const struct flow_key *flow_key)
+proxy_new(struct event_base *base, const struct config *cfg,
+    const struct flow_key *flow_key)
 {
 	struct proxy	*p = xcalloc(1, sizeof(*p));
 
+	p->base = base;
 	p->flow_key = flow_key;
 	sip_msg_init();
+	if (auth_local_init(NULL, 0) == -1)
+		fatal("%s: cannot make the key of the edge's nonces", __func__);
 	proxy_reload(p, cfg);
 	return p;
 }
@@ -133,6 +153,7 @@ proxy_attach(struct proxy *p, struct carrier_set *carriers,
 	p->carriers = carriers;
 	p->cl = cl;
 	proxy_reload(p, p->cfg);	/* the listener's addresses are ours */
+	proxy_accounts_attach(p);
 }
 
 void
@@ -140,6 +161,8 @@ proxy_free(struct proxy *p)
 {
 	if (p == NULL)
 		return;
+	proxy_accounts_free(p);
+	auth_local_shutdown();
 	proxy_digest_clear();
 	proxy_clear_hosts(p);
 	free(p->self_hosts);
@@ -231,15 +254,36 @@ proxy_send(struct conn *c, osip_message_t *m)
 	return rc;
 }
 
+/* The To tag of the edge's own answers on a connection. */
+void
+proxy_own_tag(const struct conn *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "se%llx", (unsigned long long)c->id);
+}
+
+/*
+ * The ACK for a non-2xx final the edge made itself (a challenge, a
+ * refusal): hop-by-hop, it ends here, never at the carrier.
+ */
+static bool
+proxy_ack_is_ours(const struct conn *c, const osip_message_t *m)
+{
+	const char	*tag = sip_hdr_to_tag(m);
+	char		 own[24];
+
+	proxy_own_tag(c, own, sizeof(own));
+	return tag != NULL && strcmp(tag, own) == 0;
+}
+
 /* Answer a request on its connection, with one extra header if named. */
-static void
+void
 proxy_reply_with(struct conn *c, const osip_message_t *req, int code,
     const char *reason, const char *hname, const char *hvalue)
 {
 	osip_message_t	*resp;
 	char		 tag[24];
 
-	snprintf(tag, sizeof(tag), "se%llx", (unsigned long long)c->id);
+	proxy_own_tag(c, tag, sizeof(tag));
 	if ((resp = sip_msg_response(req, code, reason, tag)) == NULL)
 		return;
 	if (hname == NULL || osip_message_set_header(resp, hname, hvalue) == 0)
@@ -261,7 +305,9 @@ proxy_reply_upstream(struct txn *t, int code, const char *reason)
 {
 	struct conn	*up = conn_find(t->in_conn);
 
-	if (up == NULL || t->status >= 200)
+	if (t->status >= 200 || proxy_fork_hold(t, NULL, code, reason))
+		return;
+	if (up == NULL)
 		return;
 	t->status = code;
 	proxy_reply(up, t->in_req, code, reason);
@@ -412,7 +458,7 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 		proxy_cancel(p, c, m);
 		return;
 	}
-	if (ack && proxy_ack_absorb(c, m))
+	if (ack && (proxy_ack_absorb(c, m) || proxy_ack_is_ours(c, m)))
 		return;
 	if (!ack && (t = txn_by_upstream(c->id, sip_hdr_via_branch(m, 0),
 	    proxy_method_is(m, "INVITE"))) != NULL) {
@@ -457,10 +503,18 @@ proxy_request(struct proxy *p, struct conn *c, osip_message_t *m)
 		free(unsupported);
 		return;
 	}
+	if (c->side == CONN_SIDE_PHONE && !ack &&
+	    proxy_account_phone(p, c, m) == PROXY_CONSUMED)
+		return;
 	proxy_route(p, c, m, &self, &routed, &hop);
 	if (hop.code != 0) {
 		if (!ack)
 			proxy_reply(c, m, hop.code, hop.reason);
+		return;
+	}
+	if (hop.account[0] != '\0') {
+		if (!ack)
+			proxy_account_incoming(p, c, m, &hop);
 		return;
 	}
 	if (ack)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utlist.h>
+
 #include "carrier.h"
 #include "carrier_listener.h"
 #include "conn.h"
@@ -29,6 +31,7 @@ static void	proxy_txn_timeout_cb(struct txn *, void *);
 /* The editors, in the order they run; each has the slot of its index. */
 static const struct proxy_editor *const proxy_editors[] = {
 	&proxy_register_editor,
+	&proxy_account_editor,		/* before digest: it answers itself */
 	&proxy_digest_editor,
 };
 _Static_assert(nitems(proxy_editors) <= TXN_SLOTS,
@@ -164,24 +167,51 @@ proxy_edit_request(struct proxy *p, struct conn *from, const struct hop *hop,
 /* Run every editor on a response on its way upstream. */
 static enum proxy_verdict
 proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
-    osip_message_t *resp, int status)
+    osip_message_t *resp, int status, struct proxy_edit *e)
 {
-	struct proxy_edit	e;
 	enum proxy_verdict	v = PROXY_PASS;
 	size_t			i;
 
 	for (i = 0; i < nitems(proxy_editors) && v == PROXY_PASS; i++) {
-		e = (struct proxy_edit){ .p = p, .from = from, .txn = t,
+		*e = (struct proxy_edit){ .p = p, .from = from, .txn = t,
 		    .slot = &t->slot[i], .up = conn_find(t->in_conn) };
 		if (proxy_editors[i]->response != NULL)
-			v = proxy_editors[i]->response(&e, resp, status);
+			v = proxy_editors[i]->response(e, resp, status);
 	}
 	return v;
 }
 
-void
-proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
-    const struct hop *hop)
+/* An editor answers upstream instead of a final response (PROXY_REFUSE). */
+static void
+proxy_response_refused(struct conn *from, struct txn *t,
+    osip_message_t *resp, int status, const struct proxy_edit *e)
+{
+	osip_message_t	*ack;
+
+	if (status < 200)
+		return;
+	if (t->invite && status >= 300 &&
+	    (ack = sip_hdr_build_ack(t->out_req, resp)) != NULL) {
+		(void)proxy_send(from, ack);
+		sip_msg_free(ack);
+	}
+	proxy_reply_upstream(t, e->code, e->reason);
+	if (!t->invite) {
+		txn_free(t);
+		return;
+	}
+	txn_set_state(t, TXN_COMPLETED);
+	txn_arm(t, TXN_TIMER_L);
+}
+
+/*
+ * One branch of a request: our Via, the editors, Record-Route, and out.
+ * A branch of a fork joins it before anything can answer upstream, so
+ * every final goes through the fork. Returns 0 when the branch is out.
+ */
+static int
+proxy_forward_branch(struct proxy *p, struct conn *from, osip_message_t *m,
+    const struct hop *hop, struct txn_fork *fork)
 {
 	struct proxy_edit	 e;
 	osip_message_t	*in_req = NULL, *out_req = NULL;
@@ -190,15 +220,20 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 	const char	*in_branch = sip_hdr_via_branch(m, 0);
 	uint16_t	 via_port;
 
-	if (proxy_method_is(m, "INVITE"))
-		proxy_reply(from, m, 100, "Trying");	/* at once: hop-by-hop */
 	if (sip_msg_clone(m, &in_req) != 0)
-		return;
+		return -1;
 	/* Before retargeting: the loop check hashes the request as received. */
 	sip_hdr_branch_loop(m, branch, sizeof(branch));
+	if (fork != NULL && hop->binding != NULL) {
+		/* One branch per phone: the loop hash alone would repeat. */
+		snprintf(branch + strlen(branch), sizeof(branch) -
+		    strlen(branch), ".%llx", (unsigned long long)hop->flow);
+	}
 	t = txn_new(from->id, in_branch, in_req, NULL, hop->conn->id, branch,
 	    proxy_txn_timeout_cb, p);
 	t->flow = hop->flow;
+	if (fork != NULL)
+		txn_fork_add(fork, t);
 	if (hop->binding != NULL &&
 	    sip_hdr_set_request_uri(m, hop->binding->contact) == -1)
 		goto fail;
@@ -207,10 +242,11 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 		break;
 	case PROXY_REFUSE:
 		proxy_reply_upstream(t, e.code, e.reason);
-		/* FALLTHROUGH */
+		txn_free(t);
+		return -1;
 	case PROXY_CONSUMED:
 		txn_free(t);
-		return;
+		return 0;
 	}
 	if (proxy_creates_dialog(m) && proxy_record_route(p, from, m, hop) == -1)
 		goto fail;
@@ -224,14 +260,51 @@ proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
 		/* Answer from the request as received: m has our Via now. */
 		proxy_reply_upstream(t, 503, "Service Unavailable");
 		txn_free(t);
-		return;
+		return -1;
 	}
 	txn_arm(t, t->invite ? TXN_TIMER_B : TXN_TIMER_F);
-	return;
+	return 0;
 fail:
 	proxy_log(LOG_LVL_WARNING, from, m, "cannot rewrite the request");
 	proxy_reply_upstream(t, 500, "Server Internal Error");
 	txn_free(t);
+	return -1;
+}
+
+void
+proxy_forward(struct proxy *p, struct conn *from, osip_message_t *m,
+    const struct hop *hop)
+{
+	proxy_fork(p, from, m, hop, 1);
+}
+
+void
+proxy_fork(struct proxy *p, struct conn *from, osip_message_t *m,
+    const struct hop *hops, size_t n)
+{
+	struct txn_fork	*fork = NULL;
+	osip_message_t	*copy;
+	size_t		 i;
+
+	if (proxy_method_is(m, "INVITE"))
+		proxy_reply(from, m, 100, "Trying");	/* at once: hop-by-hop */
+	if (n == 1) {
+		(void)proxy_forward_branch(p, from, m, &hops[0], NULL);
+		return;
+	}
+	fork = txn_fork_new((unsigned)n);
+	for (i = 0; i < n; i++) {
+		copy = NULL;
+		if (sip_msg_clone(m, &copy) != 0) {
+			fork->open--;
+			continue;
+		}
+		(void)proxy_forward_branch(p, from, copy, &hops[i], fork);
+		sip_msg_free(copy);
+	}
+	if (fork->branches == NULL && !fork->done)
+		proxy_reply(from, m, 500, "Server Internal Error");
+	txn_fork_put(fork);
 }
 
 void
@@ -243,6 +316,7 @@ proxy_forward_ack(struct proxy *p, struct conn *from, osip_message_t *m,
 
 	/* A 2xx ACK is its own transaction end to end: nothing to keep. */
 	sip_hdr_branch_new(branch, sizeof(branch));
+	proxy_account_ack(p, from, m, hop);
 	proxy_via_self(p, hop->conn, via, sizeof(via), &via_port);
 	if (sip_hdr_via_push(m, via, via_port, branch) == -1)
 		return;
@@ -265,10 +339,24 @@ proxy_send_cancel(struct txn *t)
 	sip_msg_free(cancel);
 }
 
+/* Cancel one branch still waiting for its final. */
+static void
+proxy_cancel_branch(struct txn *t)
+{
+	if ((t->state != TXN_CALLING && t->state != TXN_PROCEEDING) ||
+	    t->cancelled || t->fork_final)
+		return;
+	/* RFC 3261 §9.1: no CANCEL before the next hop sent a provisional. */
+	if (t->state == TXN_PROCEEDING)
+		proxy_send_cancel(t);
+	else
+		t->cancel_pending = true;
+}
+
 void
 proxy_cancel(struct proxy *p, struct conn *from, osip_message_t *m)
 {
-	struct txn	*t;
+	struct txn	*t, *b, *tmp;
 
 	t = txn_by_upstream(from->id, sip_hdr_via_branch(m, 0), true);
 	if (t == NULL) {
@@ -276,14 +364,72 @@ proxy_cancel(struct proxy *p, struct conn *from, osip_message_t *m)
 		return;
 	}
 	proxy_reply(from, m, 200, "OK");	/* CANCEL is hop-by-hop */
-	if ((t->state != TXN_CALLING && t->state != TXN_PROCEEDING) ||
-	    t->cancelled)
+	if (t->fork == NULL) {
+		proxy_cancel_branch(t);
 		return;
-	/* RFC 3261 §9.1: no CANCEL before the next hop sent a provisional. */
-	if (t->state == TXN_PROCEEDING)
-		proxy_send_cancel(t);
+	}
+	DL_FOREACH_SAFE2(t->fork->branches, b, tmp, fork_next)
+		proxy_cancel_branch(b);
+}
+
+/* Rank of a final among a fork's (RFC 3261 §16.7): 6xx, then the lowest. */
+static int
+proxy_fork_rank(int status)
+{
+	return status >= 600 ? 0 : status;
+}
+
+bool
+proxy_fork_hold(struct txn *t, const osip_message_t *resp, int status,
+    const char *reason)
+{
+	struct txn_fork	*f = t->fork;
+	struct conn	*up;
+
+	if (f == NULL)
+		return false;
+	if (t->fork_final)
+		return true;
+	t->fork_final = true;
+	f->open--;
+	if (f->answered || f->done)
+		return true;
+	if (f->best == 0 || proxy_fork_rank(status) < proxy_fork_rank(f->best)) {
+		f->best = status;
+		snprintf(f->best_reason, sizeof(f->best_reason), "%s",
+		    reason != NULL ? reason : "");
+		sip_msg_free(f->best_resp);
+		f->best_resp = NULL;
+		if (resp != NULL)
+			(void)sip_msg_clone(resp, &f->best_resp);
+	}
+	if (f->open > 0)
+		return true;
+	f->done = true;
+	t->status = f->best;
+	if ((up = conn_find(t->in_conn)) == NULL)
+		return true;
+	if (f->best_resp != NULL)
+		(void)proxy_send(up, f->best_resp);
 	else
-		t->cancel_pending = true;
+		proxy_reply(up, t->in_req, f->best, f->best_reason);
+	return true;
+}
+
+/* A 2xx on one branch: it wins, the others are cancelled (§16.7). */
+static void
+proxy_fork_answered(struct txn *t)
+{
+	struct txn	*b, *tmp;
+
+	if (!t->fork_final) {
+		t->fork_final = true;
+		t->fork->open--;
+	}
+	t->fork->answered = true;
+	DL_FOREACH_SAFE2(t->fork->branches, b, tmp, fork_next)
+		if (b != t)
+			proxy_cancel_branch(b);
 }
 
 int
@@ -338,6 +484,7 @@ proxy_final_call(struct txn *t, osip_message_t *resp, int status)
 void
 proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 {
+	struct proxy_edit e;
 	struct txn	*t = txn_by_branch(sip_hdr_via_branch(resp, 0));
 	struct conn	*up;
 	osip_message_t	*ack;
@@ -373,9 +520,17 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	    (t->state == TXN_ACCEPTED && status >= 300))
 		return;			/* late: a final already went up */
 	sip_hdr_via_pop(resp);
-	if (status > 100 && proxy_edit_response(p, from, t, resp, status) ==
-	    PROXY_CONSUMED)
-		return;
+	if (status > 100) {
+		switch (proxy_edit_response(p, from, t, resp, status, &e)) {
+		case PROXY_PASS:
+			break;
+		case PROXY_REFUSE:
+			proxy_response_refused(from, t, resp, status, &e);
+			return;
+		case PROXY_CONSUMED:
+			return;
+		}
+	}
 	if (status < 200) {
 		proxy_provisional(t, resp, status);
 		if (status == 100)
@@ -383,6 +538,8 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 	} else if (status < 300) {
 		if (t->state != TXN_ACCEPTED)
 			proxy_final_call(t, resp, status);
+		if (t->fork != NULL)
+			proxy_fork_answered(t);
 	} else {
 		if (t->invite && (ack = sip_hdr_build_ack(t->out_req,
 		    resp)) != NULL) {
@@ -390,6 +547,12 @@ proxy_response(struct proxy *p, struct conn *from, osip_message_t *resp)
 			sip_msg_free(ack);
 		}
 		proxy_final_call(t, resp, status);
+		if (proxy_fork_hold(t, resp, status, NULL)) {
+			/* Held for the fork's one final; wait for late ones. */
+			txn_set_state(t, TXN_COMPLETED);
+			txn_arm(t, TXN_TIMER_L);
+			return;
+		}
 	}
 	if (t->status < status)
 		t->status = status;

@@ -12,6 +12,7 @@
 
 struct carrier;
 struct carrier_listener;
+struct event_base;
 struct carrier_set;
 struct config;
 struct conn;
@@ -20,7 +21,10 @@ struct flow_key;
 struct txn;
 struct txn_slot;
 
+struct proxy_account;
+
 struct proxy {
+	struct event_base		*base;
 	const struct config		*cfg;		/* current */
 	const struct flow_key		*flow_key;
 	struct carrier_set		*carriers;	/* NULL before attach */
@@ -31,6 +35,7 @@ struct proxy {
 	size_t		 n_ports;
 	const char     **self_hosts;	/* hosts and carrier connections' */
 	size_t		 self_cap;
+	struct proxy_account *accounts;	/* proxy_account.c */
 };
 
 /* Where a request goes next, or why it goes nowhere. */
@@ -41,6 +46,8 @@ struct hop {
 	uint64_t		 flow;		/* the phone's connection */
 	int			 code;		/* refusal, 0 if routed */
 	char			 reason[128];
+	char			 account[64];	/* a held account's Contact:
+						 * ring its phones */
 };
 
 /*
@@ -54,7 +61,8 @@ struct hop {
  */
 enum proxy_verdict {
 	PROXY_PASS,		/* on to the next editor, then out */
-	PROXY_REFUSE,		/* requests: answer with code and reason */
+	PROXY_REFUSE,		/* answer upstream with code and reason
+				 * (for a final response: instead of it) */
 	PROXY_CONSUMED,		/* the editor has taken it: nothing goes on */
 };
 
@@ -81,6 +89,27 @@ struct proxy_editor {
 
 /* proxy_register.c: REGISTER Contacts, Path and bindings. */
 extern const struct proxy_editor proxy_register_editor;
+/* proxy_account.c: the accounts the edge holds, their phones and calls. */
+extern const struct proxy_editor proxy_account_editor;
+void	proxy_accounts_reload(struct proxy *);
+void	proxy_accounts_attach(struct proxy *);
+void	proxy_accounts_free(struct proxy *);
+const struct config_account *proxy_account_for_aor(const struct proxy *,
+	    const char *);
+/*
+ * A phone's request before it is routed: a held AOR's REGISTER is the
+ * edge's to answer, and its initial requests must authenticate to the
+ * edge (CONSUMED: answered).
+ */
+enum proxy_verdict proxy_account_phone(struct proxy *, struct conn *,
+	    osip_message_t *);
+/* A carrier's request for a held account's Contact: ring its phones. */
+void	proxy_account_incoming(struct proxy *, struct conn *, osip_message_t *,
+	    const struct hop *);
+/* A phone's 2xx ACK in a dialog of a held AOR. */
+void	proxy_account_ack(struct proxy *, struct conn *, osip_message_t *,
+	    const struct hop *);
+
 /* proxy_digest.c: one challenge per realm for phones, their labels. */
 extern const struct proxy_editor proxy_digest_editor;
 void	proxy_digest_clear(void);
@@ -98,6 +127,11 @@ void	proxy_log(enum log_level, const struct conn *, const osip_message_t *,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 int	proxy_send(struct conn *, osip_message_t *);
 void	proxy_reply(struct conn *, const osip_message_t *, int, const char *);
+/* The To tag of the edge's own answers on a connection. */
+void	proxy_own_tag(const struct conn *, char *, size_t);
+/* The same with one more header. */
+void	proxy_reply_with(struct conn *, const osip_message_t *, int,
+	    const char *, const char *hname, const char *hvalue);
 void	proxy_reply_upstream(struct txn *, int, const char *);
 bool	proxy_method_is(const osip_message_t *, const char *);
 
@@ -112,6 +146,16 @@ void	proxy_carrier_hostport(const struct proxy *, const struct conn *,
 	    char *, size_t);
 void	proxy_forward(struct proxy *, struct conn *, osip_message_t *,
 	    const struct hop *);
+/* The same request to several phones: the first 2xx wins (§16.7). */
+void	proxy_fork(struct proxy *, struct conn *, osip_message_t *,
+	    const struct hop *, size_t);
+/*
+ * A non-2xx final (resp, or code and reason the edge made) of a branch
+ * of a fork: held until every branch has one, then the best goes
+ * upstream. false when t is no branch of a fork.
+ */
+bool	proxy_fork_hold(struct txn *, const osip_message_t *, int,
+	    const char *);
 void	proxy_forward_ack(struct proxy *, struct conn *, osip_message_t *,
 	    const struct hop *);
 void	proxy_cancel(struct proxy *, struct conn *, osip_message_t *);

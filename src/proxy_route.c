@@ -160,6 +160,13 @@ proxy_route_carrier(struct proxy *p, struct conn *c, osip_message_t *m,
 	 * from our Route entry (Record-Route or Path) or from that Contact.
 	 */
 	mark = sip_hdr_uri_mark(m->req_uri);
+	if (mark != NULL && strncmp(mark, "a-", 2) == 0 &&
+	    routed->token[0] == '\0' &&
+	    sip_hdr_uri_is_self(m->req_uri, self)) {
+		/* The Contact of an account the edge holds: its phones. */
+		snprintf(hop->account, sizeof(hop->account), "%s", mark + 2);
+		return;
+	}
 	initial = sip_hdr_uri_is_self(m->req_uri, self) && mark != NULL &&
 	    mark[0] == 'r' && m->req_uri->username != NULL;
 	if (routed->token[0] != '\0')

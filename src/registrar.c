@@ -23,7 +23,15 @@ struct flow_bindings {
 	UT_hash_handle		 hh;
 };
 
+/* The bindings of one AOR, on every flow. */
+struct aor_bindings {
+	char			*aor;
+	struct binding		*list;
+	UT_hash_handle		 hh;
+};
+
 static struct binding		*bindings;	/* by key */
+static struct aor_bindings	*aors;		/* by AOR */
 static struct flow_bindings	*flows;		/* by flow */
 static struct event_base	*registrar_base;	/* expiry timers */
 
@@ -42,6 +50,56 @@ registrar_flow(uint64_t flow, bool create)
 	return fb;
 }
 
+/* The bindings list of an AOR, made when asked to. */
+static struct aor_bindings *
+registrar_aor_list(const char *aor, bool create)
+{
+	struct aor_bindings	*ab;
+
+	HASH_FIND_STR(aors, aor, ab);
+	if (ab == NULL && create) {
+		ab = xcalloc(1, sizeof(*ab));
+		ab->aor = xstrdup(aor);
+		HASH_ADD_KEYPTR(hh, aors, ab->aor, strlen(ab->aor), ab);
+	}
+	return ab;
+}
+
+/* Take a binding out of its AOR's list. */
+static void
+registrar_aor_unlink(struct binding *b)
+{
+	struct aor_bindings	*ab = registrar_aor_list(b->aor, false);
+	struct binding		**pp;
+
+	if (ab == NULL)
+		return;
+	for (pp = &ab->list; *pp != NULL; pp = &(*pp)->aor_next) {
+		if (*pp == b) {
+			*pp = b->aor_next;
+			break;
+		}
+	}
+	if (ab->list == NULL) {
+		HASH_DEL(aors, ab);
+		free(ab->aor);
+		free(ab);
+	}
+}
+
+size_t
+registrar_find_aor(const char *aor, struct binding **out, size_t max)
+{
+	struct aor_bindings	*ab = registrar_aor_list(aor, false);
+	struct binding		*b;
+	size_t			 n = 0;
+
+	for (b = ab != NULL ? ab->list : NULL; b != NULL && n < max;
+	    b = b->aor_next)
+		out[n++] = b;
+	return n;
+}
+
 /* Unlink and free one binding. */
 static void
 registrar_free(struct binding *b)
@@ -50,6 +108,7 @@ registrar_free(struct binding *b)
 	struct binding		**pp;
 
 	HASH_DEL(bindings, b);
+	registrar_aor_unlink(b);
 	if (b->expiry != NULL)
 		event_free(b->expiry);
 	if (fb != NULL) {
@@ -117,6 +176,7 @@ registrar_update(const char *aor, uint64_t flow, const char *token,
     const char *source, unsigned expires)
 {
 	struct flow_bindings	*fb;
+	struct aor_bindings	*ab;
 	struct binding		*b;
 	char			*key;
 
@@ -138,6 +198,9 @@ registrar_update(const char *aor, uint64_t flow, const char *token,
 		b->line = registrar_line(aor);
 		b->flow = flow;
 		HASH_ADD_KEYPTR(hh, bindings, b->key, strlen(b->key), b);
+		ab = registrar_aor_list(aor, true);
+		b->aor_next = ab->list;
+		ab->list = b;
 		fb = registrar_flow(flow, true);
 		b->flow_next = fb->list;
 		fb->list = b;

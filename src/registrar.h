@@ -8,6 +8,7 @@
 #define SIPEDGE_REGISTRAR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -30,6 +31,7 @@ struct binding {
 	bool		 held_by_edge;
 	struct event	*expiry;	/* frees it when the time is up */
 	struct binding	*flow_next;	/* bindings of the same flow */
+	struct binding	*aor_next;	/* bindings of the same AOR */
 	UT_hash_handle	 hh;
 };
 
@@ -53,6 +55,9 @@ struct binding	*registrar_find(uint64_t flow, const char *aor);
  */
 uint32_t	 registrar_line(const char *aor);
 struct binding	*registrar_find_line(uint64_t flow, uint32_t line);
+/* Up to max bindings of an AOR (as bound, exactly), on any flow. */
+size_t		 registrar_find_aor(const char *aor, struct binding **out,
+		    size_t max);
 unsigned	 registrar_count(void);
 unsigned	 registrar_expires_in(const struct binding *);
 void		 registrar_foreach(void (*)(struct binding *, void *), void *);

@@ -188,6 +188,56 @@ txn_finish_local(struct txn *t, const osip_message_t *resp, int status)
 	txn_free(t);
 }
 
+struct txn_fork *
+txn_fork_new(unsigned branches)
+{
+	struct txn_fork	*f = xcalloc(1, sizeof(*f));
+
+	f->refs = 1;
+	f->open = branches;
+	return f;
+}
+
+void
+txn_fork_add(struct txn_fork *f, struct txn *t)
+{
+	t->fork = f;
+	DL_APPEND2(f->branches, t, fork_prev, fork_next);
+	f->refs++;
+}
+
+void
+txn_fork_put(struct txn_fork *f)
+{
+	if (--f->refs > 0)
+		return;
+	sip_msg_free(f->best_resp);
+	free(f);
+}
+
+/* Leave a fork; the upstream entry moves to a branch that stays. */
+static void
+txn_fork_leave(struct txn *t, bool hashed)
+{
+	struct txn_fork	*f = t->fork;
+
+	DL_DELETE2(f->branches, t, fork_prev, fork_next);
+	if (!t->fork_final)
+		f->open--;
+	if (hashed && f->branches != NULL)
+		HASH_ADD_KEYPTR(hh_in, by_upstream, f->branches->in_key,
+		    strlen(f->branches->in_key), f->branches);
+	txn_fork_put(f);
+}
+
+void
+txn_rebranch(struct txn *t, const char *branch)
+{
+	HASH_DELETE(hh_out, by_branch, t);
+	snprintf(t->branch, sizeof(t->branch), "%s", branch);
+	HASH_ADD_KEYPTR(hh_out, by_branch, t->branch, strlen(t->branch), t);
+}
+
 void
 txn_free(struct txn *t)
 {
@@ -200,6 +250,8 @@ txn_free(struct txn *t)
 		    cur);
 	if (cur == t)
 		HASH_DELETE(hh_in, by_upstream, t);
+	if (t->fork != NULL)
+		txn_fork_leave(t, cur == t);
 	txn_conn_unlink(t);
 	event_free(t->timer);
 	sip_msg_free(t->in_req);

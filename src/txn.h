@@ -36,6 +36,22 @@ enum txn_state {
 struct txn;
 
 /*
+ * The branches of one forked request (an incoming call for an account the
+ * edge holds, rung on every phone bound to it): one upstream side, one
+ * final answer upstream. The last branch to go frees it.
+ */
+struct txn_fork {
+	struct txn	*branches;	/* fork_prev/fork_next */
+	unsigned	 refs;		/* branches, and the maker until put */
+	unsigned	 open;		/* branches without a final yet */
+	bool		 answered;	/* a 2xx went upstream */
+	bool		 done;		/* a non-2xx final went upstream */
+	int		 best;		/* best non-2xx final held, 0: none */
+	char		 best_reason[64];
+	osip_message_t	*best_resp;	/* that final as received, or NULL */
+};
+
+/*
  * What the proxy's message editors keep with a transaction, one slot
  * each (proxy_edit.h): the data and how to release it when the
  * transaction ends.
@@ -74,6 +90,9 @@ struct txn {
 	txn_timeout_cb	 timeout;
 	txn_done_cb	 done;		/* the edge's own request: its owner */
 	void		*arg;
+	struct txn_fork	*fork;		/* NULL: not forked */
+	bool		 fork_final;	/* this branch has its final */
+	struct txn	*fork_prev, *fork_next;
 	UT_hash_handle	 hh_out;
 	UT_hash_handle	 hh_in;
 	struct txn	*in_prev, *in_next;	/* of in_conn */
@@ -97,6 +116,16 @@ struct txn	*txn_new(uint64_t in_conn, const char *in_branch,
  */
 struct txn	*txn_new_local(uint64_t out_conn, const char *branch,
 		    bool invite, txn_done_cb, void *);
+/*
+ * A fork of this many branches, each added as its transaction is made;
+ * the maker puts its reference when every branch is out. The upstream
+ * lookup finds one branch of a fork at any time.
+ */
+struct txn_fork	*txn_fork_new(unsigned branches);
+void		 txn_fork_add(struct txn_fork *, struct txn *);
+void		 txn_fork_put(struct txn_fork *);
+/* Send the request again under a new branch of ours (a digest answer). */
+void		 txn_rebranch(struct txn *, const char *branch);
 /* Tell a local transaction's owner how it ended, and free it. */
 void		 txn_finish_local(struct txn *, const osip_message_t *,
 		    int status);
