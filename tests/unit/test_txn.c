@@ -530,6 +530,78 @@ test_txn_local_has_no_upstream_and_its_owner_hears_the_end(void)
 	event_base_free(base);
 }
 
+/*
+ * The branches of a fork share one upstream side: a CANCEL finds one of
+ * them whichever branches are gone, and the fork goes with the last.
+ */
+static void
+test_txn_fork_keeps_one_upstream_lookup_while_branches_go(void)
+{
+	struct event_base	*base = event_base_new();
+	struct txn_fork		*f;
+	struct txn		*a, *b, *c, *found;
+
+	txn_init(base);
+	f = txn_fork_new(3);
+	a = forwarded(CARRIER_CONN, "INVITE", PHONE_BRANCH, "z9hG4bKf-a",
+	    NULL, NULL);
+	txn_fork_add(f, a);
+	b = forwarded(CARRIER_CONN, "INVITE", PHONE_BRANCH, "z9hG4bKf-b",
+	    NULL, NULL);
+	txn_fork_add(f, b);
+	c = forwarded(CARRIER_CONN, "INVITE", PHONE_BRANCH, "z9hG4bKf-c",
+	    NULL, NULL);
+	txn_fork_add(f, c);
+	txn_fork_put(f);
+	CU_ASSERT_EQUAL(f->refs, 3);
+	CU_ASSERT_EQUAL(f->open, 3);
+	found = txn_by_upstream(CARRIER_CONN, PHONE_BRANCH, true);
+	CU_ASSERT_TRUE(found == a || found == b || found == c);
+	CU_ASSERT_PTR_EQUAL(found->fork, f);
+
+	/* The branch the lookup names goes: another takes its place. */
+	txn_free(found);
+	found = txn_by_upstream(CARRIER_CONN, PHONE_BRANCH, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(found);
+	CU_ASSERT_PTR_EQUAL(found->fork, f);
+	CU_ASSERT_EQUAL(f->refs, 2);
+	CU_ASSERT_EQUAL(f->open, 2);	/* it went without a final */
+
+	/* A branch with its final leaves the count of open ones alone. */
+	found->fork_final = true;
+	f->open--;
+	txn_free(found);
+	CU_ASSERT_EQUAL(f->open, 1);
+	found = txn_by_upstream(CARRIER_CONN, PHONE_BRANCH, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(found);
+	txn_free(found);
+	CU_ASSERT_PTR_NULL(txn_by_upstream(CARRIER_CONN, PHONE_BRANCH, true));
+	CU_ASSERT_EQUAL(txn_count(), 0);
+	txn_shutdown();
+	event_base_free(base);
+}
+
+/* A request sent again with credentials: found by its new branch only. */
+static void
+test_txn_rebranch_moves_the_response_lookup(void)
+{
+	struct event_base	*base = event_base_new();
+	struct txn		*t;
+
+	txn_init(base);
+	t = forwarded(PHONE_CONN, "INVITE", PHONE_BRANCH, "z9hG4bKold",
+	    NULL, NULL);
+	txn_rebranch(t, "z9hG4bKnew");
+	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKold"));
+	CU_ASSERT_PTR_EQUAL(txn_by_branch("z9hG4bKnew"), t);
+	CU_ASSERT_PTR_EQUAL(txn_by_upstream(PHONE_CONN, PHONE_BRANCH, true), t);
+	txn_free(t);
+	CU_ASSERT_PTR_NULL(txn_by_branch("z9hG4bKnew"));
+	CU_ASSERT_EQUAL(txn_count(), 0);
+	txn_shutdown();
+	event_base_free(base);
+}
+
 void
 test_txn_register(void)
 {
@@ -545,4 +617,6 @@ test_txn_register(void)
 	UNIT_TEST(s, test_txn_timer_fires_the_callback);
 	UNIT_TEST(s, test_txn_foreach_conn_visits_only_that_connection);
 	UNIT_TEST(s, test_txn_foreach_conn_survives_freeing_other_txns);
+	UNIT_TEST(s, test_txn_fork_keeps_one_upstream_lookup_while_branches_go);
+	UNIT_TEST(s, test_txn_rebranch_moves_the_response_lookup);
 }
