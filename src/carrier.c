@@ -255,6 +255,13 @@ carrier_conn_closed_cb(struct conn *conn, const char *why, void *arg)
 	if (c->state == CARRIER_CONNECTED) {
 		if (c->set->watch != NULL)
 			c->set->watch(c, false, c->set->watch_arg);
+		if (c->failover) {
+			c->failover = false;
+			c->cur++;
+			c->any_port = false;
+			carrier_next_target(c);
+			return;
+		}
 		carrier_error(c, "connection to %s lost: %s", target, why);
 		carrier_backoff(c, CARRIER_BACKOFF);
 		return;
@@ -295,6 +302,36 @@ static const struct conn_handler carrier_conn_handler = {
 	.pong = carrier_conn_pong_cb,
 	.closed = carrier_conn_closed_cb,
 };
+
+bool
+carrier_failover(struct carrier *c, const char *why)
+{
+	char	target[300];
+
+	if (c->state != CARRIER_CONNECTED || c->conn == NULL || c->failover ||
+	    c->cur + 1 >= c->n_targets)
+		return false;
+	carrier_target_str(c, target, sizeof(target));
+	carrier_error(c, "%s: %s; going on to the next target", target, why);
+	c->failover = true;
+	snprintf(c->failover_why, sizeof(c->failover_why), "%s", why);
+	/*
+	 * Not here: the caller may be inside a transaction of this very
+	 * connection, which its closing would free under it.
+	 */
+	event_active(c->failover_ev, EV_TIMEOUT, 0);
+	return true;
+}
+
+/* carrier_failover, from the event loop. */
+static void
+carrier_failover_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct carrier	*c = arg;
+
+	if (c->failover && c->conn != NULL)
+		conn_close(c->conn, c->failover_why);
+}
 
 /* Try targets in RFC 3263 order until one connects. */
 static void
@@ -397,7 +434,8 @@ carrier_new(struct carrier_set *set, const struct config_carrier *cfg)
 	c->cfg = cfg;
 	c->set = set;
 	c->retry = evtimer_new(set->base, carrier_retry_cb, c);
-	if (c->retry == NULL)
+	c->failover_ev = evtimer_new(set->base, carrier_failover_cb, c);
+	if (c->retry == NULL || c->failover_ev == NULL)
 		fatal("%s: event_new", __func__);
 	carrier_keepalive_init(c);
 	clock_gettime(CLOCK_MONOTONIC, &c->since);
@@ -428,6 +466,7 @@ carrier_free(struct carrier *c)
 		conn_abort(conn, "carrier removed or stopped");
 	}
 	event_free(c->retry);
+	event_free(c->failover_ev);
 	carrier_keepalive_free(c);
 	if (c->ctx != NULL)
 		SSL_CTX_free(c->ctx);

@@ -74,6 +74,10 @@ struct carrier {
 	uint16_t		 local_port;	/* of the last connection that
 						 * opened: reconnects reuse it */
 	bool			 any_port;	/* this attempt: not local_port */
+	bool			 failover;	/* closing: go on to the next
+						 * target at once */
+	struct event		*failover_ev;	/* closes from the loop */
+	char			 failover_why[128];
 	char			 verified_name[256];
 	char			 last_error[512];
 };
@@ -111,6 +115,13 @@ struct carrier	*carrier_set_by_address(const struct carrier_set *,
  */
 struct conn	*carrier_accept(struct carrier *, int fd, const struct sockaddr *,
 		    socklen_t, SSL_CTX *, char *why, size_t whylen);
+/*
+ * The target we are connected to failed something only it can fail (an
+ * edge-held account's registration: no answer, 5xx): close and connect
+ * to the next target in RFC 3263 order at once. Nothing when there is no
+ * next target. Returns true when it goes on.
+ */
+bool		 carrier_failover(struct carrier *, const char *why);
 /* Must connections this carrier opens present a client certificate? */
 bool		 carrier_wants_client_cert(const struct config_carrier *);
 /*

@@ -172,6 +172,25 @@ proxy_account_detach(struct proxy_account *pa)
 	}
 }
 
+/* Move the account's carrier to its next target; see the caller. */
+static void
+proxy_account_failover(struct proxy_account *pa, int status)
+{
+	struct carrier	*car;
+	char		 why[128];
+
+	if (pa->removed || pa->p->carriers == NULL ||
+	    (car = carrier_set_find(pa->p->carriers, pa->carrier.name)) == NULL)
+		return;
+	if (status == 408)
+		snprintf(why, sizeof(why), "no answer to the REGISTER of "
+		    "account %s", pa->cfg.name);
+	else
+		snprintf(why, sizeof(why), "%d to the REGISTER of account %s",
+		    status, pa->cfg.name);
+	(void)carrier_failover(car, why);
+}
+
 /* How a registration request ended: tell the account. */
 static void
 proxy_account_done(struct txn *t, const osip_message_t *resp, int status,
@@ -188,6 +207,14 @@ proxy_account_done(struct txn *t, const osip_message_t *resp, int status,
 		account_response(pa->acc, (osip_message_t *)resp);
 	else
 		account_timeout(pa->acc);
+	/*
+	 * A target that does not answer, or fails with 5xx, may be the one
+	 * node that is down: the registration, and with it the carrier's
+	 * connection, moves on to the next target (RFC 3263 order), where
+	 * the account's calls then go too.
+	 */
+	if ((resp != NULL && status >= 500) || (resp == NULL && status == 408))
+		proxy_account_failover(pa, status);
 }
 
 /* account_io.send: out on the carrier's own connection. */
@@ -980,6 +1007,20 @@ fail:
 	return -1;
 }
 
+/* Register an account again now, unless it is at it already. */
+static void
+proxy_account_reregister(struct proxy *p, const char *key, int status)
+{
+	struct proxy_account	*pa = proxy_account_find(p, key);
+
+	if (pa == NULL || pa->acc == NULL ||
+	    account_state(pa->acc) != ACCOUNT_REGISTERED)
+		return;
+	log_info("account %s: the carrier answered %d to a call; registering "
+	    "again", pa->cfg.name, status);
+	account_carrier_up(pa->acc);
+}
+
 /* A response to a held AOR's request. */
 static enum proxy_verdict
 proxy_account_response(struct proxy_edit *e, osip_message_t *resp,
@@ -1000,6 +1041,14 @@ proxy_account_response(struct proxy_edit *e, osip_message_t *resp,
 		    "refused account %s", ca->name);
 		return PROXY_REFUSE;
 	}
+	/*
+	 * A carrier that refuses a registered account's request as unknown
+	 * may have lost the registration (a restart behind a balancer that
+	 * kept our connection): register again at once.
+	 */
+	if ((status == 403 || status == 404) && !proxy_method_is(resp,
+	    "REGISTER"))
+		proxy_account_reregister(e->p, at->key, status);
 	/* The phone sees its own CSeq again. */
 	if (resp->cseq != NULL && resp->cseq->number != NULL &&
 	    strcmp(resp->cseq->number, at->in_cseq) != 0) {

@@ -21,7 +21,8 @@ import unittest
 from baresip import Baresip, sip_header, tone_share
 from edge import Edge, certs, wait_for
 from kamailio import Kamailio, SipTls, digest, digest_hash, header, status_code
-from sipua import Msg, ScriptedCarrier, TlsPhone, in_dialog, response, uri_of
+from peers import Dnsmasq
+from sipua import Msg, ScriptedCarrier, TlsPhone, in_dialog, request, response, uri_of
 
 CARRIER = "kamailio"
 CARRIER_CONF = """[carrier {name}]
@@ -733,6 +734,152 @@ class CarrierChallenge(ScriptedAccounts):
         self.assertEqual((ok.status, ok.cseq), (200, (3, "BYE")),
                          "the phone must see the 200 for its own BYE, not %s" % ok.start)
         self.assertTrue(self.no_calls())
+
+
+# --- failover between the carrier's RFC 3263 targets ----------------------
+
+class RegistrationFailover(AccountCase):
+    """carrier.test by DNS (dnsmasq): SRV _sips._tcp with two targets,
+    priority 5 sip0 (a ScriptedCarrier answering every REGISTER 503) and
+    priority 10 sip1 (Kamailio, the registrar). The edge connects to sip0,
+    gets the 503 for the account's REGISTER, and goes on to sip1 at once:
+    the account registers there and the carrier's one connection, with the
+    account's calls, is with sip1 from then on."""
+
+    CARRIER_FILE = """[carrier {name}]
+domain = carrier.test
+ca_file = {certs}/ca.crt
+keepalive = 30
+"""
+
+    def setUp(self):
+        self.refused = []                   # REGISTERs sip0 answered 503
+        self.kam = Kamailio(algorithm="SHA-256", open_user="bob")
+        self.addCleanup(self.kam.close)
+        self.kam.start()                    # first: its port is final then
+        self.sip0 = ScriptedCarrier(auto_register=False)
+        self.sip0._auto = self.refuse_register      # streams take it at handshake
+        self.sip0.start()
+        self.addCleanup(self.sip0.stop)
+        self.dns = Dnsmasq([
+            "--naptr-record=carrier.test,10,10,S,SIPS+D2T,,_sips._tcp.carrier.test",
+            "--srv-host=_sips._tcp.carrier.test,sip0.carrier.test,%d,5,0" % self.sip0.port,
+            "--srv-host=_sips._tcp.carrier.test,sip1.carrier.test,%d,10,0" % self.kam.port,
+            "--host-record=sip0.carrier.test,127.0.0.1",
+            "--host-record=sip1.carrier.test,127.0.0.1"])
+        self.addCleanup(self.dns.stop)
+        self.edge = Edge(carriers={}, edge_extra="dns_servers = 127.0.0.1:%d\n" % self.dns.port)
+        self.edge.write_carrier(CARRIER, None, self.CARRIER_FILE.format(
+            name=CARRIER, certs=certs()) + account_conf("alice"))
+        self.addCleanup(self.edge.close)
+        self.edge.start()
+
+    def refuse_register(self, stream, msg):
+        """sip0's handler: every REGISTER gets 503; the rest as usual."""
+        if msg.is_request and msg.method == "REGISTER":
+            stream.send(response(msg, 503, "Service Unavailable", to_tag="down"))
+            self.refused.append(msg)
+            return True
+        return ScriptedCarrier._auto(self.sip0, stream, msg)
+
+    def alive(self):
+        """Fail at once, saying so, if sipedged is gone (e.g. a crash)."""
+        rc = self.edge.proc.poll()
+        if rc is not None:
+            self.fail("sipedged exited (%s) after sip0 answered 503 to %d REGISTER(s); "
+                      "edge log:\n%s" % ("signal %d" % -rc if rc < 0 else "status %d" % rc,
+                                         len(self.refused), self.edge_log_tail()))
+
+    def why(self):
+        self.alive()
+        return ("\ncarriers: %s\nregistrations: %s\nsip0 answered 503 to %d REGISTER(s)\n"
+                "Kamailio:\n%s\nedge log:\n%s"
+                % (self.edge.json("carriers")["items"], self.registrations(),
+                   len(self.refused), "\n".join(self.kam.lines()[-10:]),
+                   self.edge_log_tail()))
+
+    def registered_phone(self):
+        """A scripted phone registered at the edge for alice (phone_password)."""
+        p = TlsPhone(self.edge.port)
+        self.addCleanup(p.close)
+        reg = p.register()
+        ch = final(p, "REGISTER", what="the edge's 401 to the phone's REGISTER")
+        self.assertEqual(ch.status, 401, ch.start)
+        auth = digest(values_of(ch, "WWW-Authenticate")[0], "REGISTER", "sip:carrier.test",
+                      "alice", PHONE_PASSWORD)
+        p.register(cseq=2, call_id=reg.call_id, extra=[("Authorization", auth)])
+        ok = final(p, "REGISTER", what="the edge's 200 to the phone's REGISTER")
+        self.assertEqual(ok.status, 200, ok.start)
+        return p
+
+    def test_a_503_to_the_register_moves_the_account_and_the_connection_to_the_next_srv_target(self):
+        sip1 = "sip1.carrier.test 127.0.0.1:%d" % self.kam.port
+
+        # sip0, first in SRV order, got the account's REGISTER and said 503.
+        if not wait_for(lambda: self.refused, 10, 0.1):
+            self.fail("no REGISTER of the account reached sip0 (the priority 5 target)"
+                      + self.why())
+        reg = self.refused[0]
+        self.assertEqual(uri_of(reg.get("To")), "sip:alice@carrier.test", reg.start)
+        self.assertIn("sipedge=a-alice", reg.get("Contact") or "", reg.get("Contact"))
+        self.assertEqual(len(self.sip0.streams), 1, "connections to sip0")
+
+        # At once to sip1: the carrier connected there, the account registered.
+        def on_sip1():
+            self.alive()
+            c = self.carrier_item()
+            return c if c["state"] == "connected" and c["target"] == sip1 else None
+        c = wait_for(on_sip1, 15, 0.2)
+        if not c:
+            self.fail("after sip0's 503 the carrier did not go on to sip1 (%s) within 15 s"
+                      % sip1 + self.why())
+        self.assertEqual([t["host"] for t in c["targets"]],
+                         ["sip0.carrier.test", "sip1.carrier.test"], c)
+        self.assertEqual(c["verified_name"], "carrier.test", c)
+        self.assertTrue(wait_for(lambda: self.sip0.stream.closed, 5),
+                        "the edge kept its connection to sip0 open")
+        acc = self.wait_account("alice", timeout=15)
+        self.assertEqual((acc["carrier"], acc["held_by_edge"], acc["algorithm"]),
+                         (CARRIER, True, "SHA-256"), acc)
+        contact = self.kam.registered("alice", 15)
+        self.assertTrue(contact, "Kamailio (sip1) never registered alice" + self.why())
+        m = re.search(r"sip:alice@127\.0\.0\.1:(\d+);transport=tls;sipedge=a-alice", contact)
+        self.assertTrue(m, "the account's Contact at Kamailio: %s" % contact)
+        self.assertEqual(int(m.group(1)), self.carrier_item()["local_port"], contact)
+        moved = [l for l in self.edge.log().splitlines() if "going on to the next target" in l]
+        self.assertTrue(moved, "no 'going on to the next target' line in the edge log"
+                        + self.why())
+        self.assertIn("sip0.carrier.test", moved[0])
+        self.assertIn("503", moved[0])
+
+        # A call for alice from bob at Kamailio comes over that connection
+        # to the phone registered at the edge; the phone's answer goes back.
+        phone = self.registered_phone()
+        bob = SipTls(self.kam.port)
+        self.addCleanup(bob.close)
+        inv = request("INVITE", "sip:alice@carrier.test", "sip:bob@carrier.test",
+                      "sip:alice@carrier.test", call_id="failover-in-1",
+                      via_host="127.0.0.1", via_port=bob.local_port, body=SDP,
+                      contact="<sip:bob@127.0.0.1:%d;transport=tls>" % bob.local_port)
+        bob.send(inv.encode())
+        try:
+            got = phone.expect_request("INVITE", 10)
+        except AssertionError:
+            self.fail("bob's INVITE (at Kamailio, sip1) did not reach the phone behind the "
+                      "edge" + self.why())
+        self.assertEqual(got.call_id, "failover-in-1")
+        self.assertEqual(got.ruri, phone.contact_uri)
+        self.assertTrue(re.search(r"CARRIER RELAY INVITE to sip:alice@127\.0\.0\.1:%d;"
+                                  r"transport=tls;sipedge=a-alice" % int(m.group(1)),
+                                  self.kam.log()), "Kamailio did not relay to the account")
+        phone.send(response(got, 180, "Ringing", to_tag="ph"))
+        phone.send(response(got, 486, "Busy Here", to_tag="ph"))
+        r = bob.recv_until(lambda x: status_code(x) is not None and status_code(x) >= 200
+                           and header(x, "Call-ID") == "failover-in-1", 10)
+        self.assertEqual(status_code(r), 486, "bob's final response: %s" % r)
+        self.assertTrue(self.no_calls(), self.edge.json("calls"))
+        self.assertEqual(len(self.sip0.streams), 1, "the edge went back to sip0")
+        self.assertEqual(self.carrier_item()["target"], sip1)
 
 
 if __name__ == "__main__":
