@@ -172,12 +172,28 @@ proxy_account_detach(struct proxy_account *pa)
 	}
 }
 
+/* Calls through one carrier, counted when it moves to another target. */
+struct proxy_account_calls {
+	const char	*carrier;
+	unsigned	 n;
+};
+
+static void
+proxy_account_count_call(struct dialog *dlg, void *arg)
+{
+	struct proxy_account_calls	*c = arg;
+
+	if (dlg->carrier != NULL && strcmp(dlg->carrier, c->carrier) == 0)
+		c->n++;
+}
+
 /* Move the account's carrier to its next target; see the caller. */
 static void
 proxy_account_failover(struct proxy_account *pa, int status)
 {
-	struct carrier	*car;
-	char		 why[128];
+	struct proxy_account_calls	 calls;
+	struct carrier			*car;
+	char				 why[128];
 
 	if (pa->removed || pa->p->carriers == NULL ||
 	    (car = carrier_set_find(pa->p->carriers, pa->carrier.name)) == NULL)
@@ -188,7 +204,17 @@ proxy_account_failover(struct proxy_account *pa, int status)
 	else
 		snprintf(why, sizeof(why), "%d to the REGISTER of account %s",
 		    status, pa->cfg.name);
-	(void)carrier_failover(car, why);
+	if (!carrier_failover(car, why))
+		return;
+	/* Say plainly what the move costs (field-notes.md, opensips #3903). */
+	calls.carrier = car->name;
+	calls.n = 0;
+	dialog_foreach(proxy_account_count_call, &calls);
+	if (calls.n > 0)
+		log_warn("carrier %s: %u call%s in progress lose their "
+		    "signalling path with the old target; their hang-ups go "
+		    "to the next one, which does not know them", car->name,
+		    calls.n, calls.n == 1 ? "" : "s");
 }
 
 /* How a registration request ended: tell the account. */
