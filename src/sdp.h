@@ -256,6 +256,21 @@ const char	*sdp_attr_add(struct sdp *, int media, const char *name,
 		    const char *value);
 /* Replace the value of an a= line (NULL: leave the name alone). */
 const char	*sdp_attr_set(struct sdp *, int line, const char *value);
+/* Remove a media section, every line of it (sdp_section.c). */
+const char	*sdp_media_remove(struct sdp *, int media);
+/*
+ * Copy media section `media` of src, every line, in before section at of
+ * dst (at == dst->nmedia: after the last); dst must not be src.
+ */
+const char	*sdp_media_copy(struct sdp *dst, int at, const struct sdp *src,
+		    int media);
+/*
+ * Set the o= sess-version to a decimal string and, when addr is not NULL,
+ * the unicast address to an IP literal (the line is then written anew:
+ * "o=USER SESS-ID VERSION IN IP4|IP6 ADDR").
+ */
+const char	*sdp_origin_set(struct sdp *, const char *version,
+		    const char *addr);
 /* Add one to the o= sess-version as decimal text, past 2^64 too. */
 const char	*sdp_origin_bump(struct sdp *);
 

@@ -116,6 +116,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(sdp_parse(out, len, &again) == NULL);
 	CHECK(again.nmedia == nmedia && again.nlines == s.nlines);
 	CHECK(sdp_print_len(&again) == len);
+	/* Whole sections: one copied in, one taken out; o= written anew. */
+	if (nmedia > 0 && sdp_media_copy(&again, (int)again.nmedia, &s,
+	    0) == NULL) {
+		CHECK(again.nmedia == nmedia + 1);
+		CHECK(sdp_media_remove(&again, 0) == NULL);
+		CHECK(again.nmedia == nmedia);
+	}
+	(void)sdp_origin_set(&again, "42", size > 0 && (copy[0] & 1) ?
+	    "2001:db8::2" : "192.0.2.2");
+	CHECK(sdp_print(&again, out, sizeof(out), &len) == NULL);
+	CHECK(sdp_parse(out, len, &s) == NULL);
+	CHECK(s.nmedia == nmedia);
 	free(copy);
 	return 0;
 }

@@ -75,6 +75,7 @@ main(int argc, char **argv)
 	test_digest_client_register();
 	test_sdes_register();
 	test_sdp_register();
+	test_media_register();
 	CU_basic_set_mode(argc > 1 && strcmp(argv[1], "-v") == 0 ?
 	    CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	CU_basic_run_tests();

@@ -1,0 +1,920 @@
+/*
+ * media.c: the offer/answer rules of media anchoring; see media.h.
+ *
+ * An offer from side O is turned into the edge's offer to side A: each
+ * stream gets the relay's address and port on A's side, the shape A
+ * speaks, and crypto lines with fresh keys in the suites A allows. O's
+ * own crypto line to accept is chosen at once (by O's allowed suites);
+ * its answer is made when A answers. A's answer is turned into the
+ * edge's answer to O on the same lines: A's chosen formats and
+ * direction, O's proto, one crypto line echoing O's tag with a fresh key
+ * (RFC 4568 §7.1.2), and O's m= count and order (a dual offer gets its
+ * other m= back, rejected with port 0: RFC 3264 §6).
+ *
+ * An offer identical to the last one from its side, byte for byte, is a
+ * session refresh: it gets the same SDP as last time, keys included, so
+ * the relay keeps its contexts and rollover counters (RFC 3711 §3.3.1;
+ * field-notes.md, "Re-keying").
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "media.h"
+#include "util.h"
+
+/* One exchange of one side, kept for a refresh that repeats it. */
+struct media_memo {
+	char	*in;		/* what the side sent */
+	size_t	 in_len;
+	char	*out;		/* what the edge sent the other side for it */
+	size_t	 out_len;
+};
+
+struct media_session {
+	struct media_policy	 pol[2];
+	struct media_ports	 ports;
+	size_t			 n;
+	struct media_stream	 st[MEDIA_MAX_STREAMS];
+	/* What the edge offered the answerer, and the offerer's chosen line. */
+	struct sdes_line	 offered[MEDIA_MAX_STREAMS][MEDIA_MAX_OFFERED];
+	size_t			 n_offered[MEDIA_MAX_STREAMS];
+	struct sdes_line	 chosen[MEDIA_MAX_STREAMS];
+	bool			 fresh[MEDIA_MAX_STREAMS][2];	/* ports of
+							 * this offer */
+	bool			 pending;
+	bool			 refresh;	/* the pending offer repeats */
+	enum media_side		 from;
+	char			*offer;		/* the pending offer, received */
+	size_t			 offer_len;
+	struct media_memo	 offers[2];	/* by the side that offered */
+	struct media_memo	 answers[2];	/* by the side that answered */
+	unsigned long long	 version[2];	/* o= version towards a side */
+	bool			 have_version[2];
+};
+
+/* Format a reason into why; returns code. */
+static int __attribute__((format(printf, 4, 5)))
+media_fail(int code, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static const char *
+media_side_name(enum media_side s)
+{
+	return s == MEDIA_PHONE ? "phone" : "carrier";
+}
+
+struct media_session *
+media_session_new(const struct media_policy *phone,
+    const struct media_policy *carrier, const struct media_ports *ports)
+{
+	struct media_session	*ms = xcalloc(1, sizeof(*ms));
+
+	ms->pol[MEDIA_PHONE] = *phone;
+	ms->pol[MEDIA_CARRIER] = *carrier;
+	ms->ports = *ports;
+	return ms;
+}
+
+static void
+media_memo_clear(struct media_memo *m)
+{
+	if (m->out != NULL)
+		OPENSSL_cleanse(m->out, m->out_len);
+	free(m->in);
+	free(m->out);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Wipe the lines the edge offered for a stream. */
+static void
+media_offered_clear(struct media_session *ms, size_t k)
+{
+	size_t	i;
+
+	for (i = 0; i < ms->n_offered[k]; i++)
+		sdes_clear(&ms->offered[k][i]);
+	ms->n_offered[k] = 0;
+}
+
+/* Wipe the lines of a stream's offer state, both ways. */
+static void
+media_lines_clear(struct media_session *ms, size_t k)
+{
+	media_offered_clear(ms, k);
+	sdes_clear(&ms->chosen[k]);
+}
+
+void
+media_session_free(struct media_session *ms)
+{
+	size_t	k;
+	int	s;
+
+	if (ms == NULL)
+		return;
+	for (k = 0; k < ms->n; k++) {
+		for (s = 0; s < 2; s++)
+			if (ms->st[k].leg[s].port != 0 &&
+			    ms->ports.release != NULL)
+				ms->ports.release(ms->ports.arg, s,
+				    ms->st[k].leg[s].port);
+		media_lines_clear(ms, k);
+	}
+	for (s = 0; s < 2; s++) {
+		media_memo_clear(&ms->offers[s]);
+		media_memo_clear(&ms->answers[s]);
+	}
+	free(ms->offer);
+	OPENSSL_cleanse(ms, sizeof(*ms));
+	free(ms);
+}
+
+bool
+media_offer_pending(const struct media_session *ms, enum media_side *from)
+{
+	if (ms->pending && from != NULL)
+		*from = ms->from;
+	return ms->pending;
+}
+
+size_t
+media_stream_count(const struct media_session *ms)
+{
+	return ms->n;
+}
+
+struct media_stream *
+media_stream_get(struct media_session *ms, size_t k)
+{
+	return k < ms->n ? &ms->st[k] : NULL;
+}
+
+/* A copy of buf as a NUL-terminated string. */
+static char *
+media_dup(const char *buf, size_t len)
+{
+	char	*p = xmalloc(len + 1);
+
+	memcpy(p, buf, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Is a proto RTP with SRTP (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP...)? */
+static bool
+media_proto_savp(const char *proto)
+{
+	return strstr(proto, "SAVP") != NULL;
+}
+
+static bool
+media_proto_rtp(const char *proto)
+{
+	return strncasecmp(proto, "RTP/", 4) == 0;
+}
+
+static bool
+media_proto_udp(const char *proto)
+{
+	return strcasecmp(proto, "udptl") == 0 || strcasecmp(proto, "UDP") == 0;
+}
+
+/* The proto for an offer shape, keeping the feedback profile (AVPF). */
+static const char *
+media_proto_for(bool savp, const char *like)
+{
+	bool	f = like[0] != '\0' && like[strlen(like) - 1] == 'F';
+
+	if (savp)
+		return f ? "RTP/SAVPF" : "RTP/SAVP";
+	return f ? "RTP/AVPF" : "RTP/AVP";
+}
+
+/* The crypto lines of a media section that parse; others are skipped. */
+static size_t
+media_crypto_lines(const struct sdp *s, int media, struct sdes_line *out,
+    size_t max)
+{
+	const char	*v;
+	size_t		 n = 0;
+	int		 line;
+
+	for (line = sdp_attr_find(s, media, "crypto"); line >= 0 && n < max;
+	    line = sdp_attr_next(s, line, "crypto")) {
+		if ((v = sdp_attr_value(s, line)) == NULL)
+			continue;
+		/* RFC 4568 §7.1: a line we do not understand is ignored. */
+		if (sdes_parse(v, strlen(v), &out[n]) == NULL)
+			n++;
+	}
+	return n;
+}
+
+/* Wipe a list of lines. */
+static void
+media_crypto_clear(struct sdes_line *l, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		sdes_clear(&l[i]);
+}
+
+/* A line's first key, as the relay wants it. */
+static void
+media_key_from(struct media_key *k, const struct sdes_line *l)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+	k->suite = l->suite;
+	k->flags = l->flags;
+	k->keysalt_len = l->keys[0].keysalt_len;
+	memcpy(k->keysalt, l->keys[0].keysalt, k->keysalt_len);
+}
+
+/* Add a crypto line to a media section. */
+static const char *
+media_crypto_add(struct sdp *s, int media, const struct sdes_line *l)
+{
+	char		 buf[SDES_PRINT_MAX];
+	const char	*err;
+
+	if ((err = sdes_print(l, buf, sizeof(buf), NULL)) == NULL)
+		err = sdp_attr_add(s, media, "crypto", buf);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return err;
+}
+
+/* The ICE attributes: an anchored stream has no candidates of its peer. */
+static void
+media_strip_ice(struct sdp *s, int media)
+{
+	static const char *const names[] = { "candidate", "ice-ufrag",
+	    "ice-pwd", "ice-options", "ice-lite", "end-of-candidates",
+	    "remote-candidates", "ice-mismatch" };
+	size_t	i;
+
+	for (i = 0; i < nitems(names); i++)
+		(void)sdp_attr_remove(s, media, names[i]);
+}
+
+/* Where a side's media of a section goes: address, RTP and RTCP port. */
+static void
+media_peer(const struct sdp *s, int media, struct media_leg *leg)
+{
+	struct sdp_conn		c;
+	struct sdp_media	m;
+	struct sdp_rtcp		r;
+
+	leg->peer[0] = '\0';
+	if (sdp_media_conn(s, media, &c) == NULL)
+		snprintf(leg->peer, sizeof(leg->peer), "%s", c.addr);
+	(void)sdp_media(s, media, &m);
+	leg->peer_port = m.port;
+	leg->peer_rtcp_port = m.port + 1;
+	if (sdp_rtcp(s, media, &r) == 1)
+		leg->peer_rtcp_port = r.port;
+}
+
+/* A relay port for a stream's leg, if it has none yet. */
+static int
+media_port(struct media_session *ms, size_t k, enum media_side side,
+    char *why, size_t whylen)
+{
+	char	reason[128];
+
+	if (ms->st[k].leg[side].port != 0)
+		return 0;
+	reason[0] = '\0';
+	if (ms->ports.alloc(ms->ports.arg, side, &ms->st[k].leg[side].port,
+	    reason, sizeof(reason)) == -1) {
+		ms->st[k].leg[side].port = 0;
+		return media_fail(503, why, whylen, "no relay port on the %s "
+		    "side: %s", media_side_name(side), reason);
+	}
+	ms->fresh[k][side] = true;
+	return 0;
+}
+
+/* Give back the ports an offer took that its failure leaves unused. */
+static void
+media_release_fresh(struct media_session *ms)
+{
+	size_t	k;
+	int	s;
+
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
+		for (s = 0; s < 2; s++) {
+			if (!ms->fresh[k][s])
+				continue;
+			ms->fresh[k][s] = false;
+			if (ms->st[k].leg[s].port != 0 &&
+			    ms->ports.release != NULL)
+				ms->ports.release(ms->ports.arg, s,
+				    ms->st[k].leg[s].port);
+			ms->st[k].leg[s].port = 0;
+		}
+}
+
+/* Set the o= version of the edge's SDP towards a side. */
+static const char *
+media_origin(struct media_session *ms, struct sdp *out, enum media_side to)
+{
+	struct sdp_origin	 o;
+	char			 v[32];
+
+	if (!ms->have_version[to]) {
+		if (sdp_origin(out, &o) != NULL)
+			return "no o= line";
+		ms->version[to] = strtoull(o.sess_version, NULL, 10);
+		ms->have_version[to] = true;
+	} else
+		ms->version[to]++;
+	snprintf(v, sizeof(v), "%llu", ms->version[to]);
+	return sdp_origin_set(out, v, ms->pol[to].addr);
+}
+
+/* Print an edited body into a fresh string. */
+static int
+media_print(const struct sdp *s, char **out, size_t *outlen, char *why,
+    size_t whylen)
+{
+	if ((*out = sdp_print_alloc(s, outlen)) == NULL)
+		return media_fail(500, why, whylen, "cannot print SDP");
+	return 0;
+}
+
+/*
+ * The m= sections of an offer, grouped into streams: one section each,
+ * or two for a phone's dual RTP/SAVP plus RTP/AVP offer of the same
+ * formats. first[k] is the first section of stream k, second[k] the
+ * other of a pair or -1.
+ */
+static size_t
+media_group(const struct sdp *s, enum media_side from, int *first,
+    int *second)
+{
+	struct sdp_media	*a, *b;
+	size_t			 i, k = 0, f;
+	bool			 pair;
+
+	a = xmalloc(sizeof(*a));
+	b = xmalloc(sizeof(*b));
+	for (i = 0; i < s->nmedia && k < MEDIA_MAX_STREAMS; i++) {
+		pair = false;
+		if (from == MEDIA_PHONE && i + 1 < s->nmedia &&
+		    sdp_media(s, (int)i, a) == NULL &&
+		    sdp_media(s, (int)i + 1, b) == NULL &&
+		    strcmp(a->media, b->media) == 0 &&
+		    media_proto_rtp(a->proto) && media_proto_rtp(b->proto) &&
+		    media_proto_savp(a->proto) != media_proto_savp(b->proto) &&
+		    a->nfmt == b->nfmt) {
+			pair = true;
+			for (f = 0; f < a->nfmt; f++)
+				if (strcmp(a->fmt[f], b->fmt[f]) != 0)
+					pair = false;
+		}
+		first[k] = (int)i;
+		second[k] = pair ? (int)i + 1 : -1;
+		if (pair)
+			i++;
+		k++;
+	}
+	free(a);
+	free(b);
+	return k;
+}
+
+/*
+ * The offerer's side of stream k from sections sec/alt: which section it
+ * is (of a dual offer, the RTP/SAVP one when this side may do SRTP), its
+ * crypto line to accept, and where its media goes.
+ */
+static int
+media_offerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
+    enum media_side from, int sec, int alt, char *why, size_t whylen)
+{
+	const struct media_policy	*pol = &ms->pol[from];
+	struct media_stream		*st = &ms->st[k];
+	struct media_leg		*leg = &st->leg[from];
+	struct sdes_line		*lines;
+	struct sdp_media		 m;
+	const char			*err = NULL;
+	size_t				 n;
+	int				 idx, code = 0;
+	bool				 savp;
+
+	if (alt >= 0) {
+		(void)sdp_media(s, sec, &m);
+		/* sec is the SAVP one of the pair when it comes first. */
+		if (!media_proto_savp(m.proto)) {
+			int	t = sec;
+
+			sec = alt;
+			alt = t;
+		}
+		if (pol->srtp == SRTP_POLICY_OFF) {
+			int	t = sec;
+
+			sec = alt;	/* take the RTP/AVP one */
+			alt = t;
+		}
+	}
+	(void)sdp_media(s, sec, &m);
+	leg->mline = sec;
+	leg->alt = alt;
+	st->udp = media_proto_udp(m.proto);
+	if (!st->udp && !media_proto_rtp(m.proto))
+		return media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=unknown media transport %s", media_side_name(from),
+		    m.proto);
+	sdes_clear(&ms->chosen[k]);
+	leg->srtp = false;
+	if (st->udp)
+		goto peer;
+	lines = xcalloc(SDES_MAX_KEYS, sizeof(*lines));
+	n = media_crypto_lines(s, sec, lines, SDES_MAX_KEYS);
+	idx = sdes_choose(lines, n, pol->suites, pol->n_suites, &err);
+	if (alt >= 0 && media_proto_savp(m.proto) && idx < 0 &&
+	    pol->srtp != SRTP_POLICY_MANDATORY) {
+		/* Nothing usable on the SAVP line of a pair: take the AVP. */
+		media_crypto_clear(lines, n);
+		free(lines);
+		leg->mline = alt;
+		leg->alt = sec;
+		sec = leg->mline;
+		(void)sdp_media(s, sec, &m);
+		lines = xcalloc(SDES_MAX_KEYS, sizeof(*lines));
+		n = media_crypto_lines(s, sec, lines, SDES_MAX_KEYS);
+		idx = sdes_choose(lines, n, pol->suites, pol->n_suites, &err);
+	}
+	savp = media_proto_savp(m.proto);
+	if (savp && pol->srtp == SRTP_POLICY_OFF)
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=it offers only %s and srtp = off",
+		    media_side_name(from), m.proto);
+	else if (savp && idx < 0)
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=no crypto line it may use (%s)",
+		    media_side_name(from), err != NULL ? err : "none");
+	else if (idx >= 0 && pol->srtp != SRTP_POLICY_OFF)
+		leg->srtp = true;
+	else if (pol->srtp == SRTP_POLICY_MANDATORY)
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=no SRTP offered and srtp = mandatory",
+		    media_side_name(from));
+	if (leg->srtp)
+		ms->chosen[k] = lines[idx];	/* the copy is wiped later */
+	media_crypto_clear(lines, n);
+	free(lines);
+	if (code != 0)
+		return code;
+peer:
+	media_peer(s, sec, leg);
+	leg->mux = sdp_rtcp_mux(s, sec) == 1;
+	return 0;
+}
+
+/*
+ * What the edge offers the answerer of stream k: SRTP or not, in which
+ * proto, and (dual) whether a plain RTP/AVP copy follows. Fills the
+ * stream's offered lines.
+ */
+static int
+media_answerer_offer(struct media_session *ms, size_t k, enum media_side to,
+    bool *savp, bool *crypto, bool *dual, char *why, size_t whylen)
+{
+	const struct media_policy	*pol = &ms->pol[to];
+	size_t				 i;
+
+	*savp = *crypto = *dual = false;
+	media_offered_clear(ms, k);
+	if (ms->st[k].udp || pol->srtp == SRTP_POLICY_OFF)
+		return 0;
+	if (pol->srtp == SRTP_POLICY_MANDATORY)
+		*savp = pol->shape != SDP_SHAPE_AVP_CRYPTO;
+	else if (to == MEDIA_PHONE && pol->shape == SDP_SHAPE_SAVP_AVP)
+		*savp = *dual = true;	/* SRTP, or the plain copy */
+	*crypto = true;
+	for (i = 0; i < pol->n_suites && ms->n_offered[k] <
+	    MEDIA_MAX_OFFERED; i++) {
+		if (sdes_keygen(pol->suites[i],
+		    &ms->offered[k][ms->n_offered[k]]) != NULL)
+			continue;
+		ms->offered[k][ms->n_offered[k]].tag =
+		    (uint32_t)ms->n_offered[k] + 1;
+		ms->n_offered[k]++;
+	}
+	if (ms->n_offered[k] == 0)
+		return media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=no crypto suite to offer it",
+		    media_side_name(to));
+	return 0;
+}
+
+/* Rewrite one media section of an outgoing body for side `to`. */
+static const char *
+media_section(struct sdp *out, int sec, const struct media_policy *pol,
+    unsigned port, const char *proto)
+{
+	struct sdp_conn	 c;
+	const char	*err;
+
+	if ((err = sdp_media_set_port(out, sec, port, 0)) != NULL ||
+	    (proto != NULL && (err = sdp_media_set_proto(out, sec,
+	    proto)) != NULL))
+		return err;
+	(void)sdp_attr_remove(out, sec, "crypto");
+	(void)sdp_attr_remove(out, sec, "rtcp");
+	media_strip_ice(out, sec);
+	if (sdp_conn(out, sec, &c) == NULL &&
+	    (err = sdp_set_conn(out, sec, pol->addr)) != NULL)
+		return err;
+	return NULL;
+}
+
+int
+media_offer(struct media_session *ms, enum media_side from,
+    const char *body, size_t len, char **out, size_t *outlen, char *why,
+    size_t whylen)
+{
+	enum media_side		 to = MEDIA_OTHER(from);
+	struct sdp		*s = NULL, *o = NULL, *copy = NULL;
+	struct sdp_media	 m;
+	struct media_memo	*memo = &ms->offers[from];
+	int			 first[MEDIA_MAX_STREAMS];
+	int			 second[MEDIA_MAX_STREAMS];
+	bool			 savp[MEDIA_MAX_STREAMS];
+	bool			 crypto[MEDIA_MAX_STREAMS];
+	bool			 dual[MEDIA_MAX_STREAMS];
+	const char		*err;
+	size_t			 n, k, i;
+	int			 code = 0, idx;
+
+	*out = NULL;
+	if (ms->pending)
+		return media_fail(491, why, whylen, "an offer is pending");
+	if (memo->in != NULL && memo->in_len == len &&
+	    memcmp(memo->in, body, len) == 0 && memo->out != NULL) {
+		/* A refresh: the same offer gets the same SDP, same keys. */
+		*out = media_dup(memo->out, memo->out_len);
+		*outlen = memo->out_len;
+		ms->pending = ms->refresh = true;
+		ms->from = from;
+		return 0;
+	}
+	s = xmalloc(sizeof(*s));
+	if ((err = sdp_parse(body, len, s)) != NULL) {
+		code = media_fail(400, why, whylen, "SDP offer: %s", err);
+		goto out;
+	}
+	n = media_group(s, from, first, second);
+	if (n < ms->n) {
+		code = media_fail(488, why, whylen, "the offer has fewer "
+		    "streams than the session (RFC 3264 §8)");
+		goto out;
+	}
+	memset(ms->fresh, 0, sizeof(ms->fresh));
+	for (k = 0; k < n; k++) {
+		if (k >= ms->n) {
+			memset(&ms->st[k], 0, sizeof(ms->st[k]));
+			ms->st[k].leg[0].alt = ms->st[k].leg[1].alt = -1;
+		}
+		(void)sdp_media(s, first[k], &m);
+		ms->st[k].rejected = m.port == 0 && (second[k] < 0 ||
+		    (sdp_media(s, second[k], &m) == NULL && m.port == 0));
+		ms->st[k].changed = true;
+		if (ms->st[k].rejected) {
+			ms->st[k].leg[from].mline = first[k];
+			ms->st[k].leg[from].alt = second[k];
+			continue;
+		}
+		if ((code = media_offerer_leg(ms, s, k, from, first[k],
+		    second[k], why, whylen)) != 0 ||
+		    (code = media_answerer_offer(ms, k, to, &savp[k],
+		    &crypto[k], &dual[k], why, whylen)) != 0 ||
+		    (code = media_port(ms, k, from, why, whylen)) != 0 ||
+		    (code = media_port(ms, k, to, why, whylen)) != 0)
+			goto fail;
+	}
+	/*
+	 * The body for the answerer, on a copy of the offer: sections from
+	 * the last, so that removing or adding one leaves the numbers of the
+	 * ones still to do alone.
+	 */
+	o = xmalloc(sizeof(*o));
+	*o = *s;
+	for (k = n; k-- > 0;) {
+		struct media_stream	*st = &ms->st[k];
+		int			 sec = st->leg[from].mline;
+
+		if (st->rejected) {
+			if ((err = sdp_media_reject(o, first[k])) != NULL ||
+			    (second[k] >= 0 && (err = sdp_media_remove(o,
+			    second[k])) != NULL))
+				goto edit;
+			continue;
+		}
+		(void)sdp_media(s, sec, &m);
+		if ((err = media_section(o, sec, &ms->pol[to],
+		    st->leg[to].port, st->udp ? NULL :
+		    media_proto_for(savp[k], m.proto))) != NULL)
+			goto edit;
+		for (i = 0; crypto[k] && i < ms->n_offered[k]; i++)
+			if ((err = media_crypto_add(o, sec,
+			    &ms->offered[k][i])) != NULL)
+				goto edit;
+		if (dual[k]) {
+			/* The phone's own dual shape: a plain RTP/AVP copy. */
+			if (copy == NULL)
+				copy = xmalloc(sizeof(*copy));
+			*copy = *o;
+			if ((err = sdp_media_copy(o, sec + 1, copy,
+			    sec)) != NULL ||
+			    (err = sdp_media_set_proto(o, sec + 1,
+			    media_proto_for(false, m.proto))) != NULL)
+				goto edit;
+			(void)sdp_attr_remove(o, sec + 1, "crypto");
+		}
+		/* A dual offer from a phone reaches the carrier as one. */
+		if (st->leg[from].alt >= 0 &&
+		    (err = sdp_media_remove(o, st->leg[from].alt)) != NULL)
+			goto edit;
+	}
+	/* Where each stream is in the answerer's body, for its answer. */
+	for (k = 0, idx = 0; k < n; k++) {
+		ms->st[k].leg[to].mline = idx;
+		ms->st[k].leg[to].alt = !ms->st[k].rejected && dual[k] ?
+		    idx + 1 : -1;
+		idx += ms->st[k].leg[to].alt >= 0 ? 2 : 1;
+	}
+	if ((err = sdp_set_conn(o, SDP_SESSION, ms->pol[to].addr)) != NULL)
+		goto edit;
+	media_strip_ice(o, SDP_SESSION);
+	if ((err = media_origin(ms, o, to)) != NULL)
+		goto edit;
+	if ((code = media_print(o, out, outlen, why, whylen)) != 0)
+		goto fail;
+	ms->n = n;
+	ms->pending = true;
+	ms->refresh = false;
+	ms->from = from;
+	free(ms->offer);
+	ms->offer = media_dup(body, len);
+	ms->offer_len = len;
+	media_memo_clear(memo);
+	memo->in = media_dup(body, len);
+	memo->in_len = len;
+	memo->out = media_dup(*out, *outlen);
+	memo->out_len = *outlen;
+	goto out;
+edit:
+	code = media_fail(500, why, whylen, "cannot rewrite the SDP offer: %s",
+	    err);
+fail:
+	media_release_fresh(ms);
+	for (k = 0; k < n && k < MEDIA_MAX_STREAMS; k++)
+		media_lines_clear(ms, k);
+	if (*out != NULL) {
+		OPENSSL_cleanse(*out, *outlen);
+		free(*out);
+		*out = NULL;
+	}
+out:
+	if (o != NULL)
+		OPENSSL_cleanse(o, sizeof(*o));
+	if (copy != NULL)
+		OPENSSL_cleanse(copy, sizeof(*copy));
+	free(o);
+	free(copy);
+	free(s);
+	return code;
+}
+
+void
+media_offer_failed(struct media_session *ms)
+{
+	size_t	k;
+
+	if (!ms->pending)
+		return;
+	ms->pending = false;
+	if (ms->refresh)
+		return;
+	media_release_fresh(ms);
+	for (k = 0; k < ms->n; k++)
+		media_lines_clear(ms, k);
+	/* A repeat of a refused offer must be treated as new. */
+	media_memo_clear(&ms->offers[ms->from]);
+}
+
+/*
+ * The answerer's side of stream k in its answer s: which section it took
+ * (of the dual shape we offered a phone), its key, its media address.
+ */
+static int
+media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
+    enum media_side from, char *why, size_t whylen)
+{
+	struct media_stream	*st = &ms->st[k];
+	struct media_leg	*leg = &st->leg[from];
+	struct sdes_line	*lines;
+	struct sdp_media	 m;
+	char			 reason[SDES_REASON_MAX];
+	size_t			 n;
+	int			 sec = leg->mline, idx, code = 0;
+
+	if (sec < 0 || (size_t)sec >= s->nmedia ||
+	    (leg->alt >= 0 && (size_t)leg->alt >= s->nmedia))
+		return media_fail(400, why, whylen, "the SDP answer has fewer "
+		    "m= lines than the offer");
+	(void)sdp_media(s, sec, &m);
+	if (leg->alt >= 0 && m.port == 0) {
+		/* The phone took the plain copy of our dual offer. */
+		leg->mline = leg->alt;
+		leg->alt = sec;
+		sec = leg->mline;
+		(void)sdp_media(s, sec, &m);
+		media_offered_clear(ms, k);	/* no crypto on that one */
+	}
+	if (m.port == 0) {
+		st->rejected = true;
+		return 0;
+	}
+	leg->srtp = false;
+	media_peer(s, sec, leg);
+	leg->mux = sdp_rtcp_mux(s, sec) == 1;
+	if (st->udp || ms->n_offered[k] == 0)
+		return 0;
+	lines = xcalloc(SDES_MAX_KEYS, sizeof(*lines));
+	n = media_crypto_lines(s, sec, lines, SDES_MAX_KEYS);
+	if (n == 0) {
+		if (media_proto_savp(m.proto) ||
+		    ms->pol[from].srtp == SRTP_POLICY_MANDATORY)
+			code = media_fail(488, why, whylen, "media refused "
+			    "side=%s reason=an answer without crypto to an "
+			    "SRTP offer", media_side_name(from));
+		/* Else opportunistic SRTP declined: a plain leg. */
+	} else if ((idx = sdes_answer_check(ms->offered[k], ms->n_offered[k],
+	    &lines[0], reason, sizeof(reason))) < 0)
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=%s", media_side_name(from), reason);
+	else {
+		leg->srtp = true;
+		media_key_from(&leg->rx, &lines[0]);
+		media_key_from(&leg->tx, &ms->offered[k][idx]);
+	}
+	media_crypto_clear(lines, n);
+	free(lines);
+	return code;
+}
+
+int
+media_answer(struct media_session *ms, enum media_side from,
+    const char *body, size_t len, char **out, size_t *outlen, char *why,
+    size_t whylen)
+{
+	enum media_side		 to = MEDIA_OTHER(from);
+	struct sdp		*s = NULL, *o = NULL, *offer = NULL;
+	struct sdp_media	 m;
+	struct sdes_line	*ans = NULL;
+	struct media_memo	*memo = &ms->answers[from];
+	const char		*err;
+	size_t			 k;
+	int			 code = 0, sec, pos;
+
+	*out = NULL;
+	if (!ms->pending || ms->from != to)
+		return media_fail(400, why, whylen, "an SDP answer without an "
+		    "offer");
+	ms->pending = false;
+	if (ms->refresh && memo->in != NULL && memo->in_len == len &&
+	    memcmp(memo->in, body, len) == 0 && memo->out != NULL) {
+		*out = media_dup(memo->out, memo->out_len);
+		*outlen = memo->out_len;
+		for (k = 0; k < ms->n; k++)
+			ms->st[k].changed = false;
+		return 0;
+	}
+	if (ms->refresh) {
+		/* The answer to a repeated offer changed: not a refresh. */
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=a changed answer to a repeated offer",
+		    media_side_name(from));
+		goto out;
+	}
+	s = xmalloc(sizeof(*s));
+	offer = xmalloc(sizeof(*offer));
+	if ((err = sdp_parse(body, len, s)) != NULL) {
+		code = media_fail(400, why, whylen, "SDP answer: %s", err);
+		goto out;
+	}
+	if ((err = sdp_parse(ms->offer, ms->offer_len, offer)) != NULL) {
+		code = media_fail(500, why, whylen, "the offer again: %s", err);
+		goto out;
+	}
+	for (k = 0; k < ms->n; k++)
+		if (!ms->st[k].rejected && (code = media_answerer_leg(ms, s, k,
+		    from, why, whylen)) != 0)
+			goto out;
+	/* The offerer's answer, on a copy of the answerer's; from the last. */
+	o = xmalloc(sizeof(*o));
+	*o = *s;
+	ans = xcalloc(1, sizeof(*ans));
+	for (k = ms->n; k-- > 0;) {
+		struct media_stream	*st = &ms->st[k];
+		struct media_leg	*ol = &st->leg[to];
+
+		sec = st->leg[from].mline;
+		if (st->leg[from].alt >= 0 &&
+		    (err = sdp_media_remove(o, st->leg[from].alt)) != NULL)
+			goto edit;
+		if (st->leg[from].alt >= 0 && st->leg[from].alt < sec)
+			sec--;
+		if (st->rejected) {
+			if ((err = sdp_media_reject(o, sec)) != NULL)
+				goto edit;
+		} else {
+			(void)sdp_media(offer, ol->mline, &m);
+			if ((err = media_section(o, sec, &ms->pol[to], ol->port,
+			    st->udp ? NULL : m.proto)) != NULL)
+				goto edit;
+			if (ol->srtp) {
+				if ((err = sdes_answer(&ms->chosen[k],
+				    ans)) != NULL ||
+				    (err = media_crypto_add(o, sec, ans)) !=
+				    NULL)
+					goto edit;
+				media_key_from(&ol->rx, &ms->chosen[k]);
+				media_key_from(&ol->tx, ans);
+				sdes_clear(ans);
+			}
+			(void)sdp_attr_remove(o, sec, "rtcp-mux");
+			if (ol->mux && (err = sdp_attr_add(o, sec, "rtcp-mux",
+			    NULL)) != NULL)
+				goto edit;
+		}
+		/* The other m= of the offerer's dual offer, rejected. */
+		if (ol->alt >= 0) {
+			pos = ol->alt < ol->mline ? sec : sec + 1;
+			if ((err = sdp_media_copy(o, pos, offer,
+			    ol->alt)) != NULL ||
+			    (err = sdp_media_reject(o, pos)) != NULL)
+				goto edit;
+			(void)sdp_attr_remove(o, pos, "crypto");
+			media_strip_ice(o, pos);
+		}
+	}
+	if ((err = sdp_set_conn(o, SDP_SESSION, ms->pol[to].addr)) != NULL)
+		goto edit;
+	media_strip_ice(o, SDP_SESSION);
+	if ((err = media_origin(ms, o, to)) != NULL)
+		goto edit;
+	if ((code = media_print(o, out, outlen, why, whylen)) != 0)
+		goto out;
+	memset(ms->fresh, 0, sizeof(ms->fresh));
+	media_memo_clear(memo);
+	memo->in = media_dup(body, len);
+	memo->in_len = len;
+	memo->out = media_dup(*out, *outlen);
+	memo->out_len = *outlen;
+	goto out;
+edit:
+	code = media_fail(500, why, whylen, "cannot rewrite the SDP answer: "
+	    "%s", err);
+out:
+	if (code != 0) {
+		media_release_fresh(ms);
+		media_memo_clear(&ms->offers[to]);
+		if (*out != NULL) {
+			OPENSSL_cleanse(*out, *outlen);
+			free(*out);
+			*out = NULL;
+		}
+	}
+	if (ans != NULL) {
+		sdes_clear(ans);
+		free(ans);
+	}
+	if (o != NULL)
+		OPENSSL_cleanse(o, sizeof(*o));
+	if (s != NULL)
+		OPENSSL_cleanse(s, sizeof(*s));
+	free(o);
+	free(s);
+	free(offer);
+	return code;
+}
