@@ -19,11 +19,6 @@ static const char *const kind_names[CONFIG_KIND_COUNT] = {
 static const char *const srtp_policy_names[] = {
 	"mandatory", "optional", "off"
 };
-static const char *const srtp_suite_names[SRTP_SUITE_COUNT] = {
-	"AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32",
-	"AES_192_CM_HMAC_SHA1_80", "AES_192_CM_HMAC_SHA1_32",
-	"AES_256_CM_HMAC_SHA1_80", "AES_256_CM_HMAC_SHA1_32"
-};
 static const char *const srtp_profile_names[] = { "RTP/SAVP", "RTP/AVP" };
 static const char *const digest_pick_names[] = { "first", "last", "rfc8760" };
 static const char *const sdp_shape_names[] = {
@@ -89,9 +84,34 @@ config_srtp_policy_name(enum srtp_policy v)
 
 /* The config name of an SDES suite, as RFC 4568 and RFC 6188 spell it. */
 const char *
-config_srtp_suite_name(enum srtp_suite v)
+config_srtp_suite_name(enum sdes_suite v)
 {
-	return names_get(srtp_suite_names, nitems(srtp_suite_names), v);
+	const struct sdes_suite_info	*si = sdes_suite_info(v);
+
+	return si != NULL ? si->name : "unknown";
+}
+
+/* The suites a carrier file or profile may name: what the relay can key. */
+static char *
+config_srtp_suites_known(void)
+{
+	const struct sdes_suite_info	*si;
+	char				*list = NULL, *t;
+	int				 i;
+
+	for (i = 0; i < SDES_SUITE_COUNT; i++) {
+		if ((si = sdes_suite_info((enum sdes_suite)i)) == NULL ||
+		    !si->supported)
+			continue;
+		if (list == NULL)
+			list = xstrdup(si->name);
+		else {
+			xasprintf(&t, "%s, %s", list, si->name);
+			free(list);
+			list = t;
+		}
+	}
+	return list;
 }
 
 /* The config name of an SDP profile, "RTP/SAVP" or "RTP/AVP". */
@@ -132,16 +152,19 @@ config_keepalive_method_name(enum keepalive_method v)
 	    nitems(keepalive_method_names), v);
 }
 
-/* SDES suite names are case-sensitive, as RFC 4568 and RFC 6188 write them. */
+/*
+ * SDES suite names are case-sensitive, as RFC 4568, RFC 6188 and RFC 7714
+ * write them; the aliases phones send are for SDP, not for operators.
+ */
 int
-config_srtp_suite_parse(const char *s, enum srtp_suite *out)
+config_srtp_suite_parse(const char *s, enum sdes_suite *out)
 {
-	int	i = config_names_find(srtp_suite_names, nitems(srtp_suite_names), s,
-		    false);
+	enum sdes_suite			 v = sdes_suite_from_name(s, strlen(s));
+	const struct sdes_suite_info	*si = sdes_suite_info(v);
 
-	if (i == -1)
+	if (si == NULL || !si->supported || strcmp(si->name, s) != 0)
 		return -1;
-	*out = (enum srtp_suite)i;
+	*out = v;
 	return 0;
 }
 
@@ -219,7 +242,7 @@ static char *
 parse_suites(const struct config_key *k, const char *value, const char *file,
     void *obj)
 {
-	enum srtp_suite	 *out = FIELD(obj, k, enum srtp_suite), s;
+	enum sdes_suite	 *out = FIELD(obj, k, enum sdes_suite), s;
 	char		**v, *why, *known;
 	size_t		  n, i, j;
 
@@ -227,8 +250,7 @@ parse_suites(const struct config_key *k, const char *value, const char *file,
 		return why;
 	for (i = 0; i < n && why == NULL; i++) {
 		if (config_srtp_suite_parse(v[i], &s) == -1) {
-			known = config_names_join(srtp_suite_names, SRTP_SUITE_COUNT,
-			    ", ");
+			known = config_srtp_suites_known();
 			why = config_msg("unknown SRTP suite \"%s\" (known: "
 			    "%s)", v[i], known);
 			free(known);

@@ -19,6 +19,7 @@
 
 #include "digest.h"
 #include "log.h"
+#include "sdes.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/sipedge/sipedge.conf"
 #define CONFIG_MAX_LIST		32	/* entries in one comma list */
@@ -28,17 +29,6 @@ enum srtp_policy {
 	SRTP_POLICY_MANDATORY,
 	SRTP_POLICY_OPTIONAL,
 	SRTP_POLICY_OFF,
-};
-
-/* SDES crypto suites (RFC 4568, RFC 6188), in the order of their names. */
-enum srtp_suite {
-	SRTP_SUITE_AES_CM_128_HMAC_SHA1_80,
-	SRTP_SUITE_AES_CM_128_HMAC_SHA1_32,
-	SRTP_SUITE_AES_192_CM_HMAC_SHA1_80,
-	SRTP_SUITE_AES_192_CM_HMAC_SHA1_32,
-	SRTP_SUITE_AES_256_CM_HMAC_SHA1_80,
-	SRTP_SUITE_AES_256_CM_HMAC_SHA1_32,
-	SRTP_SUITE_COUNT
 };
 
 enum srtp_profile {
@@ -158,7 +148,7 @@ struct config_carrier {
 	char			*ca_file;		/* NULL: system store */
 	enum srtp_policy	 srtp;
 	enum srtp_profile	 srtp_profile;
-	enum srtp_suite		 srtp_suites[SRTP_SUITE_COUNT];
+	enum sdes_suite		 srtp_suites[SDES_SUITE_COUNT];
 	size_t			 n_srtp_suites;
 	enum digest_alg		 digest_algorithms[DIGEST_ALG_COUNT];
 	size_t			 n_digest_algorithms;
@@ -185,7 +175,7 @@ struct config_profile {
 	size_t			 n_digest_algorithms;
 	enum digest_pick	 digest_pick;
 	enum sdp_shape		 sdp_offer;
-	enum srtp_suite		 srtp_suites[SRTP_SUITE_COUNT];
+	enum sdes_suite		 srtp_suites[SDES_SUITE_COUNT];
 	size_t			 n_srtp_suites;
 	bool			 srtcp_lenient;	/* unsignalled plain SRTCP */
 };
@@ -231,13 +221,13 @@ void		 config_errors_clear(struct config_errors *);
 
 /* Name/value tables shared with profile.c and the control commands. */
 const char	*config_srtp_policy_name(enum srtp_policy);
-const char	*config_srtp_suite_name(enum srtp_suite);
+const char	*config_srtp_suite_name(enum sdes_suite);
 const char	*config_srtp_profile_name(enum srtp_profile);
 const char	*config_digest_alg_name(enum digest_alg);
 const char	*config_digest_pick_name(enum digest_pick);
 const char	*config_sdp_shape_name(enum sdp_shape);
 const char	*config_keepalive_method_name(enum keepalive_method);
-int		 config_srtp_suite_parse(const char *, enum srtp_suite *);
+int		 config_srtp_suite_parse(const char *, enum sdes_suite *);
 int		 config_digest_alg_parse(const char *, enum digest_alg *);
 
 /* Find the carrier serving a SIP domain (domain or match_domains). */

@@ -25,7 +25,7 @@ struct profile_builtin {
 	size_t			 n_digest;
 	enum digest_pick	 pick;
 	enum sdp_shape		 sdp_offer;
-	enum srtp_suite		 suites[SRTP_SUITE_COUNT];
+	enum sdes_suite		 suites[SDES_SUITE_COUNT];
 	size_t			 n_suites;
 	bool			 srtcp_lenient;
 };
@@ -34,9 +34,9 @@ struct profile_builtin {
 #define LIST(type, ...)	{ __VA_ARGS__ },				\
 	sizeof((type[]){ __VA_ARGS__ }) / sizeof(type)
 #define ALGS(...)	LIST(enum digest_alg, __VA_ARGS__)
-#define SUITES(...)	LIST(enum srtp_suite, __VA_ARGS__)
-#define S80		SRTP_SUITE_AES_CM_128_HMAC_SHA1_80
-#define S32		SRTP_SUITE_AES_CM_128_HMAC_SHA1_32
+#define SUITES(...)	LIST(enum sdes_suite, __VA_ARGS__)
+#define S80		SDES_AES_CM_128_HMAC_SHA1_80
+#define S32		SDES_AES_CM_128_HMAC_SHA1_32
 
 /* In match order; the default matches anything and so comes last. */
 static const struct profile_builtin profile_builtins[] = {

@@ -556,7 +556,8 @@ test_config_unknown_srtp_suite_lists_known_ones(void)
 	    "suite \"aes_cm_128_hmac_sha1_32\" (known: AES_CM_128_HMAC_SHA1_80, "
 	    "AES_CM_128_HMAC_SHA1_32, AES_192_CM_HMAC_SHA1_80, "
 	    "AES_192_CM_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, "
-	    "AES_256_CM_HMAC_SHA1_32)", NULL);
+	    "AES_256_CM_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_128_GCM_8, "
+	    "AEAD_AES_256_GCM, AEAD_AES_256_GCM_8)", NULL);
 	expect_errors(TAIL, CARRIER_A "srtp_suites = AES_CM_128_HMAC_SHA1_80, "
 	    "AES_CM_128_HMAC_SHA1_80\n", NULL,
 	    "$DIR/carriers.d/a.conf:3: [carrier a] srtp_suites: SRTP suite "
@@ -816,8 +817,8 @@ test_config_defaults_are_applied(void)
 	CU_ASSERT_EQUAL(c->srtp, SRTP_POLICY_MANDATORY);
 	CU_ASSERT_EQUAL(c->srtp_profile, SRTP_PROFILE_SAVP);
 	CU_ASSERT_EQUAL(c->n_srtp_suites, 2);
-	CU_ASSERT_EQUAL(c->srtp_suites[0], SRTP_SUITE_AES_CM_128_HMAC_SHA1_80);
-	CU_ASSERT_EQUAL(c->srtp_suites[1], SRTP_SUITE_AES_CM_128_HMAC_SHA1_32);
+	CU_ASSERT_EQUAL(c->srtp_suites[0], SDES_AES_CM_128_HMAC_SHA1_80);
+	CU_ASSERT_EQUAL(c->srtp_suites[1], SDES_AES_CM_128_HMAC_SHA1_32);
 	CU_ASSERT_EQUAL(c->n_digest_algorithms, 3);
 	CU_ASSERT_EQUAL(c->digest_algorithms[0], DIGEST_ALG_SHA512_256);
 	CU_ASSERT_EQUAL(c->digest_algorithms[2], DIGEST_ALG_MD5);
@@ -1219,15 +1220,27 @@ test_config_error_str_format(void)
 static void
 test_config_names_round_trip(void)
 {
-	enum srtp_suite	s;
-	enum digest_alg	a;
-	int		i;
+	const struct sdes_suite_info	*si;
+	enum sdes_suite			 s;
+	enum digest_alg			 a;
+	int				 i, n = 0;
 
-	for (i = 0; i < SRTP_SUITE_COUNT; i++) {
+	for (i = 0; i < SDES_SUITE_COUNT; i++) {
+		if ((si = sdes_suite_info((enum sdes_suite)i)) == NULL ||
+		    !si->supported) {
+			CU_ASSERT_EQUAL(config_srtp_suite_parse(
+			    config_srtp_suite_name(i), &s), -1);
+			continue;
+		}
 		CU_ASSERT_EQUAL(config_srtp_suite_parse(
 		    config_srtp_suite_name(i), &s), 0);
 		CU_ASSERT_EQUAL((int)s, i);
+		n++;
 	}
+	CU_ASSERT_EQUAL(n, 10);		/* AES-CM and GCM, not F8 or NULL */
+	/* An alias is for SDP, not for the configuration. */
+	CU_ASSERT_EQUAL(config_srtp_suite_parse("AES_CM_256_HMAC_SHA1_80", &s),
+	    -1);
 	for (i = DIGEST_ALG_MD5; i < DIGEST_ALG_COUNT; i++) {
 		CU_ASSERT_EQUAL(config_digest_alg_parse(
 		    config_digest_alg_name(i), &a), 0);
@@ -1244,7 +1257,7 @@ test_config_names_round_trip(void)
 	    "rfc8760");
 	CU_ASSERT_STRING_EQUAL(config_sdp_shape_name(SDP_SHAPE_SAVP_AVP),
 	    "savp+avp");
-	CU_ASSERT_STRING_EQUAL(config_srtp_suite_name(SRTP_SUITE_COUNT),
+	CU_ASSERT_STRING_EQUAL(config_srtp_suite_name(SDES_SUITE_COUNT),
 	    "unknown");
 	config_free(NULL);
 }

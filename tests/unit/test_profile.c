@@ -193,9 +193,9 @@ test_profile_builtins_follow_quirks(void)
 	CU_ASSERT_EQUAL(p->digest_algorithms[1], DIGEST_ALG_MD5);
 	for (i = 0; i < p->n_srtp_suites; i++) {
 		CU_ASSERT(p->srtp_suites[i] !=
-		    SRTP_SUITE_AES_256_CM_HMAC_SHA1_80);
+		    SDES_AES_256_CM_HMAC_SHA1_80);
 		CU_ASSERT(p->srtp_suites[i] !=
-		    SRTP_SUITE_AES_256_CM_HMAC_SHA1_32);
+		    SDES_AES_256_CM_HMAC_SHA1_32);
 	}
 	profile_free(p);
 	/*
