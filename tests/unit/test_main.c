@@ -76,6 +76,7 @@ main(int argc, char **argv)
 	test_sdes_register();
 	test_sdp_register();
 	test_media_register();
+	test_srtp_ossl_register();
 	CU_basic_set_mode(argc > 1 && strcmp(argv[1], "-v") == 0 ?
 	    CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	CU_basic_run_tests();
