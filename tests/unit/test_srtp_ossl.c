@@ -66,7 +66,7 @@ static const struct suite suites[] = {
 
 static char	why[256];	/* a failing child's reason */
 
-/* Run fn in a child with libsrtp2 ready; the test fails with its reason. */
+/* Run fn in a child with stock libsrtp2; the test fails with its reason. */
 static void
 in_child(const char *(*fn)(void))
 {
@@ -80,6 +80,12 @@ in_child(const char *(*fn)(void))
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		close(fd[0]);
+		/*
+		 * Other suites may have initialised libsrtp2 in the parent,
+		 * and a second srtp_init() fails: start from a fresh, stock
+		 * crypto kernel either way.
+		 */
+		(void)srtp_shutdown();
 		r = srtp_init() != srtp_err_status_ok ? "srtp_init" : fn();
 		if (r != NULL)
 			(void)write(fd[1], r, strlen(r));
