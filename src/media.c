@@ -130,7 +130,7 @@ media_session_free(struct media_session *ms)
 		for (s = 0; s < 2; s++)
 			if (ms->st[k].leg[s].port != 0 &&
 			    ms->ports.release != NULL)
-				ms->ports.release(ms->ports.arg, s,
+				ms->ports.release(ms->ports.arg, k, s,
 				    ms->st[k].leg[s].port);
 		media_lines_clear(ms, k);
 	}
@@ -299,8 +299,8 @@ media_port(struct media_session *ms, size_t k, enum media_side side,
 	if (ms->st[k].leg[side].port != 0)
 		return 0;
 	reason[0] = '\0';
-	if (ms->ports.alloc(ms->ports.arg, side, &ms->st[k].leg[side].port,
-	    reason, sizeof(reason)) == -1) {
+	if (ms->ports.alloc(ms->ports.arg, k, side,
+	    &ms->st[k].leg[side].port, reason, sizeof(reason)) == -1) {
 		ms->st[k].leg[side].port = 0;
 		return media_fail(503, why, whylen, "no relay port on the %s "
 		    "side: %s", media_side_name(side), reason);
@@ -323,7 +323,7 @@ media_release_fresh(struct media_session *ms)
 			ms->fresh[k][s] = false;
 			if (ms->st[k].leg[s].port != 0 &&
 			    ms->ports.release != NULL)
-				ms->ports.release(ms->ports.arg, s,
+				ms->ports.release(ms->ports.arg, k, s,
 				    ms->st[k].leg[s].port);
 			ms->st[k].leg[s].port = 0;
 		}

@@ -51,10 +51,11 @@ struct media_policy {
 
 /* Relay ports, one RTP port (RTCP is the next) per side and stream. */
 struct media_ports {
-	/* A port on a side; 0, or -1 with why (the range is exhausted). */
-	int	(*alloc)(void *, enum media_side, unsigned *port, char *why,
-		    size_t whylen);
-	void	(*release)(void *, enum media_side, unsigned port);
+	/* A port for a stream on a side; 0, or -1 with why (exhausted). */
+	int	(*alloc)(void *, size_t stream, enum media_side, unsigned *port,
+		    char *why, size_t whylen);
+	void	(*release)(void *, size_t stream, enum media_side,
+		    unsigned port);
 	void	*arg;
 };
 

@@ -20,8 +20,8 @@
 static struct sdp	parsed;
 
 static int
-ports_alloc(void *arg, enum media_side side, unsigned *port, char *why,
-    size_t whylen)
+ports_alloc(void *arg, size_t stream, enum media_side side, unsigned *port,
+    char *why, size_t whylen)
 {
 	unsigned	*next = arg;
 
@@ -31,7 +31,8 @@ ports_alloc(void *arg, enum media_side side, unsigned *port, char *why,
 }
 
 static void
-ports_release(void *arg, enum media_side side, unsigned port)
+ports_release(void *arg, size_t stream, enum media_side side,
+    unsigned port)
 {
 }
 

@@ -36,8 +36,8 @@ struct ports {
 };
 
 static int
-ports_alloc(void *arg, enum media_side side, unsigned *port, char *why,
-    size_t whylen)
+ports_alloc(void *arg, size_t stream, enum media_side side, unsigned *port,
+    char *why, size_t whylen)
 {
 	struct ports	*p = arg;
 
@@ -52,7 +52,8 @@ ports_alloc(void *arg, enum media_side side, unsigned *port, char *why,
 }
 
 static void
-ports_release(void *arg, enum media_side side, unsigned port)
+ports_release(void *arg, size_t stream, enum media_side side,
+    unsigned port)
 {
 	((struct ports *)arg)->released++;
 }
@@ -84,7 +85,7 @@ session(enum srtp_policy phone, enum sdp_shape pshape,
 
 	/* The relay's libsrtp2 decides which suites are usable. */
 	if (!started++)
-		(void)srtp_init();	/* other suites may have done it */
+		(void)srtp_init();	/* a second one fails: other suites */
 	CU_ASSERT_TRUE_FATAL(sdes_suite_relay_ok(SDES_AES_CM_128_HMAC_SHA1_80));
 	memset(&ports, 0, sizeof(ports));
 	ports.next[MEDIA_PHONE] = 20000;
