@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake libtool pkg-config openssl
 	libevent-dev libssl-dev libosip2-dev libc-ares-dev libsrtp2-dev
-	libsystemd-dev libinih-dev libjansson-dev libcunit1-dev uthash-dev)
+	libsystemd-dev libinih-dev libjansson-dev libcunit1-dev uthash-dev
+	liburing-dev)
 test_pkgs=(python3 mandoc man-db systemd util-linux procps iproute2 dnsmasq-base
 	clang libclang-rt-14-dev kamailio kamailio-tls-modules baresip baresip-core)
 

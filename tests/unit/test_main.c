@@ -77,6 +77,7 @@ main(int argc, char **argv)
 	test_sdp_register();
 	test_media_register();
 	test_srtp_ossl_register();
+	test_relay_register();
 	CU_basic_set_mode(argc > 1 && strcmp(argv[1], "-v") == 0 ?
 	    CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	CU_basic_run_tests();

@@ -31,6 +31,7 @@ void	test_sdes_register(void);
 void	test_sdp_register(void);
 void	test_media_register(void);
 void	test_srtp_ossl_register(void);
+void	test_relay_register(void);
 
 /* Add a suite or abort the run: a missing suite must never pass silently. */
 CU_pSuite	unit_suite(const char *name);

@@ -1,0 +1,277 @@
+/*
+ * relay_thread.c: a relay thread's own side of things: the commands the
+ * proxy thread queues (add, update, free a session, stop), the socket
+ * table the I/O backends find sockets in, the once-a-tick work (media
+ * timeouts, the end of a re-key window) and results back to the proxy.
+ *
+ * A session belongs to exactly one thread from its ADD to its FREE; only
+ * that thread reads or writes it, except the counters (relaxed atomics).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "relay_int.h"
+#include "util.h"
+
+/* Read the monotonic clock once per wake-up; the packet path uses it. */
+void
+relay_thread_clock(struct relay_thread *t)
+{
+	t->now_ms = mono_ms();
+}
+
+/* Queue a result for the proxy thread and wake it; false when full. */
+bool
+relay_thread_result(struct relay_thread *t, enum relay_result_kind kind,
+    const struct relay_session *s, int leg, const struct sockaddr *addr,
+    socklen_t len)
+{
+	struct relay_res	r;
+	uint64_t		one = 1;
+	ssize_t			w;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.session = s->id;
+	r.leg = leg;
+	if (addr != NULL && len <= sizeof(r.addr))
+		memcpy(&r.addr, addr, len);
+	if (!relay_queue_push(&t->resq, &r))
+		return false;
+	/*
+	 * An eventfd write fails only when its counter would overflow, and
+	 * then the proxy has a wake-up pending anyway.
+	 */
+	w = write(t->res_efd, &one, sizeof(one));
+	(void)w;
+	return true;
+}
+
+/* Give a socket a slot in the table the I/O backend looks it up in. */
+static void
+relay_thread_slot(struct relay_thread *t, struct relay_sock *k)
+{
+	uint32_t	i, n;
+
+	if (t->n_free == 0) {
+		n = t->n_socks == 0 ? 64 : 2 * t->n_socks;
+		t->socks = xreallocarray(t->socks, n, sizeof(*t->socks));
+		t->free_slots = xreallocarray(t->free_slots, n,
+		    sizeof(*t->free_slots));
+		for (i = n; i > t->n_socks; i--) {
+			t->socks[i - 1] = NULL;
+			t->free_slots[t->n_free++] = i - 1;
+		}
+		t->n_socks = n;
+	}
+	k->slot = t->free_slots[--t->n_free];
+	k->gen = ++t->next_gen & 0xffffff;
+	t->socks[k->slot] = k;
+}
+
+/* The live socket in a slot, or NULL when it went (stale completion). */
+struct relay_sock *
+relay_thread_sock(struct relay_thread *t, uint32_t slot, uint32_t gen)
+{
+	struct relay_sock	*k;
+
+	if (slot >= t->n_socks || (k = t->socks[slot]) == NULL ||
+	    k->gen != gen)
+		return NULL;
+	return k;
+}
+
+/* Start receiving on a session's sockets. */
+static void
+relay_thread_add(struct relay_thread *t, struct relay_session *s)
+{
+	struct relay_sock	*k;
+	int			 i, j;
+
+	s->next = t->sessions;
+	s->prev = NULL;
+	if (t->sessions != NULL)
+		t->sessions->prev = s;
+	t->sessions = s;
+	s->start_ms = t->now_ms;
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			k = j == 0 ? &s->leg[i].rtp : &s->leg[i].rtcp;
+			if (k->fd == -1)
+				continue;
+			relay_thread_slot(t, k);
+			if (t->io->sock_add(t, k) == -1)
+				relay_ctr_add(&s->leg[i].ctr.drops, 1);
+		}
+	}
+}
+
+/* Retire a leg's inbound context into the re-key window. */
+static void
+relay_thread_rekey_in(struct relay_thread *t, struct relay_leg *l, srtp_t in)
+{
+	if (l->in_old != NULL)
+		srtp_dealloc(l->in_old);
+	l->in_old = l->in;
+	l->in_old_until = t->now_ms + RELAY_REKEY_WINDOW_MS;
+	l->in = in;
+}
+
+/* Apply an update the proxy thread built; the thread frees it. */
+static void
+relay_thread_update(struct relay_thread *t, struct relay_session *s,
+    struct relay_upd *u)
+{
+	struct relay_upd_leg	*ul;
+	struct relay_leg	*l;
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		ul = &u->leg[i];
+		l = &s->leg[i];
+		if (ul->what & RELAY_UPD_PEER)
+			relay_leg_set_peers(l, &ul->rtp_peer, &ul->rtcp_peer);
+		if (ul->what & RELAY_UPD_FLAGS)
+			l->flags = ul->flags;
+		if (ul->what & RELAY_UPD_IN_FLAGS)
+			l->in_flags = ul->in_flags;
+		if (ul->what & RELAY_UPD_CRYPTO_IN)
+			relay_thread_rekey_in(t, l, ul->in);
+		if (ul->what & RELAY_UPD_CRYPTO_OUT) {
+			if (l->out != NULL)
+				srtp_dealloc(l->out);
+			l->out = ul->out;
+		}
+		if (ul->what & (RELAY_UPD_CRYPTO_IN | RELAY_UPD_PEER))
+			l->plain_srtcp_said = false;
+	}
+	free(u);
+}
+
+/* Close a session's sockets, drop its contexts and free it. */
+void
+relay_thread_free_session(struct relay_thread *t, struct relay_session *s)
+{
+	struct relay_sock	*k;
+	struct relay_leg	*l;
+	int			 i, j;
+
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		t->sessions = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	for (i = 0; i < 2; i++) {
+		l = &s->leg[i];
+		for (j = 0; j < 2; j++) {
+			k = j == 0 ? &l->rtp : &l->rtcp;
+			if (k->fd == -1)
+				continue;
+			t->io->sock_del(t, k);
+			t->socks[k->slot] = NULL;
+			t->free_slots[t->n_free++] = k->slot;
+			close(k->fd);
+			k->fd = -1;
+		}
+		relay_leg_contexts_free(l);
+	}
+	free(s);
+}
+
+/* Apply every command waiting; counted so the proxy can tell when done. */
+void
+relay_thread_commands(struct relay_thread *t)
+{
+	struct relay_cmd	c;
+
+	while (relay_queue_pop(&t->cmdq, &c)) {
+		switch (c.kind) {
+		case RELAY_CMD_ADD:
+			relay_thread_add(t, c.sess);
+			break;
+		case RELAY_CMD_UPDATE:
+			relay_thread_update(t, c.sess, c.upd);
+			break;
+		case RELAY_CMD_FREE:
+			relay_thread_free_session(t, c.sess);
+			break;
+		case RELAY_CMD_STOP:
+			t->stop = true;
+			break;
+		}
+		atomic_fetch_add_explicit(&t->cmds_done, 1,
+		    memory_order_release);
+	}
+}
+
+/* When the thread last heard from a session, on either leg. */
+static uint64_t
+relay_session_last(const struct relay_session *s)
+{
+	uint64_t	a, b, last = s->start_ms;
+
+	a = relay_ctr_get((_Atomic uint64_t *)&s->leg[0].ctr.last_ms);
+	b = relay_ctr_get((_Atomic uint64_t *)&s->leg[1].ctr.last_ms);
+	if (a > last)
+		last = a;
+	if (b > last)
+		last = b;
+	return last;
+}
+
+/*
+ * Once a tick: sessions silent for [media] timeout are reported (once; a
+ * result that did not fit is tried again next tick), and inbound contexts
+ * whose re-key window is over are dropped. Commands are looked at too, in
+ * case a wake-up was missed.
+ */
+void
+relay_thread_tick(struct relay_thread *t)
+{
+	struct relay_session	*s;
+	struct relay_leg	*l;
+	int			 i;
+
+	if (t->now_ms < t->next_tick)
+		return;
+	t->next_tick = t->now_ms + RELAY_TICK_MS;
+	for (s = t->sessions; s != NULL; s = s->next) {
+		for (i = 0; i < 2; i++) {
+			l = &s->leg[i];
+			if (l->in_old != NULL && t->now_ms >= l->in_old_until) {
+				srtp_dealloc(l->in_old);
+				l->in_old = NULL;
+			}
+		}
+		if (!s->timeout_said && t->timeout_s > 0 &&
+		    t->now_ms - relay_session_last(s) >=
+		    (uint64_t)t->timeout_s * 1000)
+			s->timeout_said = relay_thread_result(t,
+			    RELAY_RESULT_TIMEOUT, s, -1, NULL, 0);
+	}
+	relay_thread_commands(t);
+}
+
+/* The thread: set up its I/O, run it, and free what is left at the end. */
+void *
+relay_thread_main(void *arg)
+{
+	struct relay_thread	*t = arg;
+
+	relay_thread_clock(t);
+	if (t->io->init(t) == -1) {
+		atomic_store_explicit(&t->ready, -1, memory_order_release);
+		return NULL;
+	}
+	atomic_store_explicit(&t->ready, 1, memory_order_release);
+	t->io->loop(t);
+	while (t->sessions != NULL)
+		relay_thread_free_session(t, t->sessions);
+	t->io->fini(t);
+	return NULL;
+}
