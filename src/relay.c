@@ -118,6 +118,7 @@ relay_thread_start(struct relay *r, struct relay_thread *t, unsigned id,
 	t->io = r->io;
 	t->res_efd = r->res_efd;
 	t->timeout_s = r->timeout_s;
+	t->uring_buffers = r->uring_buffers;
 	t->cmd_efd = -1;
 	if (relay_queue_init(&t->cmdq, RELAY_QUEUE_LEN,
 	    sizeof(struct relay_cmd)) == -1 ||
@@ -191,6 +192,7 @@ relay_new_opts(const struct config_media *cf, const struct relay_opts *o,
 	r->res_efd = -1;
 	r->dscp = cf->dscp;
 	r->timeout_s = cf->timeout;
+	r->uring_buffers = o->uring_buffers;
 	if (cf->phone_address == NULL || cf->carrier_address == NULL ||
 	    sockaddr_from(cf->phone_address, 0, &r->addr[RELAY_LEG_A],
 	    &sl) == -1 ||

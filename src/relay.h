@@ -197,6 +197,7 @@ typedef void relay_result_cb(const struct relay_result *, void *);
 struct relay_opts {
 	enum relay_io		 io;
 	unsigned		 quarantine_ms;
+	unsigned		 uring_buffers;	/* per thread, 8..2048, 2^n */
 };
 
 /*

@@ -194,6 +194,7 @@ struct relay_thread {
 	int			 cmd_efd;	/* wakes the thread */
 	int			 res_efd;	/* wakes the proxy, shared */
 	unsigned		 timeout_s;
+	unsigned		 uring_buffers;
 	struct relay_session	*sessions;
 	struct relay_sock      **socks;		/* by slot */
 	uint32_t		 n_socks;
@@ -231,6 +232,7 @@ struct relay {
 	struct sockaddr_storage	 addr[2];	/* phone, carrier side */
 	int			 dscp;
 	unsigned		 timeout_s;
+	unsigned		 uring_buffers;
 	const struct relay_io_ops *io;
 	struct relay_thread	*threads;
 	unsigned		 n_threads;

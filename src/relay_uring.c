@@ -31,7 +31,7 @@
 
 #define RELAY_URING_SQ		1024
 #define RELAY_URING_CQ		8192
-#define RELAY_URING_BUFS	2048	/* provided buffers, a power of 2 */
+#define RELAY_URING_BUFS	2048	/* provided buffers, at most */
 #define RELAY_URING_BGID	0
 
 /* What a completion is for. */
@@ -59,6 +59,7 @@ struct relay_uring {
 	struct io_uring_buf_ring *br;
 	size_t			 br_size;
 	unsigned char		*bufs;
+	unsigned		 nbufs;		/* a power of 2 */
 	unsigned		 returned;	/* added, not yet advanced */
 	struct msghdr		 rmh;		/* template of every recvmsg */
 	struct relay_usend	 send[RELAY_URING_BUFS];
@@ -91,7 +92,7 @@ relay_uring_buf_put(struct relay_uring *u, unsigned bid)
 {
 	io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * RELAY_BUF_SIZE,
 	    RELAY_BUF_SIZE, (unsigned short)bid,
-	    io_uring_buf_ring_mask(RELAY_URING_BUFS), (int)u->returned++);
+	    io_uring_buf_ring_mask(u->nbufs), (int)u->returned++);
 }
 
 /* Publish the buffers given back since the last time. */
@@ -212,7 +213,11 @@ relay_uring_init(struct relay_thread *t)
 		free(u);
 		return -1;
 	}
-	if (relay_uring_bufs(&u->ring, RELAY_URING_BUFS, &u->br, &u->br_size,
+	u->nbufs = RELAY_URING_BUFS;
+	if (t->uring_buffers >= 8 && t->uring_buffers < RELAY_URING_BUFS &&
+	    (t->uring_buffers & (t->uring_buffers - 1)) == 0)
+		u->nbufs = t->uring_buffers;
+	if (relay_uring_bufs(&u->ring, u->nbufs, &u->br, &u->br_size,
 	    &u->bufs) != 0) {
 		io_uring_queue_exit(&u->ring);
 		free(u);
@@ -318,6 +323,8 @@ relay_uring_recv(struct relay_thread *t, struct relay_uring *u,
 		relay_uring_buf_put(u, bid);
 		return;
 	}
+	if (bid >= u->nbufs)
+		return;
 	buf = u->bufs + (size_t)bid * RELAY_BUF_SIZE;
 	ro = io_uring_recvmsg_validate(buf, cqe->res, &u->rmh);
 	if (ro == NULL || (ro->flags & MSG_TRUNC)) {
@@ -338,7 +345,8 @@ static void
 relay_uring_sent(struct relay_thread *t, struct relay_uring *u,
     struct io_uring_cqe *cqe)
 {
-	unsigned		 bid = (unsigned)(cqe->user_data & 0xffff);
+	unsigned		 bid = (unsigned)(cqe->user_data & 0xffff) %
+	    RELAY_URING_BUFS;
 	struct relay_usend	*s = &u->send[bid];
 	struct relay_sock	*k = relay_thread_sock(t, s->slot, s->gen);
 	struct relay_out	 o;

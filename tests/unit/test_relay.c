@@ -255,7 +255,8 @@ static struct relay *
 trelay_start(struct trelay *t, enum relay_io io, uint16_t min, uint16_t max,
     unsigned timeout)
 {
-	struct relay_opts	o = { .io = io, .quarantine_ms = 300 };
+	struct relay_opts	o = { .io = io, .quarantine_ms = 300,
+				    .uring_buffers = 16 };
 	char			why[256];
 
 	srtp_ready();
@@ -838,11 +839,64 @@ run_timeout(enum relay_io io)
 		if (poll(&pfd, 1, 100) == 1)
 			relay_results_drain(t.r, results_cb, &rs);
 	}
+	/* Long enough past the silent one for the busy one to show up. */
+	for (i = 0; i < 6; i++) {
+		send_to(t.phone, busy.rtp_port[0], buf,
+		    rtp_make(buf, seq++, 1));
+		if (poll(&pfd, 1, 100) == 1)
+			relay_results_drain(t.r, results_cb, &rs);
+	}
 	snprintf(text, sizeof(text), "session %u timed out: no packets for "
 	    "1 s", silent);
 	CU_ASSERT(results_have(&rs, RELAY_RESULT_TIMEOUT, text));
 	snprintf(text, sizeof(text), "session %u timed out", busy.id);
 	CU_ASSERT(!results_have(&rs, RELAY_RESULT_TIMEOUT, text));
+	trelay_stop(&t);
+}
+
+/*
+ * A burst bigger than the relay thread's receive buffers (16 in these
+ * tests) loses nothing: io_uring ends a multishot receive that finds no
+ * buffer, the relay arms it again, and the packets wait in the socket
+ * meanwhile; epoll's recvmmsg batches are relayed whole.
+ */
+static void
+run_burst(enum relay_io io)
+{
+	static unsigned char	pk[160][12 + PAYLOAD];
+	static struct sockaddr_storage dst[160];
+	static struct iovec	iov[160];
+	static struct mmsghdr	mm[160];
+	struct trelay		t;
+	unsigned char		buf[512];
+	uint16_t		port[4];
+	int			i, j, got = 0;
+
+	if (trelay_start(&t, io, 0, 0, 0) == NULL)
+		return;
+	for (i = 0; i < 4; i++) {
+		trelay_session(&t, NULL, 0, 0);
+		port[i] = t.info.rtp_port[0];
+	}
+	for (j = 0; j < 3; j++) {
+		/* One sendmmsg, so the relay finds several packets waiting. */
+		for (i = 0; i < 160; i++) {
+			rtp_make(pk[i], (uint16_t)i, (uint32_t)(i % 4));
+			loopback(&dst[i], port[i % 4]);
+			iov[i].iov_base = pk[i];
+			iov[i].iov_len = 12 + PAYLOAD;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_name = &dst[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		CU_ASSERT_EQUAL(sendmmsg(t.phone, mm, 160, 0), 160);
+		while (recv_wait(t.carrier, buf, sizeof(buf), WAIT_MS,
+		    NULL) > 0 && ++got % 160 != 0)
+			;
+	}
+	CU_ASSERT_EQUAL(got, 3 * 160);
 	trelay_stop(&t);
 }
 
@@ -899,6 +953,7 @@ RELAY_TESTS(rtcp)
 RELAY_TESTS(ports)
 RELAY_TESTS(timeout)
 RELAY_TESTS(plain_udp)
+RELAY_TESTS(burst)
 
 static void
 test_relay_plain_rtp_epoll_single(void)
@@ -928,6 +983,7 @@ test_relay_register(void)
 	UNIT_TEST(e, test_relay_ports_epoll);
 	UNIT_TEST(e, test_relay_timeout_epoll);
 	UNIT_TEST(e, test_relay_plain_udp_epoll);
+	UNIT_TEST(e, test_relay_burst_epoll);
 	UNIT_TEST(e, test_relay_refuses_bad_key_without_showing_it);
 	UNIT_TEST(u, test_relay_plain_rtp_io_uring);
 	UNIT_TEST(u, test_relay_srtp_rekeyed_io_uring);
@@ -937,4 +993,5 @@ test_relay_register(void)
 	UNIT_TEST(u, test_relay_ports_io_uring);
 	UNIT_TEST(u, test_relay_timeout_io_uring);
 	UNIT_TEST(u, test_relay_plain_udp_io_uring);
+	UNIT_TEST(u, test_relay_burst_io_uring);
 }
