@@ -55,7 +55,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static bool		 init;
-	struct sockaddr_in	 src;
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*src = (struct sockaddr_in *)&ss;
 	struct relay_out	 o;
 	struct relay_sock	*in;
 	unsigned		 shape;
@@ -87,18 +88,16 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	s.leg[0].in_flags = (shape & 0x80) ? RELAY_CRYPTO_LENIENT_SRTCP : 0;
 	s.leg[0].in_old_until = 1000;
 	t.now_ms = 500;
-	memset(&src, 0, sizeof(src));
-	src.sin_family = AF_INET;
-	src.sin_port = htons(4000 + (shape & 3));
-	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(&ss, 0, sizeof(ss));
+	src->sin_family = AF_INET;
+	src->sin_port = htons(4000 + (shape & 3));
+	src->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (shape & 0x02)
-		relay_leg_set_peers(&s.leg[1],
-		    (struct sockaddr_storage *)&src,
-		    (struct sockaddr_storage *)&src);
+		relay_leg_set_peers(&s.leg[1], &ss, &ss);
 	in = (shape & 0x01) ? &s.leg[0].rtcp : &s.leg[0].rtp;
 	memcpy(buf, d + 1, n - 1);
 	if (relay_packet(&t, in, buf, n - 1, sizeof(buf),
-	    (struct sockaddr *)&src, sizeof(src), &o)) {
+	    (struct sockaddr *)&ss, sizeof(*src), &o)) {
 		CHECK(o.len <= sizeof(buf));
 		CHECK(o.dstlen != 0 && o.leg == &s.leg[1]);
 		CHECK(o.fd == s.leg[1].rtp.fd || o.fd == s.leg[1].rtcp.fd);
