@@ -228,6 +228,30 @@ proxy_log(enum log_level level, const struct conn *c, const osip_message_t *m,
 	    sip_msg_method(m) : "-", cid != NULL ? cid : "-", text);
 }
 
+/* Is the header of this name (any case), with a value? */
+bool
+proxy_header_is(const osip_header_t *h, const char *name)
+{
+	return h->hname != NULL && h->hvalue != NULL &&
+	    strcasecmp(h->hname, name) == 0;
+}
+
+/* Drop every header of a name from a message. */
+void
+proxy_drop_headers(osip_message_t *m, const char *name)
+{
+	osip_header_t	*h;
+	int		 i = 0;
+
+	while ((h = osip_list_get(&m->headers, i)) != NULL) {
+		if (proxy_header_is(h, name)) {
+			osip_list_remove(&m->headers, i);
+			osip_header_free(h);
+		} else
+			i++;
+	}
+}
+
 /* Is the request (or the response's CSeq) of this method? */
 bool
 proxy_method_is(const osip_message_t *m, const char *method)

@@ -556,29 +556,12 @@ proxy_account_phone_alg(const struct config_profile *prof)
 	return DIGEST_ALG_MD5;
 }
 
-/* Is the header this name? */
-static bool
-proxy_account_hdr_is(const osip_header_t *h, const char *name)
-{
-	return h->hname != NULL && h->hvalue != NULL &&
-	    strcasecmp(h->hname, name) == 0;
-}
-
 /* Drop every Authorization and Proxy-Authorization of a phone's request. */
 static void
 proxy_account_strip(osip_message_t *m)
 {
-	osip_header_t	*h;
-	int		 i = 0;
-
-	while ((h = osip_list_get(&m->headers, i)) != NULL) {
-		if (proxy_account_hdr_is(h, "Authorization") ||
-		    proxy_account_hdr_is(h, "Proxy-Authorization")) {
-			osip_list_remove(&m->headers, i);
-			osip_header_free(h);
-		} else
-			i++;
-	}
+	proxy_drop_headers(m, "Authorization");
+	proxy_drop_headers(m, "Proxy-Authorization");
 }
 
 /* The credentials of a request for a realm, parsed into *cr, or NULL. */
@@ -591,7 +574,7 @@ proxy_account_credentials(osip_message_t *m, const char *name,
 
 	for (h = osip_list_get_first(&m->headers, &it);
 	    osip_list_iterator_has_elem(it); h = osip_list_get_next(&it)) {
-		if (!proxy_account_hdr_is(h, name) ||
+		if (!proxy_header_is(h, name) ||
 		    digest_credentials_parse(h->hvalue, strlen(h->hvalue),
 		    cr) != NULL)
 			continue;

@@ -134,14 +134,6 @@ proxy_digest_rank(enum digest_alg a)
 	}
 }
 
-/* Whether a header is the challenge (or credentials) header name. */
-static int
-proxy_digest_is(const osip_header_t *h, const char *name)
-{
-	return h->hname != NULL && h->hvalue != NULL &&
-	    strcasecmp(h->hname, name) == 0;
-}
-
 /* The challenges of a response, parsed from every header of its kind. */
 struct proxy_offer {
 	struct digest_challenges	**sets;
@@ -163,7 +155,7 @@ proxy_offer_parse(osip_message_t *resp, const char *name,
 	memset(o, 0, sizeof(*o));
 	for (h = osip_list_get_first(&resp->headers, &it);
 	    osip_list_iterator_has_elem(it); h = osip_list_get_next(&it)) {
-		if (!proxy_digest_is(h, name))
+		if (!proxy_header_is(h, name))
 			continue;
 		set = xcalloc(1, sizeof(*set));
 		o->sets = xreallocarray(o->sets, o->n_sets + 1,
@@ -254,22 +246,6 @@ proxy_digest_profile_algs(const struct config_profile *prof, char *buf,
 		    prof->digest_algorithms[i]));
 }
 
-/* Drop every header of a name from a message. */
-static void
-proxy_digest_drop_headers(osip_message_t *m, const char *name)
-{
-	osip_header_t	*h;
-	int		 i = 0;
-
-	while ((h = osip_list_get(&m->headers, i)) != NULL) {
-		if (proxy_digest_is(h, name)) {
-			osip_list_remove(&m->headers, i);
-			osip_header_free(h);
-		} else
-			i++;
-	}
-}
-
 /*
  * Replace the challenges of a 401/407 for a phone by one per realm; see
  * the top of the file. A response whose challenges do not parse, or that
@@ -295,7 +271,7 @@ proxy_digest_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		return PROXY_PASS;
 	}
 	prof = profile_match(e->p->cfg, e->up->user_agent);
-	proxy_digest_drop_headers(resp, name);
+	proxy_drop_headers(resp, name);
 	out = xmalloc(DIGEST_TEXT_MAX);
 	for (i = 0; i < o.n_usable; i++) {
 		if (proxy_digest_seen_realm(&o, i))
@@ -377,8 +353,8 @@ proxy_digest_request(struct proxy_edit *e, osip_message_t *m)
 		return PROXY_PASS;
 	for (h = osip_list_get_first(&m->headers, &it);
 	    osip_list_iterator_has_elem(it); h = osip_list_get_next(&it))
-		if (proxy_digest_is(h, "Authorization") ||
-		    proxy_digest_is(h, "Proxy-Authorization"))
+		if (proxy_header_is(h, "Authorization") ||
+		    proxy_header_is(h, "Proxy-Authorization"))
 			proxy_digest_repair(e, m, h);
 	return PROXY_PASS;
 }

@@ -134,6 +134,9 @@ void	proxy_reply_with(struct conn *, const osip_message_t *, int,
 	    const char *, const char *hname, const char *hvalue);
 void	proxy_reply_upstream(struct txn *, int, const char *);
 bool	proxy_method_is(const osip_message_t *, const char *);
+/* Headers libosip2 keeps as name and value (the auth ones among them). */
+bool	proxy_header_is(const osip_header_t *, const char *);
+void	proxy_drop_headers(osip_message_t *, const char *);
 
 /* proxy_route.c */
 void	proxy_route(struct proxy *, struct conn *, osip_message_t *,
