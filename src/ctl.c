@@ -30,6 +30,7 @@ const struct ctl_entry *const ctl_table[] = {
 	&ctl_carriers_entry,
 	&ctl_registrations_entry,
 	&ctl_calls_entry,
+	&ctl_media_entry,
 	NULL
 };
 

@@ -47,6 +47,7 @@ extern const struct ctl_entry ctl_connections_entry;
 extern const struct ctl_entry ctl_carriers_entry;
 extern const struct ctl_entry ctl_registrations_entry;
 extern const struct ctl_entry ctl_calls_entry;
+extern const struct ctl_entry ctl_media_entry;
 extern const struct ctl_entry *const ctl_table[];
 
 const struct ctl_entry	*ctl_find(const char *name);

@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 #include <openssl/rand.h>
+#include <srtp2/srtp.h>
 
 #include "carrier.h"
 #include "carrier_listener.h"
@@ -26,6 +27,8 @@
 #include "notify.h"
 #include "proxy.h"
 #include "registrar.h"
+#include "relay.h"
+#include "srtp_ossl.h"
 #include "txn.h"
 #include "util.h"
 
@@ -203,6 +206,75 @@ daemon_dns(struct daemon *d)
 	return 0;
 }
 
+/* What the relay threads report: a silent call ends, a latch moved. */
+static void
+daemon_relay_result(const struct relay_result *r, void *arg)
+{
+	struct daemon	*d = arg;
+	struct dialog	*dlg = proxy_media_dialog(r->session);
+
+	switch (r->kind) {
+	case RELAY_RESULT_TIMEOUT:
+		if (dlg == NULL || dlg->state != DIALOG_CONFIRMED)
+			break;		/* ringing: no media is expected yet */
+		if (proxy_media_held(dlg)) {
+			log_info("call %s: %s (on hold: kept)", dlg->call_id,
+			    r->text);
+			break;
+		}
+		log_notice("call %s: %s, ending it", dlg->call_id, r->text);
+		proxy_media_timeout(d->proxy, dlg);
+		break;
+	case RELAY_RESULT_LATCHED:
+	case RELAY_RESULT_PLAIN_SRTCP:
+		log_info("call %s: %s", dlg != NULL ? dlg->call_id : "-",
+		    r->text);
+		break;
+	}
+}
+
+static void
+daemon_relay_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct daemon	*d = arg;
+
+	relay_results_drain(d->relay, daemon_relay_result, d);
+}
+
+/*
+ * The media relay: libsrtp2 with the OpenSSL cipher and auth types in
+ * place of NSS (their self-tests must pass), then the relay threads.
+ */
+static int
+daemon_relay(struct daemon *d)
+{
+	const char	*reason = NULL;
+	char		 why[256];
+	srtp_err_status_t st;
+
+	if ((st = srtp_init()) != srtp_err_status_ok) {
+		log_error("media: srtp_init failed (%d)", (int)st);
+		return -1;
+	}
+	if (srtp_ossl_install(&reason) != 0) {
+		log_error("media: OpenSSL SRTP crypto: %s", reason);
+		return -1;
+	}
+	if ((d->relay = relay_new(&d->config->media, why,
+	    sizeof(why))) == NULL) {
+		log_error("media: %s", why);
+		return -1;
+	}
+	d->ev_relay = event_new(d->base, relay_result_fd(d->relay),
+	    EV_READ | EV_PERSIST, daemon_relay_cb, d);
+	if (d->ev_relay == NULL || event_add(d->ev_relay, NULL) == -1) {
+		log_error("media: cannot watch the relay");
+		return -1;
+	}
+	proxy_set_relay(d->proxy, d->relay);
+	return 0;
+}
+
 /*
  * The modules that keep state of their own on the event base: started
  * here in this order, shut down in the reverse one. Every module's life
@@ -290,6 +362,8 @@ daemon_init(struct daemon *d, struct config *cfg, const char *path)
 	if (daemon_drop_privileges(d) == -1)
 		return -1;
 	d->uid = geteuid();
+	if (daemon_relay(d) == -1)
+		return -1;
 	d->carriers = carrier_set_new(d->base, d->dns, cfg,
 	    &proxy_carrier_handler, d->proxy);
 	if (d->carrier_listener != NULL) {
@@ -474,6 +548,12 @@ daemon_free(struct daemon *d)
 	carrier_listener_close(d->carrier_listener);
 	proxy_free(d->proxy);
 	daemon_modules_shutdown();
+	/* After the calls: each frees its relay sessions. */
+	if (d->ev_relay != NULL)
+		event_free(d->ev_relay);
+	relay_free(d->relay);
+	if (d->relay != NULL)
+		(void)srtp_shutdown();
 	if (d->dns != NULL)
 		dns_free(d->dns);
 	flow_key_clear(&d->flow_key);

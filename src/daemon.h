@@ -21,6 +21,7 @@ struct carrier_set;
 struct carrier_listener;
 struct dns;
 struct proxy;
+struct relay;
 
 struct daemon {
 	struct event_base	*base;
@@ -39,6 +40,8 @@ struct daemon {
 	struct carrier_set	*carriers;
 	struct carrier_listener	*carrier_listener;	/* NULL: none */
 	struct proxy		*proxy;
+	struct relay		*relay;		/* media */
+	struct event		*ev_relay;	/* its results */
 	struct event		*ev_sigterm;
 	struct event		*ev_sigint;
 	struct event		*ev_sighup;

@@ -79,6 +79,8 @@ dialog_end(struct dialog *d, const char *why)
 	    dialog_dir_name(d->dir), d->from, d->to, why);
 	HASH_DEL(dialogs, d);
 	dialog_ungroup(d);
+	if (d->media != NULL && d->media_free != NULL)
+		d->media_free(d->media);
 	free(d->key);
 	free(d->call_id);
 	free(d->from);

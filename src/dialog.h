@@ -48,6 +48,9 @@ struct dialog {
 	 * request it sent again with credentials of an account it holds.
 	 */
 	uint32_t		 cseq_delta;
+	/* The call's anchored media (proxy_media.c), freed with the call. */
+	void			*media;
+	void			(*media_free)(void *);
 	struct dialog_group	*group;		/* the calls of this Call-ID */
 	struct dialog		*group_next;
 	UT_hash_handle		 hh;

@@ -50,6 +50,8 @@ struct media_session {
 							 * this offer */
 	bool			 pending;
 	bool			 refresh;	/* the pending offer repeats */
+	bool			 answered;	/* the last offer has its answer:
+						 * another may take its place */
 	enum media_side		 from;
 	char			*offer;		/* the pending offer, received */
 	size_t			 offer_len;
@@ -149,6 +151,14 @@ media_offer_pending(const struct media_session *ms, enum media_side *from)
 	if (ms->pending && from != NULL)
 		*from = ms->from;
 	return ms->pending;
+}
+
+bool
+media_answered(const struct media_session *ms, enum media_side *offerer)
+{
+	if (ms->answered && offerer != NULL)
+		*offerer = ms->from;
+	return ms->answered;
 }
 
 size_t
@@ -565,6 +575,14 @@ media_offer(struct media_session *ms, enum media_side from,
 	int			 code = 0, idx;
 
 	*out = NULL;
+	if (ms->pending && ms->from == from && memo->in != NULL &&
+	    memo->in_len == len && memcmp(memo->in, body, len) == 0 &&
+	    memo->out != NULL) {
+		/* The pending offer again (a late offer's 183, then its 2xx). */
+		*out = media_dup(memo->out, memo->out_len);
+		*outlen = memo->out_len;
+		return 0;
+	}
 	if (ms->pending)
 		return media_fail(491, why, whylen, "an offer is pending");
 	if (memo->in != NULL && memo->in_len == len &&
@@ -573,6 +591,7 @@ media_offer(struct media_session *ms, enum media_side from,
 		*out = media_dup(memo->out, memo->out_len);
 		*outlen = memo->out_len;
 		ms->pending = ms->refresh = true;
+		ms->answered = false;
 		ms->from = from;
 		return 0;
 	}
@@ -671,6 +690,7 @@ media_offer(struct media_session *ms, enum media_side from,
 	ms->n = n;
 	ms->pending = true;
 	ms->refresh = false;
+	ms->answered = false;
 	ms->from = from;
 	free(ms->offer);
 	ms->offer = media_dup(body, len);
@@ -712,6 +732,7 @@ media_offer_failed(struct media_session *ms)
 	if (!ms->pending)
 		return;
 	ms->pending = false;
+	ms->answered = false;
 	if (ms->refresh)
 		return;
 	media_release_fresh(ms);
@@ -807,6 +828,7 @@ media_answer(struct media_session *ms, enum media_side from,
 		*outlen = memo->out_len;
 		for (k = 0; k < ms->n; k++)
 			ms->st[k].changed = false;
+		ms->answered = true;
 		return 0;
 	}
 	if (ms->refresh) {
@@ -891,6 +913,7 @@ media_answer(struct media_session *ms, enum media_side from,
 	memo->in_len = len;
 	memo->out = media_dup(*out, *outlen);
 	memo->out_len = *outlen;
+	ms->answered = true;
 	goto out;
 edit:
 	code = media_fail(500, why, whylen, "cannot rewrite the SDP answer: "
@@ -917,4 +940,30 @@ out:
 	free(s);
 	free(offer);
 	return code;
+}
+
+int
+media_answer_again(struct media_session *ms, enum media_side from,
+    const char *body, size_t len, char **out, size_t *outlen, char *why,
+    size_t whylen)
+{
+	struct media_memo	*memo = &ms->answers[from];
+	size_t			 k;
+
+	*out = NULL;
+	if (!ms->answered || ms->from != MEDIA_OTHER(from))
+		return media_fail(400, why, whylen, "an SDP answer without an "
+		    "offer");
+	if (memo->in != NULL && memo->in_len == len &&
+	    memcmp(memo->in, body, len) == 0 && memo->out != NULL) {
+		*out = media_dup(memo->out, memo->out_len);
+		*outlen = memo->out_len;
+		for (k = 0; k < ms->n; k++)
+			ms->st[k].changed = false;
+		return 0;
+	}
+	/* Another answer to the same offer (a fork, or the 2xx after a 183). */
+	ms->pending = true;
+	ms->answered = false;
+	return media_answer(ms, from, body, len, out, outlen, why, whylen);
 }

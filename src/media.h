@@ -117,6 +117,19 @@ int		 media_offer(struct media_session *, enum media_side from,
 int		 media_answer(struct media_session *, enum media_side from,
 		    const char *body, size_t len, char **out, size_t *outlen,
 		    char *why, size_t whylen);
+/*
+ * An answer after the offer has had one: a 183's answer repeated in the
+ * 2xx (the same body gets the same answer, same keys), or a different
+ * answer to the same offer (another early dialog, a 2xx unlike its
+ * 183), which then replaces the first. 400 when no answer was given to
+ * the last offer of the other side.
+ */
+int		 media_answer_again(struct media_session *, enum media_side from,
+		    const char *body, size_t len, char **out, size_t *outlen,
+		    char *why, size_t whylen);
+/* Did the last offer get its answer (so media_answer_again applies)? */
+bool		 media_answered(const struct media_session *,
+		    enum media_side *offerer);
 /* The pending offer was refused or withdrawn (a 4xx, a CANCEL). */
 void		 media_offer_failed(struct media_session *);
 /* Is an offer waiting for its answer, and from which side? */

@@ -157,6 +157,12 @@ proxy_attach(struct proxy *p, struct carrier_set *carriers,
 }
 
 void
+proxy_set_relay(struct proxy *p, struct relay *r)
+{
+	p->relay = r;
+}
+
+void
 proxy_free(struct proxy *p)
 {
 	if (p == NULL)

@@ -6,6 +6,10 @@
 #ifndef SIPEDGE_PROXY_H
 #define SIPEDGE_PROXY_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 struct carrier_listener;
 struct carrier_set;
 struct event_base;
@@ -30,6 +34,35 @@ void		 proxy_attach(struct proxy *, struct carrier_set *,
 /* Follow a new configuration (the edge's own host names, its keys). */
 void		 proxy_reload(struct proxy *, const struct config *);
 void		 proxy_free(struct proxy *);
+
+/*
+ * Media anchoring: the relay the proxy's calls use (before any call);
+ * without one SDP passes the edge unchanged.
+ */
+struct relay;
+void		 proxy_set_relay(struct proxy *, struct relay *);
+
+/* One leg of a call's anchored media, as sipedgectl calls lists it. */
+struct dialog;
+struct proxy_media_leg {
+	size_t		 stream;
+	const char	*side;		/* "phone" or "carrier" */
+	char		 local[64];	/* ADDR:PORT */
+	char		 remote[64];	/* ADDR:PORT, "-" before any */
+	const char	*srtp_suite;	/* "none" for plain RTP */
+	uint64_t	 packets_in, packets_out;
+	uint64_t	 bytes_in, bytes_out;
+	uint64_t	 srtp_failures;
+	uint64_t	 last_packet_ms;	/* UINT64_MAX: none yet */
+};
+size_t		 proxy_media_legs(const struct dialog *,
+		    struct proxy_media_leg *, size_t max);
+/* Is the call on hold (its last SDP sendonly, recvonly or inactive)? */
+bool		 proxy_media_held(const struct dialog *);
+/* No media for [media] timeout: BYE to both sides, and the call ends. */
+void		 proxy_media_timeout(struct proxy *, struct dialog *);
+/* The call a relay session belongs to, or NULL. */
+struct dialog	*proxy_media_dialog(uint32_t relay_id);
 
 /* An [account] the edge holds, as sipedgectl registrations lists it. */
 struct proxy_account_info {

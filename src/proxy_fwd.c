@@ -33,6 +33,7 @@ static const struct proxy_editor *const proxy_editors[] = {
 	&proxy_register_editor,
 	&proxy_account_editor,		/* before digest: it answers itself */
 	&proxy_digest_editor,
+	&proxy_media_editor,		/* last: the body as it leaves */
 };
 _Static_assert(nitems(proxy_editors) <= TXN_SLOTS,
     "every message editor needs a transaction slot");
@@ -80,7 +81,7 @@ proxy_carrier_hostport(const struct proxy *p, const struct conn *carrier,
  * connection is gone is sent there, RFC 3261 §18.2.2); else the
  * connection's own address.
  */
-static void
+void
 proxy_via_self(const struct proxy *p, const struct conn *next, char *host,
     size_t len, uint16_t *port)
 {
@@ -317,6 +318,7 @@ proxy_forward_ack(struct proxy *p, struct conn *from, osip_message_t *m,
 	/* A 2xx ACK is its own transaction end to end: nothing to keep. */
 	sip_hdr_branch_new(branch, sizeof(branch));
 	proxy_account_ack(p, from, m, hop);
+	proxy_media_ack(p, from, m, hop);
 	proxy_via_self(p, hop->conn, via, sizeof(via), &via_port);
 	if (sip_hdr_via_push(m, via, via_port, branch) == -1)
 		return;

@@ -22,6 +22,7 @@ struct txn;
 struct txn_slot;
 
 struct proxy_account;
+struct relay;
 
 struct proxy {
 	struct event_base		*base;
@@ -36,6 +37,7 @@ struct proxy {
 	const char     **self_hosts;	/* hosts and carrier connections' */
 	size_t		 self_cap;
 	struct proxy_account *accounts;	/* proxy_account.c */
+	struct relay	*relay;		/* media; NULL: SDP passes unchanged */
 };
 
 /* Where a request goes next, or why it goes nowhere. */
@@ -113,6 +115,15 @@ void	proxy_account_ack(struct proxy *, struct conn *, osip_message_t *,
 /* proxy_digest.c: one challenge per realm for phones, their labels. */
 extern const struct proxy_editor proxy_digest_editor;
 void	proxy_digest_clear(void);
+
+/* proxy_media.c: SDP through the relay, fresh keys per leg. */
+extern const struct proxy_editor proxy_media_editor;
+/* The sent-by of the edge's Via towards a connection (proxy_fwd.c). */
+void	proxy_via_self(const struct proxy *, const struct conn *, char *,
+	    size_t, uint16_t *);
+/* The ACK of a late offer carries the answer. */
+void	proxy_media_ack(struct proxy *, struct conn *, osip_message_t *,
+	    const struct hop *);
 
 /* Bits of conn->logged_once: what a connection has been told about. */
 #define PROXY_ONCE_DIGEST_LABEL	0x1	/* its answers' labels repaired */

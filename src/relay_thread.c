@@ -149,6 +149,13 @@ relay_thread_update(struct relay_thread *t, struct relay_session *s,
 		if (ul->what & (RELAY_UPD_CRYPTO_IN | RELAY_UPD_PEER))
 			l->plain_srtcp_said = false;
 	}
+	/*
+	 * New SDP (an answer, a re-INVITE, a resume) starts the silence
+	 * clock again: a call answered after a minute of ringing, or taken
+	 * off hold, is not timed out for the silence before.
+	 */
+	s->start_ms = t->now_ms;
+	s->timeout_said = false;
 	free(u);
 }
 

@@ -140,8 +140,12 @@ class Edge:
     """One sipedged process with its own directory, config and notify socket."""
 
     def __init__(self, log_level="info", carriers=None, env=None, journal=False,
-                 edge_extra="", phones_extra="", listen6=False, carriers_extra=""):
-        """carriers_extra: the body of a [carriers] section (none if empty)."""
+                 edge_extra="", phones_extra="", listen6=False, carriers_extra="",
+                 srtp="optional"):
+        """carriers_extra: the body of a [carriers] section (none if empty).
+        srtp: the SRTP policy written for the phones and into every carrier
+        file that does not set its own (most tests are not about media and
+        use plain RTP peers); None leaves the daemon's defaults (mandatory)."""
         self.dir = tempfile.mkdtemp(prefix="sipedge-it-")
         os.chmod(self.dir, 0o755)   # unprivileged sipedgectl must reach the socket
         self.conf = os.path.join(self.dir, "sipedge.conf")
@@ -152,6 +156,9 @@ class Edge:
         if listen6:
             self.listen += ", tls:[::1]:%d" % self.port
         self.edge_extra = edge_extra
+        self.srtp = srtp
+        if srtp and not re.search(r"^srtp\s*=", phones_extra, re.M):
+            phones_extra = "srtp = %s\n%s" % (srtp, phones_extra)
         self.phones_extra = phones_extra
         self.carriers_extra = carriers_extra
         self.log_level = log_level
@@ -186,6 +193,10 @@ class Edge:
         if text is None:
             text = CARRIER_CONF.format(name=name, domain=domain,
                                        port=free_port(), certs=certs())
+        if self.srtp and not re.search(r"^srtp\s*=", text, re.M):
+            # Right after the [carrier ...] header: the carrier's own key.
+            text = re.sub(r"^(\[carrier [^\]]*\]\n)", r"\1srtp = %s\n" % self.srtp,
+                          text, count=1, flags=re.M)
         with open(os.path.join(self.dir, "carriers.d", name + ".conf"), "w") as f:
             f.write(text)
 

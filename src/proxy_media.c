@@ -1,0 +1,901 @@
+/*
+ * proxy_media.c: media anchoring on the SIP path (issue 9), the fourth
+ * message editor. Every SDP offer and answer in INVITE, UPDATE, PRACK,
+ * their responses and the ACK of a late offer goes through media.c, which
+ * rewrites it for the other side (the relay's address and ports, fresh
+ * SDES keys, the shape that side speaks); this file gives media.c its
+ * ports (one relay session per stream, made on the stream's first offer)
+ * and tells the relay what each answer settled: peers, keys, rtcp-mux.
+ *
+ * A call's media lives in the transaction slot of its initial INVITE
+ * until the dialog exists (the first response), then with the dialog,
+ * which frees it when the call ends; every way a call ends frees its
+ * relay sessions and so its ports.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "carrier.h"
+#include "conn.h"
+#include "dialog.h"
+#include "edge_config.h"
+#include "log.h"
+#include "media.h"
+#include "profile.h"
+#include "proxy.h"
+#include "proxy_int.h"
+#include "relay.h"
+#include "sip_hdr.h"
+#include "sip_msg.h"
+#include "txn.h"
+#include "util.h"
+
+/*
+ * How the edge reaches one side of a confirmed call with a request of its
+ * own (the BYE of a media timeout): the connection, the remote target,
+ * the route set, From and To as that side expects them, and the highest
+ * CSeq that side has seen in requests towards it.
+ */
+struct pm_peer {
+	uint64_t		 conn;
+	char			*ruri;
+	char			*from;
+	char			*to;
+	char		       **route;
+	size_t			 n_route;
+	uint32_t		 cseq;
+};
+
+/* The media of one call. */
+struct pmedia {
+	bool			 confirmed;	/* peer[] filled by the 2xx */
+	struct pm_peer		 peer[2];	/* by enum media_side */
+	struct relay		*relay;
+	struct media_session	*ms;
+	char			*call_id;	/* for log lines */
+	bool			 have[MEDIA_MAX_STREAMS];	/* a session */
+	uint32_t		 id[MEDIA_MAX_STREAMS];
+	uint16_t		 port[MEDIA_MAX_STREAMS][2];	/* RELAY_LEG_* */
+	unsigned		 legs[MEDIA_MAX_STREAMS];	/* sides holding */
+	bool			 lenient;	/* the phone's profile: plain
+						 * SRTCP (Cisco SPA) is relayed */
+	bool			 hold;		/* the last SDP holds the call */
+};
+
+static int
+pm_relay_leg(enum media_side side)
+{
+	return side == MEDIA_PHONE ? RELAY_LEG_A : RELAY_LEG_B;
+}
+
+static const char *
+pm_side_name(enum media_side side)
+{
+	return side == MEDIA_PHONE ? "phone" : "carrier";
+}
+
+/* media_ports: a stream's first port makes its relay session (both legs). */
+static int
+pm_port_alloc(void *arg, size_t k, enum media_side side, unsigned *port,
+    char *why, size_t whylen)
+{
+	struct pmedia			*pm = arg;
+	struct relay_session_spec	 spec;
+	struct relay_session_info	 info;
+
+	if (k >= MEDIA_MAX_STREAMS)
+		return -1;
+	if (!pm->have[k]) {
+		memset(&spec, 0, sizeof(spec));
+		if (relay_session_new(pm->relay, &spec, &info, why,
+		    whylen) != 0)
+			return -1;
+		pm->have[k] = true;
+		pm->id[k] = info.id;
+		pm->port[k][RELAY_LEG_A] = info.rtp_port[RELAY_LEG_A];
+		pm->port[k][RELAY_LEG_B] = info.rtp_port[RELAY_LEG_B];
+		pm->legs[k] = 0;
+	}
+	pm->legs[k] |= 1u << side;
+	*port = pm->port[k][pm_relay_leg(side)];
+	return 0;
+}
+
+/* media_ports: the session goes when neither side holds its port. */
+static void
+pm_port_release(void *arg, size_t k, enum media_side side, unsigned port)
+{
+	struct pmedia	*pm = arg;
+
+	(void)port;
+	if (k >= MEDIA_MAX_STREAMS || !pm->have[k])
+		return;
+	pm->legs[k] &= ~(1u << side);
+	if (pm->legs[k] != 0)
+		return;
+	relay_session_free(pm->relay, pm->id[k]);
+	pm->have[k] = false;
+}
+
+static void
+pm_peer_clear(struct pm_peer *pp)
+{
+	size_t	i;
+
+	for (i = 0; i < pp->n_route; i++)
+		free(pp->route[i]);
+	free(pp->route);
+	free(pp->ruri);
+	free(pp->from);
+	free(pp->to);
+	memset(pp, 0, sizeof(*pp));
+}
+
+static void
+pm_free(void *arg)
+{
+	struct pmedia	*pm = arg;
+	size_t		 k;
+
+	if (pm == NULL)
+		return;
+	pm_peer_clear(&pm->peer[0]);
+	pm_peer_clear(&pm->peer[1]);
+	media_session_free(pm->ms);	/* releases the ports it holds */
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
+		if (pm->have[k])
+			relay_session_free(pm->relay, pm->id[k]);
+	free(pm->call_id);
+	free(pm);
+}
+
+/* What a side must do: [phones] srtp and its profile, or a carrier file. */
+static void
+pm_phone_policy(const struct config *cf, const struct conn *phone,
+    struct media_policy *pol, bool *lenient)
+{
+	const struct config_profile	*prof;
+
+	memset(pol, 0, sizeof(*pol));
+	prof = profile_match(cf, phone != NULL ? phone->user_agent : NULL);
+	pol->srtp = cf->phones.srtp;
+	pol->shape = prof != NULL ? prof->sdp_offer : SDP_SHAPE_SAVP;
+	if (prof != NULL && prof->n_srtp_suites > 0) {
+		memcpy(pol->suites, prof->srtp_suites,
+		    prof->n_srtp_suites * sizeof(pol->suites[0]));
+		pol->n_suites = prof->n_srtp_suites;
+	} else {
+		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
+		pol->n_suites = 1;
+	}
+	*lenient = prof != NULL && prof->srtcp_lenient;
+	snprintf(pol->addr, sizeof(pol->addr), "%s", cf->media.phone_address);
+}
+
+static void
+pm_carrier_policy(const struct config *cf, const char *carrier,
+    struct media_policy *pol)
+{
+	const struct config_carrier	*cc = NULL;
+	const char			*addr;
+	size_t				 i;
+
+	memset(pol, 0, sizeof(*pol));
+	for (i = 0; carrier != NULL && i < cf->n_carriers; i++)
+		if (strcmp(cf->carriers[i]->name, carrier) == 0)
+			cc = cf->carriers[i];
+	addr = cf->media.carrier_public_address != NULL ?
+	    cf->media.carrier_public_address : cf->media.carrier_address;
+	snprintf(pol->addr, sizeof(pol->addr), "%s", addr);
+	if (cc == NULL) {
+		/* No carrier known (a phone calling a phone): plain is fine. */
+		pol->srtp = SRTP_POLICY_OPTIONAL;
+		pol->shape = SDP_SHAPE_AVP_CRYPTO;
+		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
+		pol->n_suites = 1;
+		return;
+	}
+	pol->srtp = cc->srtp;
+	pol->shape = cc->srtp_profile == SRTP_PROFILE_AVP ?
+	    SDP_SHAPE_AVP_CRYPTO : SDP_SHAPE_SAVP;
+	memcpy(pol->suites, cc->srtp_suites,
+	    cc->n_srtp_suites * sizeof(pol->suites[0]));
+	pol->n_suites = cc->n_srtp_suites;
+	if (pol->n_suites == 0) {
+		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
+		pol->n_suites = 1;
+	}
+}
+
+static struct pmedia *
+pm_new(struct proxy *p, const osip_message_t *m, const struct conn *phone,
+    const char *carrier)
+{
+	struct media_policy	 pol[2];
+	struct media_ports	 ports;
+	struct pmedia		*pm = xcalloc(1, sizeof(*pm));
+
+	pm->relay = p->relay;
+	pm->call_id = xstrdup(sip_msg_call_id(m) != NULL ?
+	    sip_msg_call_id(m) : "-");
+	pm_phone_policy(p->cfg, phone, &pol[MEDIA_PHONE], &pm->lenient);
+	pm_carrier_policy(p->cfg, carrier, &pol[MEDIA_CARRIER]);
+	ports.alloc = pm_port_alloc;
+	ports.release = pm_port_release;
+	ports.arg = pm;
+	pm->ms = media_session_new(&pol[MEDIA_PHONE], &pol[MEDIA_CARRIER],
+	    &ports);
+	return pm;
+}
+
+/*
+ * The SDP body of a message: NULL when it has none. *other says it has a
+ * body that hides SDP where the edge does not rewrite it (multipart).
+ */
+static osip_body_t *
+pm_sdp(const osip_message_t *m, bool *other)
+{
+	const osip_content_type_t	*ct = m->content_type;
+	osip_body_t			*b;
+
+	*other = false;
+	if ((b = osip_list_get(&m->bodies, 0)) == NULL || b->body == NULL ||
+	    b->length == 0)
+		return NULL;
+	if (ct == NULL || ct->type == NULL || ct->subtype == NULL)
+		return NULL;
+	if (strcasecmp(ct->type, "application") == 0 &&
+	    strcasecmp(ct->subtype, "sdp") == 0 &&
+	    osip_list_size(&m->bodies) == 1)
+		return b;
+	if (strcasecmp(ct->type, "multipart") == 0 &&
+	    memmem(b->body, b->length, "application/sdp", 15) != NULL)
+		*other = true;
+	return NULL;
+}
+
+/* Put a rewritten body in; the one it replaces had keys: wiped. */
+static int
+pm_set_body(osip_message_t *m, const char *buf, size_t len)
+{
+	osip_body_t	*b;
+
+	while ((b = osip_list_get(&m->bodies, 0)) != NULL) {
+		osip_list_remove(&m->bodies, 0);
+		if (b->body != NULL)
+			OPENSSL_cleanse(b->body, b->length);
+		osip_body_free(b);
+	}
+	if (len == 0)
+		return 0;
+	return osip_message_set_body(m, buf, len) == 0 ? 0 : -1;
+}
+
+/* Does an SDP hold the call (sendonly, recvonly, inactive, c=0.0.0.0)? */
+static bool
+pm_holds(const char *buf, size_t len)
+{
+	return memmem(buf, len, "a=sendonly", 10) != NULL ||
+	    memmem(buf, len, "a=recvonly", 10) != NULL ||
+	    memmem(buf, len, "a=inactive", 10) != NULL ||
+	    memmem(buf, len, "IN IP4 0.0.0.0", 14) != NULL;
+}
+
+static enum relay_suite
+pm_suite(enum sdes_suite s)
+{
+	switch (s) {
+	case SDES_AES_CM_128_HMAC_SHA1_80:
+		return RELAY_SUITE_AES_CM_128_HMAC_SHA1_80;
+	case SDES_AES_CM_128_HMAC_SHA1_32:
+		return RELAY_SUITE_AES_CM_128_HMAC_SHA1_32;
+	case SDES_AES_256_CM_HMAC_SHA1_80:
+		return RELAY_SUITE_AES_256_CM_HMAC_SHA1_80;
+	case SDES_AES_256_CM_HMAC_SHA1_32:
+		return RELAY_SUITE_AES_256_CM_HMAC_SHA1_32;
+	case SDES_AEAD_AES_128_GCM:
+		return RELAY_SUITE_AEAD_AES_128_GCM;
+	case SDES_AEAD_AES_256_GCM:
+		return RELAY_SUITE_AEAD_AES_256_GCM;
+	default:
+		return RELAY_SUITE_NONE;
+	}
+}
+
+/* An SDES key as the relay takes it; -1 for a suite it cannot do. */
+static int
+pm_key(const struct media_key *k, struct relay_crypto *c)
+{
+	memset(c, 0, sizeof(*c));
+	if ((c->suite = pm_suite(k->suite)) == RELAY_SUITE_NONE ||
+	    k->keysalt_len > sizeof(c->key))
+		return -1;
+	memcpy(c->key, k->keysalt, k->keysalt_len);
+	c->key_len = k->keysalt_len;
+	if (k->flags & SDES_F_UNENCRYPTED_SRTP)
+		c->flags |= RELAY_CRYPTO_UNENCRYPTED_SRTP;
+	if (k->flags & SDES_F_UNENCRYPTED_SRTCP)
+		c->flags |= RELAY_CRYPTO_UNENCRYPTED_SRTCP;
+	if (k->flags & SDES_F_UNAUTHENTICATED_SRTP)
+		c->flags |= RELAY_CRYPTO_UNAUTHENTICATED_SRTP;
+	return 0;
+}
+
+/* A peer from SDP; unknown (latch to what comes) when held or not IP. */
+static void
+pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (port == 0 || port > 65535)
+		return;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		if (in->sin_addr.s_addr == htonl(INADDR_ANY)) {
+			memset(ss, 0, sizeof(*ss));
+			return;
+		}
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+	}
+}
+
+/* Tell the relay what the last answer settled, stream by stream. */
+static void
+pm_apply(struct pmedia *pm)
+{
+	struct relay_session_update	 u;
+	struct relay_leg_update		*ul;
+	struct media_stream		*st;
+	struct media_leg		*leg;
+	char				 why[256];
+	size_t				 k, n = media_stream_count(pm->ms);
+	int				 s, bad;
+
+	for (k = 0; k < n && k < MEDIA_MAX_STREAMS; k++) {
+		st = media_stream_get(pm->ms, k);
+		if (st == NULL || !pm->have[k] || !st->changed || st->rejected)
+			continue;
+		memset(&u, 0, sizeof(u));
+		bad = 0;
+		for (s = 0; s < 2; s++) {
+			leg = &st->leg[s];
+			ul = &u.leg[pm_relay_leg(s)];
+			ul->what = RELAY_UPD_PEER | RELAY_UPD_CRYPTO_IN |
+			    RELAY_UPD_CRYPTO_OUT | RELAY_UPD_FLAGS;
+			pm_addr(leg->peer, leg->peer_port, &ul->rtp_peer);
+			pm_addr(leg->peer, leg->mux ? leg->peer_port :
+			    leg->peer_rtcp_port, &ul->rtcp_peer);
+			ul->flags = (leg->mux ? RELAY_LEG_RTCP_MUX : 0) |
+			    (st->udp ? RELAY_LEG_PLAIN_UDP : 0);
+			if (leg->srtp && !st->udp) {
+				bad |= pm_key(&leg->rx, &ul->in);
+				bad |= pm_key(&leg->tx, &ul->out);
+				if (s == MEDIA_PHONE && pm->lenient)
+					ul->in.flags |=
+					    RELAY_CRYPTO_LENIENT_SRTCP;
+			}
+		}
+		if (bad != 0)
+			log_warn("media call=%s stream %zu: a suite the relay "
+			    "cannot key", pm->call_id, k);
+		else if (relay_session_update(pm->relay, pm->id[k], &u, why,
+		    sizeof(why)) != 0)
+			log_warn("media call=%s stream %zu: relay: %s",
+			    pm->call_id, k, why);
+		st->changed = false;
+		OPENSSL_cleanse(&u, sizeof(u));
+	}
+}
+
+/* One log line for a refusal; media.c's reasons are stable and key-free. */
+static void
+pm_log_refusal(const struct pmedia *pm, int code, const char *why)
+{
+	static const char	prefix[] = "media refused ";
+
+	if (strncmp(why, prefix, sizeof(prefix) - 1) == 0)
+		log_notice("media refused call=%s %s", pm->call_id,
+		    why + sizeof(prefix) - 1);
+	else
+		log_notice("media call=%s: %d %s", pm->call_id, code, why);
+}
+
+/*
+ * Run one SDP body through media.c: an offer or answer from side. On
+ * success the body is replaced and, after an answer, the relay follows.
+ * Returns 0 or the status to refuse with (reason in e->reason).
+ */
+static int
+pm_body(struct pmedia *pm, osip_message_t *m, osip_body_t *b,
+    enum media_side side, bool answer, bool again, char *reason,
+    size_t rlen)
+{
+	char		 why[256], *out = NULL;
+	size_t		 outlen = 0;
+	int		 code;
+
+	if (answer && again)
+		code = media_answer_again(pm->ms, side, b->body, b->length,
+		    &out, &outlen, why, sizeof(why));
+	else if (answer)
+		code = media_answer(pm->ms, side, b->body, b->length, &out,
+		    &outlen, why, sizeof(why));
+	else
+		code = media_offer(pm->ms, side, b->body, b->length, &out,
+		    &outlen, why, sizeof(why));
+	if (code != 0) {
+		pm_log_refusal(pm, code, why);
+		snprintf(reason, rlen, "%s", code == 488 ?
+		    "Not Acceptable Here" : code == 491 ? "Request Pending" :
+		    code == 503 ? "Service Unavailable" : code == 400 ?
+		    "Bad Request" : "Server Internal Error");
+		return code;
+	}
+	pm->hold = pm_holds(out, outlen) || pm_holds(b->body, b->length);
+	if (pm_set_body(m, out, outlen) == -1) {
+		OPENSSL_cleanse(out, outlen);
+		free(out);
+		snprintf(reason, rlen, "Server Internal Error");
+		return 500;
+	}
+	OPENSSL_cleanse(out, outlen);
+	free(out);
+	if (answer)
+		pm_apply(pm);
+	log_debug("media call=%s: %s from the %s side anchored", pm->call_id,
+	    answer ? "answer" : "offer", pm_side_name(side));
+	return 0;
+}
+
+/* A header's text, osip-printed; NULL on failure. */
+static char *
+pm_str(int (*to_str)(const void *, char **), const void *h)
+{
+	char	*s = NULL, *copy;
+
+	if (h == NULL || to_str(h, &s) != 0 || s == NULL)
+		return NULL;
+	copy = xstrdup(s);
+	osip_free(s);
+	return copy;
+}
+
+static int
+pm_from_str(const void *h, char **s)
+{
+	return osip_from_to_str(h, s);
+}
+
+static int
+pm_rr_str(const void *h, char **s)
+{
+	return osip_record_route_to_str((osip_record_route_t *)h, s);
+}
+
+static int
+pm_uri_str(const void *h, char **s)
+{
+	return osip_uri_to_str(h, s);
+}
+
+/* Record-Route entries [from, to) of a message, in order or reversed. */
+static void
+pm_route(struct pm_peer *pp, const osip_message_t *m, int from, int to,
+    bool reverse)
+{
+	int	i, n = to - from;
+
+	if (n <= 0)
+		return;
+	pp->route = xcalloc((size_t)n, sizeof(*pp->route));
+	for (i = 0; i < n; i++) {
+		char *s = pm_str(pm_rr_str, osip_list_get(&m->record_routes,
+		    reverse ? to - 1 - i : from + i));
+
+		if (s != NULL)
+			pp->route[pp->n_route++] = s;
+	}
+}
+
+static uint32_t
+pm_cseq(const osip_message_t *m)
+{
+	return m->cseq != NULL && m->cseq->number != NULL ?
+	    (uint32_t)strtoul(m->cseq->number, NULL, 10) : 0;
+}
+
+/*
+ * The 2xx of the initial INVITE: what a request of the edge's own needs
+ * to reach each side in the dialog (RFC 3261 §12.1). The caller's route
+ * set is the Record-Route it sent (nearest the edge first), the callee's
+ * the entries its side added to the 2xx above the edge's own, reversed.
+ */
+static void
+pm_confirm(struct pmedia *pm, const struct txn *t, const osip_message_t *resp,
+    enum media_side callee)
+{
+	enum media_side		 caller = MEDIA_OTHER(callee);
+	struct pm_peer		*up = &pm->peer[caller], *down = &pm->peer[callee];
+	const osip_contact_t	*ct;
+	int			 n_out, n_resp;
+
+	pm_peer_clear(up);
+	pm_peer_clear(down);
+	up->conn = t->in_conn;
+	down->conn = t->out_conn;
+	ct = osip_list_get(&t->in_req->contacts, 0);
+	up->ruri = ct != NULL ? pm_str(pm_uri_str, ct->url) : NULL;
+	ct = osip_list_get(&resp->contacts, 0);
+	down->ruri = ct != NULL ? pm_str(pm_uri_str, ct->url) : NULL;
+	/* To the callee as the caller; to the caller as the callee. */
+	down->from = pm_str(pm_from_str, t->out_req->from);
+	down->to = pm_str(pm_from_str, resp->to);
+	up->from = pm_str(pm_from_str, resp->to);
+	up->to = pm_str(pm_from_str, t->in_req->from);
+	pm_route(up, t->in_req, 0, osip_list_size(&t->in_req->record_routes),
+	    false);
+	n_out = osip_list_size(&t->out_req->record_routes);
+	n_resp = osip_list_size(&resp->record_routes);
+	pm_route(down, resp, 0, n_resp - n_out, true);
+	down->cseq = pm_cseq(t->out_req);
+	pm->confirmed = up->ruri != NULL && down->ruri != NULL &&
+	    up->from != NULL && up->to != NULL && down->from != NULL &&
+	    down->to != NULL;
+}
+
+/* A request passes towards side to: its CSeq is the one to beat. */
+static void
+pm_note_cseq(struct pmedia *pm, const osip_message_t *m, enum media_side to)
+{
+	uint32_t	c = pm_cseq(m);
+
+	if (c > pm->peer[to].cseq)
+		pm->peer[to].cseq = c;
+}
+
+static void
+pm_bye_done(struct txn *t, const osip_message_t *resp, int status, void *arg)
+{
+	(void)t;
+	(void)resp;
+	(void)arg;
+	log_info("media timeout BYE answered %d", status);
+}
+
+/* The edge's own BYE to one side of a call. */
+static void
+pm_bye(struct proxy *p, const struct pmedia *pm, enum media_side to)
+{
+	const struct pm_peer	*pp = &pm->peer[to];
+	struct conn		*c = conn_find(pp->conn);
+	osip_message_t		*m;
+	struct txn		*t;
+	char			*text, *next, branch[SIP_HDR_BRANCH_MAX];
+	char			 host[128], why[128];
+	uint16_t		 port;
+	size_t			 i;
+
+	if (c == NULL) {
+		log_info("media call=%s: no connection to the %s side for "
+		    "its BYE", pm->call_id, pm_side_name(to));
+		return;
+	}
+	sip_hdr_branch_new(branch, sizeof(branch));
+	proxy_via_self(p, c, host, sizeof(host), &port);
+	xasprintf(&text, "BYE %s SIP/2.0\r\n"
+	    "Via: SIP/2.0/TLS %s:%u;branch=%s\r\n"
+	    "Max-Forwards: 70\r\n", pp->ruri, host, port, branch);
+	for (i = 0; i < pp->n_route; i++) {
+		xasprintf(&next, "%sRoute: %s\r\n", text, pp->route[i]);
+		free(text);
+		text = next;
+	}
+	xasprintf(&next, "%sFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+	    "CSeq: %u BYE\r\n"
+	    "Reason: SIP;cause=408;text=\"media timeout\"\r\n"
+	    "Content-Length: 0\r\n\r\n", text, pp->from, pp->to,
+	    pm->call_id, pp->cseq + 1);
+	free(text);
+	text = next;
+	m = sip_msg_parse(text, strlen(text), why, sizeof(why));
+	free(text);
+	if (m == NULL) {
+		log_warn("media call=%s: cannot build the BYE: %s",
+		    pm->call_id, why);
+		return;
+	}
+	t = txn_new_local(c->id, branch, false, pm_bye_done, NULL);
+	if (proxy_send(c, m) == -1) {
+		txn_free(t);
+		sip_msg_free(m);
+		return;
+	}
+	sip_msg_free(m);
+	txn_arm(t, TXN_TIMER_F);
+}
+
+static bool
+pm_method(const osip_message_t *m)
+{
+	return proxy_method_is(m, "INVITE") || proxy_method_is(m, "UPDATE") ||
+	    proxy_method_is(m, "PRACK");
+}
+
+static enum media_side
+pm_side(const struct conn *c)
+{
+	return c->side == CONN_SIDE_PHONE ? MEDIA_PHONE : MEDIA_CARRIER;
+}
+
+/* The call's media: with its dialog, else in this transaction's slot. */
+static struct pmedia *
+pm_find(struct proxy_edit *e, const osip_message_t *m, uint64_t flow)
+{
+	struct dialog	*dlg;
+
+	if (e->slot->data != NULL)
+		return e->slot->data;
+	dlg = dialog_find(sip_msg_call_id(m), flow);
+	return dlg != NULL ? dlg->media : NULL;
+}
+
+static enum proxy_verdict
+pm_request(struct proxy_edit *e, osip_message_t *m)
+{
+	struct conn	*phone;
+	struct pmedia	*pm;
+	osip_body_t	*b;
+	enum media_side	 side = pm_side(e->from), pend;
+	bool		 other, answer;
+	int		 code;
+
+	if (e->p->relay == NULL)
+		return PROXY_PASS;
+	if (sip_hdr_to_tag(m) != NULL && (pm = pm_find(e, m,
+	    e->hop->flow)) != NULL)
+		pm_note_cseq(pm, m, MEDIA_OTHER(side));
+	if (!pm_method(m))
+		return PROXY_PASS;
+	b = pm_sdp(m, &other);
+	if (other) {
+		e->code = 488;
+		snprintf(e->reason, sizeof(e->reason), "Not Acceptable Here");
+		log_notice("media refused call=%s side=%s reason=SDP inside a "
+		    "multipart body is not anchored", sip_msg_call_id(m),
+		    pm_side_name(side));
+		return PROXY_REFUSE;
+	}
+	if ((pm = pm_find(e, m, e->hop->flow)) == NULL) {
+		if (!proxy_method_is(m, "INVITE") || sip_hdr_to_tag(m) != NULL)
+			return PROXY_PASS;	/* a call not anchored */
+		phone = e->from->side == CONN_SIDE_PHONE ? e->from :
+		    e->hop->conn;
+		pm = pm_new(e->p, m, phone, e->hop->carrier != NULL ?
+		    e->hop->carrier->name : NULL);
+		e->slot->data = pm;
+		e->slot->free = pm_free;
+	}
+	if (b == NULL)
+		return PROXY_PASS;	/* a late offer: it comes in the 2xx */
+	/* A PRACK (or UPDATE) may answer an offer of a reliable 1xx. */
+	answer = media_offer_pending(pm->ms, &pend) && pend != side &&
+	    proxy_method_is(m, "PRACK");
+	code = pm_body(pm, m, b, side, answer, false, e->reason,
+	    sizeof(e->reason));
+	if (code == 0)
+		return PROXY_PASS;
+	e->code = code;
+	return PROXY_REFUSE;
+}
+
+static enum proxy_verdict
+pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
+{
+	struct txn	*t = e->txn;
+	struct pmedia	*pm;
+	struct dialog	*dlg;
+	osip_body_t	*b;
+	enum media_side	 side = pm_side(e->from), pend;
+	bool		 other, late;
+	int		 code;
+
+	if (e->p->relay == NULL || t->out_req == NULL ||
+	    !pm_method(t->out_req))
+		return PROXY_PASS;
+	if ((pm = pm_find(e, resp, t->flow)) == NULL)
+		return PROXY_PASS;
+	if (e->slot->data != NULL &&
+	    (dlg = dialog_find(sip_msg_call_id(resp), t->flow)) != NULL &&
+	    dlg->media == NULL) {
+		/* The dialog exists now: the call's media goes with it. */
+		dlg->media = pm;
+		dlg->media_free = pm_free;
+		e->slot->data = NULL;
+	}
+	if (status >= 300) {
+		if (media_offer_pending(pm->ms, &pend))
+			media_offer_failed(pm->ms);
+		return PROXY_PASS;
+	}
+	if (status < 300 && status >= 200 &&
+	    proxy_method_is(t->out_req, "INVITE") &&
+	    sip_hdr_to_tag(t->out_req) == NULL)
+		pm_confirm(pm, t, resp, side);
+	b = pm_sdp(resp, &other);
+	if (other) {
+		e->code = 488;
+		snprintf(e->reason, sizeof(e->reason), "Not Acceptable Here");
+		log_notice("media refused call=%s side=%s reason=SDP inside a "
+		    "multipart body is not anchored", pm->call_id,
+		    pm_side_name(side));
+		return PROXY_REFUSE;
+	}
+	if (b == NULL)
+		return PROXY_PASS;
+	late = proxy_method_is(t->out_req, "INVITE") &&
+	    osip_list_size(&t->out_req->bodies) == 0;
+	if (media_offer_pending(pm->ms, &pend) && pend != side)
+		code = pm_body(pm, resp, b, side, true, false, e->reason,
+		    sizeof(e->reason));
+	else if (media_answered(pm->ms, &pend) && pend != side)
+		code = pm_body(pm, resp, b, side, true, true, e->reason,
+		    sizeof(e->reason));
+	else if (late)
+		/* The offer of a late-offer INVITE (again in the 2xx). */
+		code = pm_body(pm, resp, b, side, false, false, e->reason,
+		    sizeof(e->reason));
+	else {
+		/* SDP that answers nothing: it must not reach the other side. */
+		log_info("media call=%s: SDP in a %d that answers no offer "
+		    "dropped", pm->call_id, status);
+		(void)pm_set_body(resp, NULL, 0);
+		return PROXY_PASS;
+	}
+	if (code == 0)
+		return PROXY_PASS;
+	e->code = code;
+	return PROXY_REFUSE;
+}
+
+void
+proxy_media_ack(struct proxy *p, struct conn *from, osip_message_t *m,
+    const struct hop *hop)
+{
+	struct dialog	*dlg;
+	struct pmedia	*pm;
+	osip_body_t	*b;
+	enum media_side	 side = pm_side(from), pend;
+	char		 reason[64];
+	bool		 other;
+
+	if (p->relay == NULL ||
+	    (dlg = dialog_find(sip_msg_call_id(m), hop->flow)) == NULL ||
+	    (pm = dlg->media) == NULL)
+		return;
+	if (!media_offer_pending(pm->ms, &pend) || pend == side)
+		return;
+	b = pm_sdp(m, &other);
+	if (b == NULL) {
+		log_notice("media refused call=%s side=%s reason=the ACK has "
+		    "no answer to the offer in the 2xx", pm->call_id,
+		    pm_side_name(side));
+		media_offer_failed(pm->ms);
+		return;
+	}
+	if (pm_body(pm, m, b, side, true, false, reason, sizeof(reason)) != 0)
+		(void)pm_set_body(m, NULL, 0);	/* never the other's keys */
+}
+
+bool
+proxy_media_held(const struct dialog *dlg)
+{
+	const struct pmedia	*pm = dlg->media;
+
+	return pm != NULL && pm->hold;
+}
+
+size_t
+proxy_media_legs(const struct dialog *dlg, struct proxy_media_leg *out,
+    size_t max)
+{
+	const struct pmedia		*pm = dlg->media;
+	struct relay_session_stats	 st;
+	const struct relay_leg_stats	*ls;
+	size_t				 k, n = 0;
+	int				 s;
+
+	if (pm == NULL)
+		return 0;
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++) {
+		if (!pm->have[k] ||
+		    relay_session_stats(pm->relay, pm->id[k], &st) != 0)
+			continue;
+		for (s = 0; s < 2 && n < max; s++) {
+			ls = &st.leg[pm_relay_leg(s)];
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].stream = k;
+			out[n].side = pm_side_name(s);
+			sockaddr_str((const struct sockaddr *)&ls->local, out[n].local,
+			    sizeof(out[n].local));
+			if (ls->remote.ss_family == AF_UNSPEC)
+				snprintf(out[n].remote, sizeof(out[n].remote),
+				    "-");
+			else
+				sockaddr_str((const struct sockaddr *)&ls->remote,
+				    out[n].remote,
+				    sizeof(out[n].remote));
+			out[n].srtp_suite = relay_suite_name(ls->suite_in);
+			out[n].packets_in = ls->packets_in;
+			out[n].packets_out = ls->packets_out;
+			out[n].bytes_in = ls->bytes_in;
+			out[n].bytes_out = ls->bytes_out;
+			out[n].srtp_failures = ls->srtp_failures;
+			out[n].last_packet_ms = ls->last_packet_ms;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A relay session, by id: which call it is (rare: timeouts, latches). */
+struct pm_search {
+	uint32_t	 id;
+	struct dialog	*dlg;
+};
+
+static void
+pm_search_cb(struct dialog *dlg, void *arg)
+{
+	struct pm_search	*s = arg;
+	const struct pmedia	*pm = dlg->media;
+	size_t			 k;
+
+	for (k = 0; pm != NULL && s->dlg == NULL && k < MEDIA_MAX_STREAMS; k++)
+		if (pm->have[k] && pm->id[k] == s->id)
+			s->dlg = dlg;
+}
+
+struct dialog *
+proxy_media_dialog(uint32_t relay_id)
+{
+	struct pm_search	s = { relay_id, NULL };
+
+	dialog_foreach(pm_search_cb, &s);
+	return s.dlg;
+}
+
+const struct proxy_editor proxy_media_editor = {
+	.name = "media",
+	.request = pm_request,
+	.response = pm_response,
+};
+
+void
+proxy_media_timeout(struct proxy *p, struct dialog *dlg)
+{
+	struct pmedia	*pm = dlg->media;
+
+	if (pm == NULL)
+		return;
+	if (!pm->confirmed)
+		log_warn("media call=%s: the dialog is not known well enough "
+		    "for a BYE; the call ends here only", pm->call_id);
+	else {
+		pm_bye(p, pm, MEDIA_PHONE);
+		pm_bye(p, pm, MEDIA_CARRIER);
+	}
+	dialog_end(dlg, "no media");
+}

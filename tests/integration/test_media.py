@@ -1,0 +1,337 @@
+"""Media anchoring with real peers (issue 9): baresip behind the edge with
+srtp-mand (RTP/SAVP) calls and is called by a baresip at Kamailio with
+srtp (RTP/AVP with a=crypto) or plain RTP; each sends its own tone and
+records what it hears, so a test knows audio went both ways through the
+relay with a key of its own on each leg. Scripted phones send the
+Spectralink dual offer and the Cisco shape and check the answers."""
+import re
+import signal
+import time
+import unittest
+
+from baresip import Baresip, tone_share
+from edge import Edge, certs, wait_for
+from kamailio import Kamailio
+from sipua import ScriptedCarrier, TlsPhone, response
+
+PORT_MIN, PORT_MAX = 31000, 31999
+MEDIA = "port_min = %d\nport_max = %d\ntimeout = {timeout}\n" % (PORT_MIN, PORT_MAX)
+
+CARRIER_CONF = """[carrier kamailio]
+domain = carrier.test
+server = 127.0.0.1:{port}
+tls_verify_name = carrier.test
+ca_file = {certs}/ca.crt
+srtp = {srtp}
+srtp_profile = RTP/AVP
+"""
+
+PHONE_TONE, CARRIER_TONE = 440.0, 1250.0
+
+
+def sdp_of(text):
+    """The SDP body of a traced message."""
+    i = text.find("\r\n\r\n")
+    return text[i + 4:] if i >= 0 else ""
+
+
+def keys_of(sdp):
+    return re.findall(r"a=crypto:\d+ \S+ inline:([A-Za-z0-9+/=]+)", sdp)
+
+
+def audio_of(sdp):
+    """(address, port, proto) of the first audio m-line."""
+    c = re.search(r"^c=IN IP[46] (\S+)", sdp, re.M)
+    m = re.search(r"^m=audio (\d+) (\S+)", sdp, re.M)
+    return (c.group(1) if c else None, int(m.group(1)) if m else None,
+            m.group(2) if m else None)
+
+
+class MediaPeers(unittest.TestCase):
+    carrier_srtp = "mandatory"
+    timeout = 60
+
+    def setUp(self):
+        self.kam = Kamailio()
+        self.addCleanup(self.kam.close)
+        self.kam.start()
+        self.edge = Edge(carriers={}, srtp=None)
+        self.edge.edit_main("[media]", MEDIA.format(timeout=self.timeout))
+        self.edge.write_carrier("kamailio", None, CARRIER_CONF.format(
+            port=self.kam.port, certs=certs(), srtp=self.carrier_srtp))
+        self.addCleanup(self.edge.close)
+        self.edge.start()
+        self.assertTrue(wait_for(lambda: self.edge.json("carriers")["items"][0]["state"]
+                                 == "connected", 10))
+
+    def phone(self, user="alice", **kw):
+        kw.setdefault("mediaenc", "srtp-mand")
+        b = Baresip(user, self.kam.password(user),
+                    "sip:127.0.0.1:%d;transport=tls" % self.edge.port,
+                    tone_hz=PHONE_TONE, record=True, **kw)
+        self.addCleanup(b.close)
+        return b.start()
+
+    def carrier_user(self, user="bob", **kw):
+        kw.setdefault("mediaenc", "srtp")
+        b = Baresip(user, self.kam.password(user), self.kam.outbound,
+                    tone_hz=CARRIER_TONE, record=True, **kw)
+        self.addCleanup(b.close)
+        return b.start()
+
+    def established(self, caller, callee, uri):
+        self.assertTrue(caller.dial(uri)["ok"])
+        self.assertTrue(callee.wait_state("established"), callee.events)
+        self.assertTrue(caller.wait_state("established"), caller.events)
+
+    def legs(self):
+        calls = self.edge.json("calls")["items"]
+        return {l["side"]: l for l in calls[0]["legs"]} if calls else {}
+
+    def flowing(self, since=None, packets=50):
+        """Both legs have had packets in and out (more than since had)."""
+        def ok():
+            legs = self.legs()
+            if set(legs) != {"phone", "carrier"}:
+                return False
+            for side, l in legs.items():
+                base = since[side] if since else {"packets_in": 0, "packets_out": 0}
+                if (l["packets_in"] - base["packets_in"] < packets or
+                        l["packets_out"] - base["packets_out"] < packets):
+                    return False
+            return True
+        return wait_for(ok, 10)
+
+    def hears(self, b, hz):
+        """The newest recording of b carries the tone hz."""
+        files = b.dumps("dec")
+        self.assertTrue(files, "no recording")
+        share = tone_share(files[-1], hz, skip_seconds=0.5)
+        self.assertGreater(share, 0.5, "%s hears %.2f of %.0f Hz" % (b.user, share, hz))
+
+    def sdp_received(self, b, first):
+        """The SDP of the last message b received whose first line starts so."""
+        msgs = [t for t in b.trace() if not t["out"] and t["first"].startswith(first)
+                and "m=audio" in t["text"]]
+        self.assertTrue(msgs, "%s received no %s with SDP" % (b.user, first))
+        return sdp_of(msgs[-1]["text"])
+
+    def sdp_sent(self, b, first):
+        msgs = [t for t in b.trace() if t["out"] and t["first"].startswith(first)
+                and "m=audio" in t["text"]]
+        self.assertTrue(msgs, "%s sent no %s with SDP" % (b.user, first))
+        return sdp_of(msgs[-1]["text"])
+
+    def check_anchored(self, received, sent_by_peer, proto):
+        """An SDP a baresip received names the relay, in its shape, with a
+        key different from any its peer sent."""
+        addr, port, got = audio_of(received)
+        self.assertEqual(addr, "127.0.0.1")
+        self.assertTrue(PORT_MIN <= port <= PORT_MAX, received)
+        self.assertEqual(got, proto, received)
+        peer_addr, peer_port, _ = audio_of(sent_by_peer)
+        self.assertNotEqual(port, peer_port)
+        if proto == "RTP/AVP" and not keys_of(received):
+            return
+        self.assertTrue(keys_of(received), received)
+        self.assertFalse(set(keys_of(received)) & set(keys_of(sent_by_peer)))
+
+
+class SrtpBothLegs(MediaPeers):
+    def test_srtp_phone_calls_srtp_carrier_user_audio_both_ways_with_own_keys(self):
+        bob = self.carrier_user()
+        alice = self.phone()
+        self.established(alice, bob, "sip:bob@carrier.test")
+        self.assertTrue(self.flowing(), self.legs())
+        time.sleep(2)
+        legs = self.legs()
+        self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
+        self.assertNotEqual(legs["carrier"]["srtp_suite"], "none")
+        self.assertEqual(legs["phone"]["srtp_failures"], 0)
+        self.assertEqual(legs["carrier"]["srtp_failures"], 0)
+        # bob was offered RTP/AVP with crypto (srtp_profile), alice answered SAVP.
+        self.check_anchored(self.sdp_received(bob, "INVITE"), self.sdp_sent(alice, "INVITE"),
+                            "RTP/AVP")
+        self.check_anchored(self.sdp_received(alice, "SIP/2.0 200"),
+                            self.sdp_sent(bob, "SIP/2.0 200"), "RTP/SAVP")
+        alice.hangup()
+        self.assertTrue(bob.wait_state("closed"), bob.events)
+        self.hears(alice, CARRIER_TONE)
+        self.hears(bob, PHONE_TONE)
+        self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
+        media = self.edge.json("media")
+        self.assertIn(media["io"], ("io_uring", "epoll"))
+        self.assertGreater(media["packets_relayed"], 200)
+
+    def test_carrier_user_calls_phone_and_hold_resume_keeps_audio(self):
+        alice = self.phone()
+        bob = self.carrier_user()
+        self.established(bob, alice, "sip:alice@carrier.test")
+        self.assertTrue(self.flowing(), self.legs())
+        self.check_anchored(self.sdp_received(alice, "INVITE"), self.sdp_sent(bob, "INVITE"),
+                            "RTP/SAVP")
+        bob.hold()
+        self.assertTrue(wait_for(lambda: "a=sendonly" in self.sdp_received(alice, "INVITE")
+                                 or "a=inactive" in self.sdp_received(alice, "INVITE"), 5))
+        time.sleep(1)
+        bob.resume()
+        self.assertTrue(wait_for(lambda: "a=sendrecv" in self.sdp_received(alice, "INVITE"), 5))
+        before = self.legs()
+        self.assertTrue(self.flowing(since=before), (before, self.legs()))
+        self.assertEqual(self.legs()["phone"]["srtp_failures"], 0)
+        self.assertEqual(self.legs()["carrier"]["srtp_failures"], 0)
+        bob.hangup()
+        self.assertTrue(alice.wait_state("closed"), alice.events)
+        self.hears(alice, CARRIER_TONE)
+        self.hears(bob, PHONE_TONE)
+
+    def test_plain_carrier_user_against_mandatory_carrier_is_refused_with_488(self):
+        bob = self.carrier_user(mediaenc=None)
+        alice = self.phone()
+        self.assertTrue(alice.dial("sip:bob@carrier.test")["ok"])
+        self.assertTrue(self.edge.wait_log("media refused call=", 10), self.edge.log())
+        line = [l for l in self.edge.log().splitlines() if "media refused call=" in l][0]
+        self.assertRegex(line, r"media refused call=\S+ side=carrier reason=")
+        self.assertTrue(alice.wait_state("closed"), alice.events)
+        self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
+
+
+class PlainCarrierLeg(MediaPeers):
+    carrier_srtp = "optional"
+
+    def test_srtp_phone_to_plain_carrier_user_rekeys_to_plain_rtp(self):
+        bob = self.carrier_user(mediaenc=None)
+        alice = self.phone()
+        self.established(alice, bob, "sip:bob@carrier.test")
+        self.assertTrue(self.flowing(), self.legs())
+        legs = self.legs()
+        self.assertEqual(legs["carrier"]["srtp_suite"], "none")
+        self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
+        # RFC 8643: the carrier was offered RTP/AVP with crypto and declined it.
+        offer = self.sdp_received(bob, "INVITE")
+        self.assertEqual(audio_of(offer)[2], "RTP/AVP")
+        self.assertTrue(keys_of(offer))
+        self.check_anchored(self.sdp_received(alice, "SIP/2.0 200"),
+                            self.sdp_sent(bob, "SIP/2.0 200"), "RTP/SAVP")
+        time.sleep(2)
+        alice.hangup()
+        self.assertTrue(bob.wait_state("closed"), bob.events)
+        self.hears(alice, CARRIER_TONE)
+        self.hears(bob, PHONE_TONE)
+
+
+class MediaTimeout(MediaPeers):
+    timeout = 5
+
+    def test_silent_call_ends_with_bye_to_both_sides(self):
+        bob = self.carrier_user()
+        alice = self.phone()
+        self.established(alice, bob, "sip:bob@carrier.test")
+        self.assertTrue(self.flowing(), self.legs())
+        # Both phones freeze: no packets either way, no SIP either.
+        bob.proc.proc.send_signal(signal.SIGSTOP)
+        alice.proc.proc.send_signal(signal.SIGSTOP)
+        try:
+            self.assertTrue(self.edge.wait_log("no packets for", 15), self.edge.log())
+            self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 5))
+        finally:
+            bob.proc.proc.send_signal(signal.SIGCONT)
+            alice.proc.proc.send_signal(signal.SIGCONT)
+        self.assertTrue(alice.wait_state("closed", 10), alice.events)
+        self.assertTrue(bob.wait_state("closed", 10), bob.events)
+        self.assertTrue(any(t["first"].startswith("BYE ") for t in alice.received()))
+        self.assertTrue(any(t["first"].startswith("BYE ") for t in bob.received()))
+        self.assertEqual(self.edge.json("media")["sessions"], 0)
+
+
+DUAL = ("v=0\r\no=- 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+        "m=audio 4000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n"
+        "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+        "a=sendrecv\r\n"
+        "m=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+        "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n")
+CISCO = ("v=0\r\no=- 9 9 IN IP4 192.0.2.11\r\ns=-\r\nc=IN IP4 192.0.2.11\r\nt=0 0\r\n"
+         "m=audio 16384 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+         "a=rtpmap:101 telephone-event/8000\r\n"
+         "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+         "a=sendrecv\r\n")
+CARRIER_ANSWER = ("v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio 5004 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+                  "a=rtpmap:101 telephone-event/8000\r\n"
+                  "a=crypto:{tag} AES_CM_128_HMAC_SHA1_80 "
+                  "inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n")
+
+SCRIPTED_CARRIER = """[carrier test]
+domain = carrier.test
+server = 127.0.0.1:{port}
+tls_verify_name = carrier.test
+ca_file = {certs}/ca.crt
+"""
+
+
+class ScriptedShapes(unittest.TestCase):
+    """Phones whose SDP shapes carriers mishandle, against a scripted
+    carrier with the defaults (srtp = mandatory, RTP/SAVP)."""
+
+    def setUp(self):
+        self.carrier = ScriptedCarrier().start()
+        self.addCleanup(self.carrier.stop)
+        self.edge = Edge(carriers={}, srtp=None)
+        self.edge.edit_main("[media]", MEDIA.format(timeout=60))
+        self.edge.write_carrier("test", None, SCRIPTED_CARRIER.format(
+            port=self.carrier.port, certs=certs()))
+        self.addCleanup(self.edge.close)
+        self.edge.start()
+        self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
+        wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
+
+    def call(self, ua, body):
+        p = TlsPhone(self.edge.port, user_agent=ua)
+        self.addCleanup(p.close)
+        p.register()
+        p.expect_response("REGISTER", 200)
+        inv = p.req("INVITE", "sip:bob@carrier.test", body=body)
+        p.send(inv)
+        out = self.carrier.stream.expect_request("INVITE")
+        offer = out.body
+        self.assertEqual(offer.count("m=audio"), 1, offer)
+        addr, port, proto = audio_of(offer)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"))
+        self.assertTrue(PORT_MIN <= port <= PORT_MAX)
+        self.assertIn("telephone-event", offer)
+        self.assertTrue(keys_of(offer))
+        self.assertFalse(set(keys_of(offer)) & set(keys_of(body)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", offer).group(1)
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=CARRIER_ANSWER.format(tag=tag),
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        return ok.body
+
+    def test_spectralink_dual_offer_reaches_the_carrier_as_one_and_is_answered_in_shape(self):
+        answer = self.call("Spectralink 8440 6.2.2", DUAL)
+        lines = re.findall(r"^m=audio (\d+) (\S+)", answer, re.M)
+        # Two m-lines in the offer's order: SAVP taken, AVP refused with port 0.
+        self.assertEqual(len(lines), 2, answer)
+        self.assertEqual(lines[0][1], "RTP/SAVP")
+        self.assertTrue(PORT_MIN <= int(lines[0][0]) <= PORT_MAX)
+        self.assertEqual(lines[1], ("0", "RTP/AVP"))
+        crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
+        self.assertEqual(len(crypto), 1, answer)
+        self.assertIn(crypto[0][0], ("1", "2"))     # the tag of a line it offered
+        self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
+
+    def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
+        answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
+        addr, port, proto = audio_of(answer)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"))
+        self.assertTrue(PORT_MIN <= port <= PORT_MAX)
+        crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
+        self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
+        self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
+
+
+if __name__ == "__main__":
+    unittest.main()
