@@ -572,19 +572,24 @@ pm_bye_done(struct txn *t, const osip_message_t *resp, int status, void *arg)
 	(void)t;
 	(void)resp;
 	(void)arg;
-	log_info("media timeout BYE answered %d", status);
+	log_info("the edge's BYE answered %d", status);
 }
 
-/* The edge's own BYE to one side of a call. */
+/*
+ * The edge's own request in the dialog to one side: a BYE (with its
+ * transaction) when media ends the call, or the ACK of a 2xx whose SDP
+ * the edge refused; cseq is the CSeq number, reason a Reason text.
+ */
 static void
-pm_bye(struct proxy *p, const struct pmedia *pm, enum media_side to)
+pm_own_request(struct proxy *p, const struct pmedia *pm, enum media_side to,
+    const char *method, uint32_t cseq, int cause, const char *reason)
 {
 	const struct pm_peer	*pp = &pm->peer[to];
 	struct conn		*c = conn_find(pp->conn);
 	osip_message_t		*m;
 	struct txn		*t;
 	char			*text, *next, branch[SIP_HDR_BRANCH_MAX];
-	char			 host[128], why[128];
+	char			 host[128], why[128], rline[128];
 	uint16_t		 port;
 	size_t			 i;
 
@@ -595,26 +600,34 @@ pm_bye(struct proxy *p, const struct pmedia *pm, enum media_side to)
 	}
 	sip_hdr_branch_new(branch, sizeof(branch));
 	proxy_via_self(p, c, host, sizeof(host), &port);
-	xasprintf(&text, "BYE %s SIP/2.0\r\n"
+	xasprintf(&text, "%s %s SIP/2.0\r\n"
 	    "Via: SIP/2.0/TLS %s:%u;branch=%s\r\n"
-	    "Max-Forwards: 70\r\n", pp->ruri, host, port, branch);
+	    "Max-Forwards: 70\r\n", method, pp->ruri, host, port, branch);
 	for (i = 0; i < pp->n_route; i++) {
 		xasprintf(&next, "%sRoute: %s\r\n", text, pp->route[i]);
 		free(text);
 		text = next;
 	}
+	rline[0] = '\0';
+	if (reason != NULL)
+		snprintf(rline, sizeof(rline), "Reason: SIP;cause=%d;"
+		    "text=\"%s\"\r\n", cause, reason);
 	xasprintf(&next, "%sFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
-	    "CSeq: %u BYE\r\n"
-	    "Reason: SIP;cause=408;text=\"media timeout\"\r\n"
-	    "Content-Length: 0\r\n\r\n", text, pp->from, pp->to,
-	    pm->call_id, pp->cseq + 1);
+	    "CSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n", text, pp->from,
+	    pp->to, pm->call_id, cseq, method, rline);
 	free(text);
 	text = next;
 	m = sip_msg_parse(text, strlen(text), why, sizeof(why));
 	free(text);
 	if (m == NULL) {
-		log_warn("media call=%s: cannot build the BYE: %s",
-		    pm->call_id, why);
+		log_warn("media call=%s: cannot build the %s: %s",
+		    pm->call_id, method, why);
+		return;
+	}
+	if (strcmp(method, "ACK") == 0) {
+		/* A 2xx's ACK has no transaction of its own (§17.1.1.3). */
+		(void)proxy_send(c, m);
+		sip_msg_free(m);
 		return;
 	}
 	t = txn_new_local(c->id, branch, false, pm_bye_done, NULL);
@@ -701,6 +714,36 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 	return PROXY_REFUSE;
 }
 
+/*
+ * A 2xx to an INVITE whose SDP the edge cannot use: the callee has
+ * answered, so it gets its ACK, and for the initial INVITE a BYE too,
+ * while the caller gets the refusal instead of the 2xx.
+ */
+static void
+pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
+    const osip_message_t *resp, enum media_side callee, int code)
+{
+	struct pm_peer	 saved;
+	bool		 initial = sip_hdr_to_tag(t->out_req) == NULL;
+
+	if (!initial) {
+		/* In the dialog: the 2xx's own route set is the dialog's. */
+		saved = pm->peer[callee];
+		pm->peer[callee].conn = t->out_conn;
+	} else if (!pm->confirmed) {
+		log_warn("media call=%s: cannot ACK the callee's 2xx",
+		    pm->call_id);
+		return;
+	}
+	pm_own_request(p, pm, callee, "ACK", pm_cseq(t->out_req), 0, NULL);
+	if (initial)
+		pm_own_request(p, pm, callee, "BYE", pm_cseq(t->out_req) + 1,
+		    code, "the edge cannot anchor this answer");
+	else
+		pm->peer[callee] = saved;
+	(void)resp;
+}
+
 static enum proxy_verdict
 pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 {
@@ -766,6 +809,8 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	}
 	if (code == 0)
 		return PROXY_PASS;
+	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
+		pm_refuse_2xx(e->p, pm, t, resp, side, code);
 	e->code = code;
 	return PROXY_REFUSE;
 }
@@ -894,8 +939,10 @@ proxy_media_timeout(struct proxy *p, struct dialog *dlg)
 		log_warn("media call=%s: the dialog is not known well enough "
 		    "for a BYE; the call ends here only", pm->call_id);
 	else {
-		pm_bye(p, pm, MEDIA_PHONE);
-		pm_bye(p, pm, MEDIA_CARRIER);
+		pm_own_request(p, pm, MEDIA_PHONE, "BYE",
+		    pm->peer[MEDIA_PHONE].cseq + 1, 408, "media timeout");
+		pm_own_request(p, pm, MEDIA_CARRIER, "BYE",
+		    pm->peer[MEDIA_CARRIER].cseq + 1, 408, "media timeout");
 	}
 	dialog_end(dlg, "no media");
 }

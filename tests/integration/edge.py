@@ -6,6 +6,7 @@ and drives it with the real sipedgectl.
 """
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -47,6 +48,8 @@ private_key = {certs}/edge.key
 [media]
 phone_address = 127.0.0.1
 carrier_address = 127.0.0.1
+port_min = {port_min}
+port_max = {port_max}
 """
 
 CARRIER_CONF = """\
@@ -156,6 +159,10 @@ class Edge:
         if listen6:
             self.listen += ", tls:[::1]:%d" % self.port
         self.edge_extra = edge_extra
+        # Relay ports of this edge's own: a block of 400 in 21000-30999 at
+        # random, so two edges (a test and a benchmark) rarely share one.
+        base = 21000 + 400 * random.randrange(25)
+        self.media_ports = (base, base + 399)
         self.srtp = srtp
         if srtp and not re.search(r"^srtp\s*=", phones_extra, re.M):
             phones_extra = "srtp = %s\n%s" % (srtp, phones_extra)
@@ -176,6 +183,8 @@ class Edge:
         if text is None:
             text = MAIN_CONF.format(dir=self.dir, certs=certs(), listen=self.listen,
                                     log_level=self.log_level,
+                                    port_min=self.media_ports[0],
+                                    port_max=self.media_ports[1],
                                     edge_extra=self.edge_extra,
                                     phones_extra=self.phones_extra,
                                     carriers_section="[carriers]\n" + self.carriers_extra

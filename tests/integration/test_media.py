@@ -14,8 +14,7 @@ from edge import Edge, certs, wait_for
 from kamailio import Kamailio
 from sipua import ScriptedCarrier, TlsPhone, response
 
-PORT_MIN, PORT_MAX = 31000, 31999
-MEDIA = "port_min = %d\nport_max = %d\ntimeout = {timeout}\n" % (PORT_MIN, PORT_MAX)
+MEDIA = "timeout = {timeout}\n"
 
 CARRIER_CONF = """[carrier kamailio]
 domain = carrier.test
@@ -127,7 +126,7 @@ class MediaPeers(unittest.TestCase):
         key different from any its peer sent."""
         addr, port, got = audio_of(received)
         self.assertEqual(addr, "127.0.0.1")
-        self.assertTrue(PORT_MIN <= port <= PORT_MAX, received)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1], received)
         self.assertEqual(got, proto, received)
         peer_addr, peer_port, _ = audio_of(sent_by_peer)
         self.assertNotEqual(port, peer_port)
@@ -299,7 +298,7 @@ class ScriptedShapes(unittest.TestCase):
         self.assertEqual(offer.count("m=audio"), 1, offer)
         addr, port, proto = audio_of(offer)
         self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"))
-        self.assertTrue(PORT_MIN <= port <= PORT_MAX)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
         self.assertIn("telephone-event", offer)
         self.assertTrue(keys_of(offer))
         self.assertFalse(set(keys_of(offer)) & set(keys_of(body)))
@@ -316,7 +315,7 @@ class ScriptedShapes(unittest.TestCase):
         # Two m-lines in the offer's order: SAVP taken, AVP refused with port 0.
         self.assertEqual(len(lines), 2, answer)
         self.assertEqual(lines[0][1], "RTP/SAVP")
-        self.assertTrue(PORT_MIN <= int(lines[0][0]) <= PORT_MAX)
+        self.assertTrue(self.edge.media_ports[0] <= int(lines[0][0]) <= self.edge.media_ports[1])
         self.assertEqual(lines[1], ("0", "RTP/AVP"))
         crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
         self.assertEqual(len(crypto), 1, answer)
@@ -327,7 +326,7 @@ class ScriptedShapes(unittest.TestCase):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
         addr, port, proto = audio_of(answer)
         self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"))
-        self.assertTrue(PORT_MIN <= port <= PORT_MAX)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
         crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
         self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
