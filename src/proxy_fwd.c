@@ -182,15 +182,30 @@ proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
 	return v;
 }
 
-/* An editor answers upstream instead of a final response (PROXY_REFUSE). */
+static void	proxy_send_cancel(struct txn *);
+
+/*
+ * An editor answers upstream instead of a response (PROXY_REFUSE). For a
+ * provisional of an INVITE (SDP the edge cannot anchor in a 183) the
+ * callee is cancelled; a call that never got confirmed ends here.
+ */
 static void
 proxy_response_refused(struct conn *from, struct txn *t,
     osip_message_t *resp, int status, const struct proxy_edit *e)
 {
 	osip_message_t	*ack;
+	struct dialog	*dlg;
 
-	if (status < 200)
+	if (status < 200 && (!t->invite || t->cancelled))
 		return;
+	if (status < 200) {
+		if (t->state == TXN_CALLING)
+			txn_set_state(t, TXN_PROCEEDING);
+		proxy_send_cancel(t);
+	}
+	if (t->invite && (dlg = dialog_find(sip_msg_call_id(resp),
+	    t->flow)) != NULL && dlg->state != DIALOG_CONFIRMED)
+		dialog_end(dlg, "refused by the edge");
 	if (t->invite && status >= 300 &&
 	    (ack = sip_hdr_build_ack(t->out_req, resp)) != NULL) {
 		(void)proxy_send(from, ack);

@@ -692,8 +692,22 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 		return PROXY_REFUSE;
 	}
 	if ((pm = pm_find(e, m, e->hop->flow)) == NULL) {
+		if (sip_hdr_to_tag(m) != NULL && b != NULL) {
+			/*
+			 * An offer in a dialog the edge has no media for (it
+			 * restarted since): it cannot anchor it, and passing
+			 * it would send one side's keys to the other.
+			 */
+			log_notice("media refused call=%s side=%s reason=an "
+			    "offer in a dialog the edge does not know",
+			    sip_msg_call_id(m), pm_side_name(side));
+			e->code = 481;
+			snprintf(e->reason, sizeof(e->reason),
+			    "Call/Transaction Does Not Exist");
+			return PROXY_REFUSE;
+		}
 		if (!proxy_method_is(m, "INVITE") || sip_hdr_to_tag(m) != NULL)
-			return PROXY_PASS;	/* a call not anchored */
+			return PROXY_PASS;	/* nothing to anchor */
 		phone = e->from->side == CONN_SIDE_PHONE ? e->from :
 		    e->hop->conn;
 		pm = pm_new(e->p, m, phone, e->hop->carrier != NULL ?

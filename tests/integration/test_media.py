@@ -322,6 +322,33 @@ class ScriptedShapes(unittest.TestCase):
         self.assertIn(crypto[0][0], ("1", "2"))     # the tag of a line it offered
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
 
+    def test_plain_2xx_to_an_srtp_offer_is_refused_and_the_callee_gets_ack_and_bye(self):
+        p = TlsPhone(self.edge.port, user_agent="Spectralink 8440 6.2.2")
+        self.addCleanup(p.close)
+        p.register()
+        p.expect_response("REGISTER", 200)
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=DUAL))
+        out = self.carrier.stream.expect_request("INVITE")
+        plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "", CARRIER_ANSWER))
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=plain,
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        self.assertEqual(p.expect_response("INVITE").status, 100)
+        final = p.expect_response("INVITE", 488)
+        self.assertNotIn("m=audio", final.body)
+        ack = self.carrier.stream.expect_request("ACK")
+        bye = self.carrier.stream.expect_request("BYE")
+        self.assertEqual(ack.cseq[0], out.cseq[0])
+        self.assertEqual(bye.ruri, "sip:bob@127.0.0.1:%d;transport=tls" % self.carrier.port)
+        self.assertEqual(bye.tag("To"), "gw")
+        self.assertEqual(bye.tag("From"), out.tag("From"))
+        self.assertTrue(self.edge.wait_log("media refused call=%s side=carrier" % out.call_id, 5),
+                        self.edge.log())
+        self.carrier.stream.send(response(bye, 200, "OK"))
+        self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 5),
+                        self.edge.json("calls"))
+        self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
+
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
         addr, port, proto = audio_of(answer)

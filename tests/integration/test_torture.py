@@ -59,7 +59,7 @@ ca_file = {certs}/ca.crt
 
 # Valid requests the carrier must receive unchanged; the phone gets the
 # carrier's final (200 for REGISTER and the rest, 486 for INVITE).
-FORWARD = {"wsinv", "intmeth", "esc01", "escnull", "esc02", "lwsdisp",
+FORWARD = {"intmeth", "esc01", "escnull", "esc02", "lwsdisp",
            "longreq", "dblreq", "semiuri", "transports", "mpart01", "invut",
            "regaut01", "cparam01", "cparam02", "regescrt", "sdp01",
            "inv2543", "badbranch", "mult-ip-in-header",
@@ -89,7 +89,10 @@ MAY_FORWARD = {"quotbal", "ltgtruri", "baddate", "regbadct", "badaspec",
 # Exact answers.
 REFUSE_CODE = {"badvers": (505,), "mismatch02": (501, 400),
                "unkscm": (416,), "novelsc": (416,), "bext01": (420,),
-               "zeromf": (483,)}
+               "zeromf": (483,),
+               # wsinv's To has a tag: an offer in a dialog the edge does
+               # not know, so no media of its own to anchor it (issue 9).
+               "wsinv": (481,)}
 # Framing: mcl01 (Content-Length 13 and 5, 67 octets follow) and ncl
 # (Content-Length -999) leave no way to know where the next message
 # starts; RFC 4475 §3.3.9 and §3.1.2.3 say a stream is then closed. Each
@@ -594,7 +597,37 @@ class TortureTest(unittest.TestCase):
 
     # --- checks on a forwarded request ---
 
-    def unchanged_lines(self, name, sent, fwd):
+    @staticmethod
+    def anchored_sdp(sent):
+        """Does the edge anchor this request's body (an SDP offer in an
+        INVITE, UPDATE or PRACK, issue 9), rather than pass it as it came?"""
+        if sent.method not in ("INVITE", "UPDATE", "PRACK"):
+            return False
+        ct = [Raw.value(f) for f in sent.fields if Raw.name(f) == "content-type"]
+        return bool(ct) and ct[0].strip().lower().startswith("application/sdp")
+
+    def check_anchored(self, sent, fwd):
+        """An anchored offer: the relay's address and a port of the edge's
+        own, the same streams and payload types, every rtpmap kept."""
+        problems = []
+        body = fwd.body.decode("latin-1")
+        lo, hi = self.edge.media_ports
+        ms = re.findall(r"^m=(\S+) (\d+) (\S+)((?: \S+)*)\r?$", body, re.M)
+        sent_ms = re.findall(r"^m=(\S+) (\d+) (\S+)((?: \S+)*)\r?$",
+                             sent.body.decode("latin-1"), re.M)
+        if [(m[0], m[3]) for m in ms] != [(m[0], m[3]) for m in sent_ms]:
+            problems.append("anchored SDP streams %r, sent %r" % (ms, sent_ms))
+        for m in ms:
+            if m[1] != "0" and not lo <= int(m[1]) <= hi:
+                problems.append("anchored m= port %s is not the relay's" % m[1])
+        if not re.search(r"^c=IN IP4 127\.0\.0\.1\r?$", body, re.M):
+            problems.append("anchored SDP does not name the relay: %r" % body[:200])
+        for line in re.findall(rb"^a=rtpmap:.*$", sent.body, re.M):
+            if line.rstrip(b"\r") not in fwd.body:
+                problems.append("rtpmap %r lost" % line)
+        return problems
+
+    def unchanged_lines(self, name, sent, fwd, anchored=False):
         """Every line of the request the edge has no reason to touch is in
         the forwarded request byte for byte and in the same relative order;
         it may add its Via, Record-Route (and Path), change the phone's top
@@ -612,6 +645,8 @@ class TortureTest(unittest.TestCase):
                 continue
             if n == "max-forwards" or (n == "contact" and register):
                 continue
+            if anchored and n == "content-length":
+                continue            # the anchored body has its own length
             if n == "route" and is_edge_route(Raw.value(f), self.edge.port):
                 continue
             keep.append(f)
@@ -635,6 +670,7 @@ class TortureTest(unittest.TestCase):
         for g in fwd.fields:
             n = Raw.name(g)
             if (g in sent.fields or g in became or n in MAY_ADD or
+                    (anchored and n == "content-length") or
                     (n == "contact" and register)):
                 continue
             problems.append("line %s added" % short(g))
@@ -717,7 +753,10 @@ class TortureTest(unittest.TestCase):
         self.assertEqual(finals[0].status, want, "%s: the phone got %r, not the "
                          "carrier's %d; %s" % (name, finals[0].line(), want, out))
         problems = []
-        if fwd.body != sent.body:
+        anchored = self.anchored_sdp(sent)
+        if anchored:
+            problems += self.check_anchored(sent, fwd)
+        elif fwd.body != sent.body:
             at = next((i for i, (a, b) in enumerate(zip(fwd.body, sent.body)) if a != b),
                       min(len(fwd.body), len(sent.body)))
             problems.append("body changed: %d octets sent, %d forwarded, first "
@@ -725,7 +764,7 @@ class TortureTest(unittest.TestCase):
                                 len(sent.body), len(fwd.body), at,
                                 sent.body[at:at + 16], fwd.body[at:at + 16]))
         if strict:
-            problems += self.unchanged_lines(name, sent, fwd)
+            problems += self.unchanged_lines(name, sent, fwd, anchored)
         problems += self.index_checks(entry, sent, fwd)
         if sent.method == "REGISTER":
             problems += self.check_register(sent, fwd, finals[0])
