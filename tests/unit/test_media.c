@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
 #include "media.h"
@@ -628,6 +629,695 @@ test_t38_image_udptl_is_plain_udp(void)
 	media_session_free(ms);
 }
 
+/*
+ * The matrix of issue 9's tests: every phone shape (with [phones] srtp =
+ * mandatory) against every carrier policy, an offer from each side.
+ */
+
+/* The AES-256 key of Spectralink's first crypto line. */
+#define KEY_PHONE_256	\
+    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdA"
+#define KEY_CARRIER2	"Y2FycmllciBrZXkgbnVtYmVyIHR3byAxMjM0NTY3"
+#define CARRIER_PEER	"203.0.113.5"
+
+/* A phone profile's shape, and what the phone of that shape sends. */
+struct phone_row {
+	const char	*name;
+	enum sdp_shape	 shape;
+	const char	*offer;		/* its offer */
+	const char	*proto;		/* of its m= the edge takes */
+	size_t		 nmedia;	/* m= lines in its offer */
+	const char	*addr;		/* where its media goes */
+	unsigned	 port;
+	const char	*offered;	/* proto of the edge's offer to it */
+};
+
+static const struct phone_row phone_rows[] = {
+	{ "phone RTP/SAVP (baresip)", SDP_SHAPE_SAVP, baresip_savp,
+	  "RTP/SAVP", 1, "127.0.0.1", 10012, "RTP/SAVP" },
+	{ "phone RTP/AVP with crypto (Cisco)", SDP_SHAPE_AVP_CRYPTO,
+	  cisco_avp_crypto, "RTP/AVP", 1, "10.1.1.7", 16384, "RTP/AVP" },
+	/*
+	 * With srtp = mandatory the edge offers a dual phone RTP/SAVP
+	 * alone: a plain RTP/AVP copy would let it choose plain RTP.
+	 */
+	{ "phone Spectralink dual", SDP_SHAPE_SAVP_AVP, spectralink_dual,
+	  "RTP/SAVP", 2, "10.1.1.5", 2222, "RTP/SAVP" },
+};
+
+/* A carrier answer: a crypto line with tag and suite, or none (NULL). */
+struct carrier_reply {
+	unsigned	 tag;
+	const char	*suite;
+};
+
+/* A carrier file's policy, and what the edge must offer it. */
+struct carrier_row {
+	const char		*name;
+	enum srtp_policy	 srtp;
+	enum sdp_shape		 shape;		/* srtp_profile */
+	const char		*proto;		/* of the edge's offer to it */
+	bool			 crypto;	/* crypto lines in it */
+	struct carrier_reply	 replies[2];	/* each a sub-case */
+	size_t			 nreplies;
+};
+
+static const struct carrier_row carrier_rows[] = {
+	{ "carrier srtp = mandatory, srtp_profile RTP/SAVP",
+	  SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP, "RTP/SAVP", true,
+	  { { 1, "AES_CM_128_HMAC_SHA1_80" } }, 1 },
+	{ "carrier srtp = mandatory, srtp_profile RTP/AVP with crypto",
+	  SRTP_POLICY_MANDATORY, SDP_SHAPE_AVP_CRYPTO, "RTP/AVP", true,
+	  { { 2, "AES_CM_128_HMAC_SHA1_32" } }, 1 },
+	/* RFC 8643 whatever srtp_profile says: RTP/AVP with crypto. */
+	{ "carrier srtp = optional, srtp_profile RTP/SAVP",
+	  SRTP_POLICY_OPTIONAL, SDP_SHAPE_SAVP, "RTP/AVP", true,
+	  { { 1, "AES_CM_128_HMAC_SHA1_80" }, { 0, NULL } }, 2 },
+	{ "carrier srtp = optional, srtp_profile RTP/AVP with crypto",
+	  SRTP_POLICY_OPTIONAL, SDP_SHAPE_AVP_CRYPTO, "RTP/AVP", true,
+	  { { 2, "AES_CM_128_HMAC_SHA1_32" }, { 0, NULL } }, 2 },
+	{ "carrier srtp = off", SRTP_POLICY_OFF, SDP_SHAPE_SAVP, "RTP/AVP",
+	  false, { { 0, NULL } }, 1 },
+};
+
+/* The edge's crypto lines are its policies' suites in order, tags 1... */
+static const enum sdes_suite edge_suites[] = {
+	SDES_AES_CM_128_HMAC_SHA1_80, SDES_AES_CM_128_HMAC_SHA1_32,
+};
+
+/* A one-stream body from a peer: formats 0 and 101, a crypto line or not. */
+static char *
+peer_sdp(const char *addr, unsigned port, const char *proto, unsigned tag,
+    const char *suite, const char *key)
+{
+	char	*b, crypto[256] = "";
+
+	if (suite != NULL)
+		snprintf(crypto, sizeof(crypto), "a=crypto:%u %s inline:%s\r\n",
+		    tag, suite, key);
+	xasprintf(&b,
+	    "v=0\r\n"
+	    "o=peer 55 55 IN IP4 %s\r\n"
+	    "s=-\r\n"
+	    "c=IN IP4 %s\r\n"
+	    "t=0 0\r\n"
+	    "m=audio %u %s 0 101\r\n"
+	    "a=rtpmap:0 PCMU/8000\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\n"
+	    "%s", addr, addr, port, proto, crypto);
+	return b;
+}
+
+/* The key and salt a test key decodes to, for a suite. */
+static void
+key_of(const char *suite, const char *key, struct media_key *k)
+{
+	struct sdes_line	l;
+	char			line[256];
+
+	snprintf(line, sizeof(line), "1 %s inline:%s", suite, key);
+	CU_ASSERT_PTR_NULL_FATAL(sdes_parse(line, strlen(line), &l));
+	memset(k, 0, sizeof(*k));
+	k->suite = l.suite;
+	k->keysalt_len = l.keys[0].keysalt_len;
+	memcpy(k->keysalt, l.keys[0].keysalt, k->keysalt_len);
+	sdes_clear(&l);
+}
+
+/* A leg's key is this key of this suite. */
+static bool
+key_is(const struct media_key *k, enum sdes_suite suite,
+    const unsigned char *keysalt, size_t len)
+{
+	return k->suite == suite && k->keysalt_len == len &&
+	    memcmp(k->keysalt, keysalt, len) == 0;
+}
+
+/* No test key at all in a body the edge wrote (its lines' keys aside). */
+static void
+check_no_test_key(const char *out)
+{
+	CU_ASSERT_PTR_NULL(strstr(out, KEY_PHONE));
+	CU_ASSERT_PTR_NULL(strstr(out, KEY_PHONE2));
+	CU_ASSERT_PTR_NULL(strstr(out, KEY_PHONE_256));
+	CU_ASSERT_PTR_NULL(strstr(out, KEY_CARRIER));
+	CU_ASSERT_PTR_NULL(strstr(out, KEY_CARRIER2));
+}
+
+/* The edge's offer of its policy's suites: tags 1.., its own keys. */
+static size_t
+check_edge_offer_lines(const struct sdp *s, int media, struct sdes_line *l,
+    size_t max)
+{
+	size_t	n = cryptos(s, media, l, max), i;
+
+	CU_ASSERT_EQUAL(n, nitems(edge_suites));
+	for (i = 0; i < n && i < nitems(edge_suites); i++) {
+		CU_ASSERT_EQUAL(l[i].tag, i + 1);
+		CU_ASSERT_EQUAL(l[i].suite, edge_suites[i]);
+		CU_ASSERT_EQUAL(l[i].nkeys, 1);
+		check_own_key(&l[i]);
+	}
+	return n;
+}
+
+/* Name a sub-case that failed: CUnit gives only the line. */
+static void
+matrix_case_done(unsigned before, const char *dir, const char *a,
+    const char *b, const char *c)
+{
+	if (CU_get_number_of_failures() != before)
+		fprintf(stderr, "media matrix: failed: %s: %s / %s / %s\n",
+		    dir, a, b, c);
+}
+
+/* A phone of a shape offers; a carrier of a policy answers. */
+static void
+matrix_phone_offers(const struct phone_row *ph, const struct carrier_row *cr,
+    const struct carrier_reply *rep)
+{
+	unsigned		 before = CU_get_number_of_failures();
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    ph->shape, cr->srtp, cr->shape);
+	struct sdes_line	 pl[4], ol[4], al[2];
+	struct media_stream	*st;
+	struct media_key	 ck;
+	struct sdp_media	 m;
+	struct sdp		*p, *o = NULL, *a = NULL;
+	char			*out = NULL, *ans = NULL, why[256];
+	char			 reply[64];
+	size_t			 outlen, np, no = 0, na = 0, i;
+	int			 want = -1;
+	bool			 carrier_srtp = rep->suite != NULL;
+
+	snprintf(reply, sizeof(reply), "answer %s",
+	    carrier_srtp ? rep->suite : "without crypto");
+	/* The line the phone's suites take: its first _80 or _32. */
+	p = parsed(ph->offer, strlen(ph->offer));
+	np = cryptos(p, 0, pl, nitems(pl));
+	for (i = 0; i < np && want < 0; i++)
+		if (pl[i].suite == SDES_AES_CM_128_HMAC_SHA1_80 ||
+		    pl[i].suite == SDES_AES_CM_128_HMAC_SHA1_32)
+			want = (int)i;
+	CU_ASSERT_TRUE_FATAL(want >= 0);
+
+	CU_ASSERT_EQUAL(said(media_offer(ms, MEDIA_PHONE, ph->offer,
+	    strlen(ph->offer), &out, &outlen, why, sizeof(why)), why), 0);
+	if (out == NULL)
+		goto done;
+	/* The carrier's offer: one audio m=, its policy's proto and crypto. */
+	o = parsed(out, outlen);
+	CU_ASSERT_EQUAL(o->nmedia, 1);
+	if (o->nmedia < 1)
+		goto done;
+	CU_ASSERT_PTR_NULL(sdp_media(o, 0, &m));
+	CU_ASSERT_STRING_EQUAL(m.media, "audio");
+	check_section(o, 0, 30000, cr->proto, CARRIER_ADDR);
+	if (cr->crypto)
+		no = check_edge_offer_lines(o, 0, ol, nitems(ol));
+	else {
+		CU_ASSERT_EQUAL(cryptos(o, 0, ol, nitems(ol)), 0);
+		CU_ASSERT_PTR_NULL(strstr(out, "a=crypto"));
+	}
+	check_no_test_key(out);
+	CU_ASSERT_PTR_NULL(strstr(out, ph->addr));
+
+	/* The carrier answers that offer. */
+	ans = peer_sdp(CARRIER_PEER, 40000, cr->proto, rep->tag, rep->suite,
+	    KEY_CARRIER);
+	free(out);
+	out = NULL;
+	CU_ASSERT_EQUAL(said(media_answer(ms, MEDIA_CARRIER, ans, strlen(ans),
+	    &out, &outlen, why, sizeof(why)), why), 0);
+	if (out == NULL)
+		goto done;
+	/* The phone's answer: its m= count and order, its proto, its tag. */
+	a = parsed(out, outlen);
+	CU_ASSERT_EQUAL(a->nmedia, ph->nmedia);
+	if (a->nmedia != ph->nmedia)
+		goto done;
+	check_section(a, 0, 20000, ph->proto, PHONE_ADDR);
+	na = cryptos(a, 0, al, nitems(al));
+	CU_ASSERT_EQUAL(na, 1);
+	if (na >= 1) {
+		CU_ASSERT_EQUAL(al[0].tag, pl[want].tag);
+		CU_ASSERT_EQUAL(al[0].suite, pl[want].suite);
+		CU_ASSERT_EQUAL(al[0].flags, pl[want].flags);
+		CU_ASSERT_EQUAL(al[0].nkeys, 1);
+		check_own_key(&al[0]);
+	}
+	if (ph->nmedia == 2) {
+		/* The dual offer's RTP/AVP copy, rejected in its place. */
+		check_section(a, 1, 0, "RTP/AVP", NULL);
+		CU_ASSERT_EQUAL(cryptos(a, 1, &al[1], 1), 0);
+	}
+	check_no_test_key(out);
+	CU_ASSERT_PTR_NULL(strstr(out, CARRIER_PEER));
+
+	/* What the relay is told. */
+	CU_ASSERT_EQUAL(media_stream_count(ms), 1);
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_PTR_NOT_NULL(st);
+	if (st == NULL)
+		goto done;
+	CU_ASSERT_FALSE(st->rejected);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].port, 20000);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].port, 30000);
+	CU_ASSERT_STRING_EQUAL(st->leg[MEDIA_PHONE].peer, ph->addr);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].peer_port, ph->port);
+	CU_ASSERT_STRING_EQUAL(st->leg[MEDIA_CARRIER].peer, CARRIER_PEER);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].peer_port, 40000);
+	CU_ASSERT_TRUE(st->leg[MEDIA_PHONE].srtp);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].srtp, carrier_srtp);
+	CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_PHONE].rx, pl[want].suite,
+	    pl[want].keys[0].keysalt, pl[want].keys[0].keysalt_len));
+	if (na >= 1)
+		CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_PHONE].tx, al[0].suite,
+		    al[0].keys[0].keysalt, al[0].keys[0].keysalt_len));
+	if (carrier_srtp) {
+		key_of(rep->suite, KEY_CARRIER, &ck);
+		CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_CARRIER].rx, ck.suite,
+		    ck.keysalt, ck.keysalt_len));
+		CU_ASSERT_TRUE_FATAL(rep->tag >= 1 && rep->tag <= no);
+		CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_CARRIER].tx,
+		    ol[rep->tag - 1].suite, ol[rep->tag - 1].keys[0].keysalt,
+		    ol[rep->tag - 1].keys[0].keysalt_len));
+		OPENSSL_cleanse(&ck, sizeof(ck));
+	}
+done:
+	for (i = 0; i < np; i++)
+		sdes_clear(&pl[i]);
+	for (i = 0; i < no; i++)
+		sdes_clear(&ol[i]);
+	for (i = 0; i < na && i < nitems(al); i++)
+		sdes_clear(&al[i]);
+	free(p);
+	free(o);
+	free(a);
+	free(out);
+	free(ans);
+	media_session_free(ms);
+	CU_ASSERT_EQUAL(ports.released, 2);
+	matrix_case_done(before, "phone offers", ph->name, cr->name, reply);
+}
+
+/* An offer from a carrier, and the policy it is offered under. */
+struct carrier_offer_row {
+	const char		*name;
+	enum srtp_policy	 srtp;
+	enum sdp_shape		 shape;
+	const char		*proto;		/* of its offer */
+	bool			 crypto;	/* a crypto line in it */
+};
+
+static const struct carrier_offer_row carrier_offer_rows[] = {
+	{ "carrier srtp = mandatory (RTP/SAVP) offers RTP/SAVP with crypto",
+	  SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP, "RTP/SAVP", true },
+	/* srtp_profile shapes only the edge's own offers. */
+	{ "carrier srtp = mandatory (RTP/AVP with crypto) offers RTP/SAVP",
+	  SRTP_POLICY_MANDATORY, SDP_SHAPE_AVP_CRYPTO, "RTP/SAVP", true },
+	{ "carrier srtp = mandatory (RTP/SAVP) offers RTP/AVP with crypto",
+	  SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP, "RTP/AVP", true },
+	{ "carrier srtp = optional offers RTP/SAVP with crypto",
+	  SRTP_POLICY_OPTIONAL, SDP_SHAPE_SAVP, "RTP/SAVP", true },
+	{ "carrier srtp = optional offers RTP/AVP with crypto",
+	  SRTP_POLICY_OPTIONAL, SDP_SHAPE_SAVP, "RTP/AVP", true },
+	{ "carrier srtp = optional offers plain RTP/AVP",
+	  SRTP_POLICY_OPTIONAL, SDP_SHAPE_SAVP, "RTP/AVP", false },
+	{ "carrier srtp = off offers plain RTP/AVP",
+	  SRTP_POLICY_OFF, SDP_SHAPE_SAVP, "RTP/AVP", false },
+};
+
+/* A carrier of a policy offers; a phone of a shape answers. */
+static void
+matrix_carrier_offers(const struct phone_row *ph,
+    const struct carrier_offer_row *cr)
+{
+	unsigned		 before = CU_get_number_of_failures();
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    ph->shape, cr->srtp, cr->shape);
+	struct sdes_line	 ol[4], al[2];
+	struct media_stream	*st;
+	struct media_key	 pk, ck;
+	struct sdp_media	 m;
+	struct sdp		*o = NULL, *a = NULL;
+	char			*offer, *out = NULL, *ans = NULL, why[256];
+	size_t			 outlen, no = 0, na = 0, i;
+
+	offer = peer_sdp(CARRIER_PEER, 40000, cr->proto, 7,
+	    cr->crypto ? "AES_CM_128_HMAC_SHA1_80" : NULL, KEY_CARRIER);
+	CU_ASSERT_EQUAL(said(media_offer(ms, MEDIA_CARRIER, offer,
+	    strlen(offer), &out, &outlen, why, sizeof(why)), why), 0);
+	if (out == NULL)
+		goto done;
+	/* The phone's offer: in its profile's shape, the edge's keys. */
+	o = parsed(out, outlen);
+	CU_ASSERT_EQUAL(o->nmedia, 1);
+	if (o->nmedia < 1)
+		goto done;
+	CU_ASSERT_PTR_NULL(sdp_media(o, 0, &m));
+	CU_ASSERT_STRING_EQUAL(m.media, "audio");
+	check_section(o, 0, 20000, ph->offered, PHONE_ADDR);
+	no = check_edge_offer_lines(o, 0, ol, nitems(ol));
+	check_no_test_key(out);
+	CU_ASSERT_PTR_NULL(strstr(out, CARRIER_PEER));
+
+	/* The phone takes tag 1 in the proto it was offered. */
+	ans = peer_sdp(ph->addr, ph->port, ph->offered, 1,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_PHONE);
+	free(out);
+	out = NULL;
+	CU_ASSERT_EQUAL(said(media_answer(ms, MEDIA_PHONE, ans, strlen(ans),
+	    &out, &outlen, why, sizeof(why)), why), 0);
+	if (out == NULL)
+		goto done;
+	/* The carrier's answer: in the shape its offer came in (RFC 3264). */
+	a = parsed(out, outlen);
+	CU_ASSERT_EQUAL(a->nmedia, 1);
+	if (a->nmedia < 1)
+		goto done;
+	check_section(a, 0, 30000, cr->proto, CARRIER_ADDR);
+	na = cryptos(a, 0, al, nitems(al));
+	if (cr->crypto) {
+		CU_ASSERT_EQUAL(na, 1);
+		if (na >= 1) {
+			CU_ASSERT_EQUAL(al[0].tag, 7);
+			CU_ASSERT_EQUAL(al[0].suite,
+			    SDES_AES_CM_128_HMAC_SHA1_80);
+			check_own_key(&al[0]);
+		}
+	} else {
+		CU_ASSERT_EQUAL(na, 0);
+		CU_ASSERT_PTR_NULL(strstr(out, "a=crypto"));
+	}
+	check_no_test_key(out);
+	CU_ASSERT_PTR_NULL(strstr(out, ph->addr));
+
+	CU_ASSERT_EQUAL(media_stream_count(ms), 1);
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_PTR_NOT_NULL(st);
+	if (st == NULL)
+		goto done;
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].port, 20000);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].port, 30000);
+	CU_ASSERT_STRING_EQUAL(st->leg[MEDIA_PHONE].peer, ph->addr);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].peer_port, ph->port);
+	CU_ASSERT_STRING_EQUAL(st->leg[MEDIA_CARRIER].peer, CARRIER_PEER);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].peer_port, 40000);
+	CU_ASSERT_TRUE(st->leg[MEDIA_PHONE].srtp);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].srtp, cr->crypto);
+	key_of("AES_CM_128_HMAC_SHA1_80", KEY_PHONE, &pk);
+	CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_PHONE].rx, pk.suite, pk.keysalt,
+	    pk.keysalt_len));
+	if (no >= 1)
+		CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_PHONE].tx, ol[0].suite,
+		    ol[0].keys[0].keysalt, ol[0].keys[0].keysalt_len));
+	if (cr->crypto) {
+		key_of("AES_CM_128_HMAC_SHA1_80", KEY_CARRIER, &ck);
+		CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_CARRIER].rx, ck.suite,
+		    ck.keysalt, ck.keysalt_len));
+		if (na >= 1)
+			CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_CARRIER].tx,
+			    al[0].suite, al[0].keys[0].keysalt,
+			    al[0].keys[0].keysalt_len));
+		OPENSSL_cleanse(&ck, sizeof(ck));
+	}
+	OPENSSL_cleanse(&pk, sizeof(pk));
+done:
+	for (i = 0; i < no; i++)
+		sdes_clear(&ol[i]);
+	for (i = 0; i < na && i < nitems(al); i++)
+		sdes_clear(&al[i]);
+	free(o);
+	free(a);
+	free(out);
+	free(ans);
+	free(offer);
+	media_session_free(ms);
+	CU_ASSERT_EQUAL(ports.released, 2);
+	matrix_case_done(before, "carrier offers", ph->name, cr->name, "");
+}
+
+/* SDP rewriting for every profile shape against every carrier policy. */
+static void
+test_every_phone_shape_against_every_carrier_policy_both_ways(void)
+{
+	size_t	p, c, r;
+
+	for (p = 0; p < nitems(phone_rows); p++) {
+		for (c = 0; c < nitems(carrier_rows); c++)
+			for (r = 0; r < carrier_rows[c].nreplies; r++)
+				matrix_phone_offers(&phone_rows[p],
+				    &carrier_rows[c],
+				    &carrier_rows[c].replies[r]);
+		for (c = 0; c < nitems(carrier_offer_rows); c++)
+			matrix_carrier_offers(&phone_rows[p],
+			    &carrier_offer_rows[c]);
+	}
+}
+
+/* A phone's offer and the carrier's first answer to it, in a session. */
+static struct media_session *
+answered_call(char **ans, char **first, size_t *firstlen)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	enum media_side		 offerer = MEDIA_CARRIER;
+	char			*out, why[256];
+	size_t			 outlen;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	*ans = peer_sdp(CARRIER_PEER, 40000, "RTP/SAVP", 1,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, *ans,
+	    strlen(*ans), first, firstlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_TRUE(media_answered(ms, &offerer));
+	CU_ASSERT_EQUAL(offerer, MEDIA_PHONE);
+	return ms;
+}
+
+/* A 183's answer repeated in the 200: the phone gets the same SDP again. */
+static void
+test_answer_repeated_in_the_200_gives_the_same_answer_and_keys(void)
+{
+	struct media_session	*ms;
+	struct media_key	 tx, rx;
+	char			*ans, *a1, *a2, why[256];
+	size_t			 a1len, a2len;
+
+	ms = answered_call(&ans, &a1, &a1len);
+	tx = media_stream_get(ms, 0)->leg[MEDIA_PHONE].tx;
+	rx = media_stream_get(ms, 0)->leg[MEDIA_CARRIER].tx;
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &a2, &a2len, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL(a2len, a1len);
+	CU_ASSERT_EQUAL(memcmp(a1, a2, a1len), 0);
+	/* Same keys both legs: the relay has nothing to follow. */
+	CU_ASSERT_FALSE(media_stream_get(ms, 0)->changed);
+	CU_ASSERT_EQUAL(memcmp(&media_stream_get(ms, 0)->leg[MEDIA_PHONE].tx,
+	    &tx, sizeof(tx)), 0);
+	CU_ASSERT_EQUAL(memcmp(&media_stream_get(ms, 0)->leg[MEDIA_CARRIER].tx,
+	    &rx, sizeof(rx)), 0);
+	CU_ASSERT_TRUE(media_answered(ms, NULL));
+	CU_ASSERT_FALSE(media_offer_pending(ms, NULL));
+	OPENSSL_cleanse(&tx, sizeof(tx));
+	OPENSSL_cleanse(&rx, sizeof(rx));
+	free(a1);
+	free(a2);
+	free(ans);
+	media_session_free(ms);
+	CU_ASSERT_EQUAL(ports.released, 2);
+}
+
+/* A 200 unlike its 183 (or another fork): its answer replaces the first. */
+static void
+test_a_different_answer_to_the_same_offer_replaces_the_first(void)
+{
+	struct media_session	*ms;
+	struct media_stream	*st;
+	struct media_key	 ck;
+	struct sdes_line	 l[2];
+	struct sdp		*a;
+	char			*ans, *ans2, *a1, *a2, *a3, why[256];
+	size_t			 a1len, a2len, a3len;
+
+	ms = answered_call(&ans, &a1, &a1len);
+	/* Another address, port, tag and key. */
+	ans2 = peer_sdp("203.0.113.9", 40002, "RTP/SAVP", 2,
+	    "AES_CM_128_HMAC_SHA1_32", KEY_CARRIER2);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans2,
+	    strlen(ans2), &a2, &a2len, why, sizeof(why)), why), 0);
+	CU_ASSERT_FALSE(a2len == a1len && memcmp(a1, a2, a1len) == 0);
+	/* Still the answer the phone's offer wants. */
+	a = parsed(a2, a2len);
+	CU_ASSERT_EQUAL(a->nmedia, 1);
+	check_section(a, 0, 20000, "RTP/SAVP", PHONE_ADDR);
+	CU_ASSERT_EQUAL_FATAL(cryptos(a, 0, l, 2), 1);
+	CU_ASSERT_EQUAL(l[0].tag, 1);
+	check_own_key(&l[0]);
+	check_no_test_key(a2);
+	CU_ASSERT_PTR_NULL(strstr(a2, "203.0.113.9"));
+	/* The relay follows the new answer. */
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_TRUE(st->changed);
+	CU_ASSERT_STRING_EQUAL(st->leg[MEDIA_CARRIER].peer, "203.0.113.9");
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].peer_port, 40002);
+	CU_ASSERT_TRUE(st->leg[MEDIA_CARRIER].srtp);
+	key_of("AES_CM_128_HMAC_SHA1_32", KEY_CARRIER2, &ck);
+	CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_CARRIER].rx, ck.suite, ck.keysalt,
+	    ck.keysalt_len));
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].tx.suite,
+	    SDES_AES_CM_128_HMAC_SHA1_32);
+	CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_PHONE].tx, l[0].suite,
+	    l[0].keys[0].keysalt, l[0].keys[0].keysalt_len));
+	CU_ASSERT_TRUE(media_answered(ms, NULL));
+	/* And it is the answer now: repeated, it gets the second again. */
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans2,
+	    strlen(ans2), &a3, &a3len, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL(a3len, a2len);
+	CU_ASSERT_EQUAL(memcmp(a2, a3, a2len), 0);
+	CU_ASSERT_FALSE(media_stream_get(ms, 0)->changed);
+	OPENSSL_cleanse(&ck, sizeof(ck));
+	sdes_clear(&l[0]);
+	free(a);
+	free(a1);
+	free(a2);
+	free(a3);
+	free(ans);
+	free(ans2);
+	media_session_free(ms);
+	CU_ASSERT_EQUAL(ports.released, 2);
+}
+
+/* media_answer_again() with no answered offer of the other side: 400. */
+static void
+test_answer_again_without_an_answered_offer_is_400(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	enum media_side		 from;
+	char			*ans, *out, *a1, why[256];
+	size_t			 outlen, a1len;
+
+	ans = peer_sdp(CARRIER_PEER, 40000, "RTP/SAVP", 1,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER);
+	/* No offer at all. */
+	CU_ASSERT_EQUAL(media_answer_again(ms, MEDIA_CARRIER, ans, strlen(ans),
+	    &out, &outlen, why, sizeof(why)), 400);
+	CU_ASSERT_PTR_NULL(out);
+	/* An offer not answered yet: 400, and the offer still waits. */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	CU_ASSERT_EQUAL(media_answer_again(ms, MEDIA_CARRIER, ans, strlen(ans),
+	    &out, &outlen, why, sizeof(why)), 400);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_TRUE(media_offer_pending(ms, &from));
+	CU_ASSERT_EQUAL(from, MEDIA_PHONE);
+	CU_ASSERT_FALSE(media_answered(ms, NULL));
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &a1, &a1len, why, sizeof(why)), why), 0);
+	/* Answered, but by the carrier: not an answer the phone can repeat. */
+	CU_ASSERT_EQUAL(media_answer_again(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), 400);
+	CU_ASSERT_PTR_NULL(out);
+	/* A refused offer leaves nothing answered. */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	media_offer_failed(ms);
+	CU_ASSERT_EQUAL(media_answer_again(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), 400);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_EQUAL(media_answer_again(ms, MEDIA_CARRIER, ans, strlen(ans),
+	    &out, &outlen, why, sizeof(why)), 400);
+	CU_ASSERT_PTR_NULL(out);
+	free(a1);
+	free(ans);
+	media_session_free(ms);
+}
+
+/*
+ * A late offer: the carrier's offer in the 183 and again in the 200
+ * before the phone answers in the ACK. The same offer pending is the
+ * same offer (same SDP, same keys, no new port), not glare; any other
+ * offer while it waits is 491 and leaves it waiting.
+ */
+static void
+test_pending_offer_repeated_is_the_same_offer_and_another_is_491(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	enum media_side		 from;
+	struct media_key	 ck;
+	struct sdes_line	 l[4];
+	struct sdp		*o, *a;
+	char			*offer, *other, *ans, *o1, *o2, *out;
+	char			 why[256];
+	size_t			 o1len, o2len, outlen, n, i;
+	unsigned		 left;
+
+	offer = peer_sdp(CARRIER_PEER, 40000, "RTP/SAVP", 7,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER);
+	other = peer_sdp(CARRIER_PEER, 40000, "RTP/SAVP", 7,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER2);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, offer,
+	    strlen(offer), &o1, &o1len, why, sizeof(why)), why), 0);
+	left = ports.left;
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, offer,
+	    strlen(offer), &o2, &o2len, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL(o2len, o1len);
+	CU_ASSERT_EQUAL(memcmp(o1, o2, o1len), 0);
+	CU_ASSERT_EQUAL(ports.left, left);
+	CU_ASSERT_TRUE(media_offer_pending(ms, &from));
+	CU_ASSERT_EQUAL(from, MEDIA_CARRIER);
+
+	/* Another offer from the same side, and one from the other: 491. */
+	CU_ASSERT_EQUAL(media_offer(ms, MEDIA_CARRIER, other, strlen(other),
+	    &out, &outlen, why, sizeof(why)), 491);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_EQUAL(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), 491);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_EQUAL(ports.left, left);
+	CU_ASSERT_TRUE(media_offer_pending(ms, &from));
+	CU_ASSERT_EQUAL(from, MEDIA_CARRIER);
+
+	/* The phone answers the offer it got (twice, the same): tag 1. */
+	o = parsed(o2, o2len);
+	n = check_edge_offer_lines(o, 0, l, nitems(l));
+	ans = peer_sdp("127.0.0.1", 10012, "RTP/SAVP", 1,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_PHONE);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_PHONE, ans,
+	    strlen(ans), &out, &outlen, why, sizeof(why)), why), 0);
+	a = parsed(out, outlen);
+	check_section(a, 0, 30000, "RTP/SAVP", CARRIER_ADDR);
+	for (i = 0; i < n; i++)
+		sdes_clear(&l[i]);
+	CU_ASSERT_EQUAL_FATAL(cryptos(a, 0, l, 2), 1);
+	CU_ASSERT_EQUAL(l[0].tag, 7);
+	check_own_key(&l[0]);
+	/* The pending offer's key, not the refused one's. */
+	key_of("AES_CM_128_HMAC_SHA1_80", KEY_CARRIER, &ck);
+	CU_ASSERT_TRUE(key_is(&media_stream_get(ms, 0)->leg[MEDIA_CARRIER].rx,
+	    ck.suite, ck.keysalt, ck.keysalt_len));
+	CU_ASSERT_FALSE(media_offer_pending(ms, NULL));
+	OPENSSL_cleanse(&ck, sizeof(ck));
+	sdes_clear(&l[0]);
+	free(o);
+	free(a);
+	free(o1);
+	free(o2);
+	free(out);
+	free(ans);
+	free(offer);
+	free(other);
+	media_session_free(ms);
+	CU_ASSERT_EQUAL(ports.released, 2);
+}
+
 void
 test_media_register(void)
 {
@@ -643,4 +1333,13 @@ test_media_register(void)
 	UNIT_TEST(s, test_port_exhaustion_is_503_and_releases_what_it_took);
 	UNIT_TEST(s, test_offer_to_a_dual_phone_and_its_answer);
 	UNIT_TEST(s, test_t38_image_udptl_is_plain_udp);
+	UNIT_TEST(s,
+	    test_every_phone_shape_against_every_carrier_policy_both_ways);
+	UNIT_TEST(s,
+	    test_answer_repeated_in_the_200_gives_the_same_answer_and_keys);
+	UNIT_TEST(s,
+	    test_a_different_answer_to_the_same_offer_replaces_the_first);
+	UNIT_TEST(s, test_answer_again_without_an_answered_offer_is_400);
+	UNIT_TEST(s,
+	    test_pending_offer_repeated_is_the_same_offer_and_another_is_491);
 }
