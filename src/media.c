@@ -37,15 +37,23 @@ struct media_memo {
 	size_t	 out_len;
 };
 
+struct media_lines {
+	struct sdes_line	 offered[MEDIA_MAX_OFFERED];
+	size_t			 n_offered;
+	struct sdes_line	 chosen;
+};
+
 struct media_session {
 	struct media_policy	 pol[2];
 	struct media_ports	 ports;
 	size_t			 n;
 	struct media_stream	 st[MEDIA_MAX_STREAMS];
-	/* What the edge offered the answerer, and the offerer's chosen line. */
-	struct sdes_line	 offered[MEDIA_MAX_STREAMS][MEDIA_MAX_OFFERED];
-	size_t			 n_offered[MEDIA_MAX_STREAMS];
-	struct sdes_line	 chosen[MEDIA_MAX_STREAMS];
+	/*
+	 * What the edge offered the answerer, and the offerer's chosen line,
+	 * per stream: made when a stream first needs them (a line is 3.5 KB,
+	 * and most calls have one stream of the eight a session may hold).
+	 */
+	struct media_lines	*lines[MEDIA_MAX_STREAMS];
 	bool			 fresh[MEDIA_MAX_STREAMS][2];	/* ports of
 							 * this offer */
 	bool			 pending;
@@ -71,6 +79,15 @@ media_fail(int code, char *why, size_t whylen, const char *fmt, ...)
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+/* The lines of stream k, made on first use. */
+static struct media_lines *
+ML(struct media_session *ms, size_t k)
+{
+	if (ms->lines[k] == NULL)
+		ms->lines[k] = xcalloc(1, sizeof(*ms->lines[k]));
+	return ms->lines[k];
 }
 
 static const char *
@@ -107,9 +124,11 @@ media_offered_clear(struct media_session *ms, size_t k)
 {
 	size_t	i;
 
-	for (i = 0; i < ms->n_offered[k]; i++)
-		sdes_clear(&ms->offered[k][i]);
-	ms->n_offered[k] = 0;
+	if (ms->lines[k] == NULL)
+		return;
+	for (i = 0; i < ms->lines[k]->n_offered; i++)
+		sdes_clear(&ms->lines[k]->offered[i]);
+	ms->lines[k]->n_offered = 0;
 }
 
 /* Wipe the lines of a stream's offer state, both ways. */
@@ -117,7 +136,8 @@ static void
 media_lines_clear(struct media_session *ms, size_t k)
 {
 	media_offered_clear(ms, k);
-	sdes_clear(&ms->chosen[k]);
+	if (ms->lines[k] != NULL)
+		sdes_clear(&ms->lines[k]->chosen);
 }
 
 void
@@ -136,6 +156,11 @@ media_session_free(struct media_session *ms)
 				    ms->st[k].leg[s].port);
 		media_lines_clear(ms, k);
 	}
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
+		if (ms->lines[k] != NULL) {
+			OPENSSL_cleanse(ms->lines[k], sizeof(*ms->lines[k]));
+			free(ms->lines[k]);
+		}
 	for (s = 0; s < 2; s++) {
 		media_memo_clear(&ms->offers[s]);
 		media_memo_clear(&ms->answers[s]);
@@ -451,7 +476,7 @@ media_offerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 		return media_fail(488, why, whylen, "media refused side=%s "
 		    "reason=unknown media transport %s", media_side_name(from),
 		    m.proto);
-	sdes_clear(&ms->chosen[k]);
+	sdes_clear(&ML(ms, k)->chosen);
 	leg->srtp = false;
 	if (st->udp)
 		goto peer;
@@ -487,7 +512,7 @@ media_offerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 		    "reason=no SRTP offered and srtp = mandatory",
 		    media_side_name(from));
 	if (leg->srtp)
-		ms->chosen[k] = lines[idx];	/* the copy is wiped later */
+		ML(ms, k)->chosen = lines[idx];	/* the copy is wiped later */
 	media_crypto_clear(lines, n);
 	free(lines);
 	if (code != 0)
@@ -519,16 +544,16 @@ media_answerer_offer(struct media_session *ms, size_t k, enum media_side to,
 	else if (to == MEDIA_PHONE && pol->shape == SDP_SHAPE_SAVP_AVP)
 		*savp = *dual = true;	/* SRTP, or the plain copy */
 	*crypto = true;
-	for (i = 0; i < pol->n_suites && ms->n_offered[k] <
+	for (i = 0; i < pol->n_suites && ML(ms, k)->n_offered <
 	    MEDIA_MAX_OFFERED; i++) {
 		if (sdes_keygen(pol->suites[i],
-		    &ms->offered[k][ms->n_offered[k]]) != NULL)
+		    &ML(ms, k)->offered[ML(ms, k)->n_offered]) != NULL)
 			continue;
-		ms->offered[k][ms->n_offered[k]].tag =
-		    (uint32_t)ms->n_offered[k] + 1;
-		ms->n_offered[k]++;
+		ML(ms, k)->offered[ML(ms, k)->n_offered].tag =
+		    (uint32_t)ML(ms, k)->n_offered + 1;
+		ML(ms, k)->n_offered++;
 	}
-	if (ms->n_offered[k] == 0)
+	if (ML(ms, k)->n_offered == 0)
 		return media_fail(488, why, whylen, "media refused side=%s "
 		    "reason=no crypto suite to offer it",
 		    media_side_name(to));
@@ -652,9 +677,9 @@ media_offer(struct media_session *ms, enum media_side from,
 		    st->leg[to].port, st->udp ? NULL :
 		    media_proto_for(savp[k], m.proto))) != NULL)
 			goto edit;
-		for (i = 0; crypto[k] && i < ms->n_offered[k]; i++)
+		for (i = 0; crypto[k] && i < ML(ms, k)->n_offered; i++)
 			if ((err = media_crypto_add(o, sec,
-			    &ms->offered[k][i])) != NULL)
+			    &ML(ms, k)->offered[i])) != NULL)
 				goto edit;
 		if (dual[k]) {
 			/* The phone's own dual shape: a plain RTP/AVP copy. */
@@ -778,7 +803,7 @@ media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 	leg->srtp = false;
 	media_peer(s, sec, leg);
 	leg->mux = sdp_rtcp_mux(s, sec) == 1;
-	if (st->udp || ms->n_offered[k] == 0)
+	if (st->udp || ML(ms, k)->n_offered == 0)
 		return 0;
 	lines = xcalloc(SDES_MAX_KEYS, sizeof(*lines));
 	n = media_crypto_lines(s, sec, lines, SDES_MAX_KEYS);
@@ -789,14 +814,14 @@ media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 			    "side=%s reason=an answer without crypto to an "
 			    "SRTP offer", media_side_name(from));
 		/* Else opportunistic SRTP declined: a plain leg. */
-	} else if ((idx = sdes_answer_check(ms->offered[k], ms->n_offered[k],
+	} else if ((idx = sdes_answer_check(ML(ms, k)->offered, ML(ms, k)->n_offered,
 	    &lines[0], reason, sizeof(reason))) < 0)
 		code = media_fail(488, why, whylen, "media refused side=%s "
 		    "reason=%s", media_side_name(from), reason);
 	else {
 		leg->srtp = true;
 		media_key_from(&leg->rx, &lines[0]);
-		media_key_from(&leg->tx, &ms->offered[k][idx]);
+		media_key_from(&leg->tx, &ML(ms, k)->offered[idx]);
 	}
 	media_crypto_clear(lines, n);
 	free(lines);
@@ -875,12 +900,12 @@ media_answer(struct media_session *ms, enum media_side from,
 			    st->udp ? NULL : m.proto)) != NULL)
 				goto edit;
 			if (ol->srtp) {
-				if ((err = sdes_answer(&ms->chosen[k],
+				if ((err = sdes_answer(&ML(ms, k)->chosen,
 				    ans)) != NULL ||
 				    (err = media_crypto_add(o, sec, ans)) !=
 				    NULL)
 					goto edit;
-				media_key_from(&ol->rx, &ms->chosen[k]);
+				media_key_from(&ol->rx, &ML(ms, k)->chosen);
 				media_key_from(&ol->tx, ans);
 				sdes_clear(ans);
 			}
