@@ -12,7 +12,7 @@ import unittest
 from baresip import Baresip, tone_share
 from edge import Edge, certs, wait_for
 from kamailio import Kamailio
-from sipua import ScriptedCarrier, TlsPhone, response
+from sipua import ScriptedCarrier, TlsPhone, in_dialog, response, uri_of
 
 MEDIA = "timeout = {timeout}\n"
 
@@ -307,6 +307,7 @@ class ScriptedShapes(unittest.TestCase):
                                           extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
                                                   % self.carrier.port)]))
         ok = p.expect_response("INVITE", 200)
+        self.last = (p, out, ok)
         return ok.body
 
     def test_spectralink_dual_offer_reaches_the_carrier_as_one_and_is_answered_in_shape(self):
@@ -348,6 +349,75 @@ class ScriptedShapes(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 5),
                         self.edge.json("calls"))
         self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
+
+    def test_late_offer_in_the_2xx_is_answered_in_the_ack(self):
+        p = TlsPhone(self.edge.port, user_agent="Spectralink 8440 6.2.2")
+        self.addCleanup(p.close)
+        p.register()
+        p.expect_response("REGISTER", 200)
+        p.send(p.req("INVITE", "sip:bob@carrier.test", call_id="late-1"))
+        out = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(out.body, "")
+        offer = CARRIER_ANSWER.format(tag=3)
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=offer,
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        addr, port, proto = audio_of(ok.body)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), ok.body)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertTrue(keys_of(ok.body))
+        self.assertFalse(set(keys_of(ok.body)) & set(keys_of(offer)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", ok.body).group(1)
+        answer = ("v=0\r\no=- 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+                  "m=audio 4000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+                  "a=rtpmap:101 telephone-event/8000\r\n"
+                  "a=crypto:%s AES_CM_128_HMAC_SHA1_80 "
+                  "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n" % tag)
+        ack = in_dialog("ACK", ok, [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                        uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                        ("sip:bob@carrier.test", ok.tag("To")), "late-1", 1,
+                        via_port=p.claimed_port)
+        ack.headers.append(("Content-Type", "application/sdp"))
+        ack.body = answer
+        p.send(ack)
+        cack = self.carrier.stream.expect_request("ACK")
+        addr, port, proto = audio_of(cack.body)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), cack.body)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", cack.body)
+        self.assertEqual([(c[0], c[1]) for c in crypto], [("3", "AES_CM_128_HMAC_SHA1_80")])
+        self.assertNotIn("WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz", cack.body)
+        legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
+        self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
+        self.assertEqual(legs["carrier"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
+
+    def test_update_with_a_new_offer_is_anchored_on_the_same_relay_ports(self):
+        first = self.call("Cisco/SPA504G-7.6.2", CISCO)
+        p, out, ok = self.last
+        first_port = audio_of(first)[1]
+        carrier_port = audio_of(out.body)[1]
+        rekey = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
+                              "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
+        upd = in_dialog("UPDATE", ok, [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                        uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                        ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
+                        via_port=p.claimed_port)
+        upd.headers.append(("Content-Type", "application/sdp"))
+        upd.body = rekey
+        p.send(upd)
+        cupd = self.carrier.stream.expect_request("UPDATE")
+        self.assertEqual(audio_of(cupd.body), ("127.0.0.1", carrier_port, "RTP/SAVP"), cupd.body)
+        self.assertNotIn("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk", cupd.body)
+        # A new offer: new keys towards the carrier too.
+        self.assertFalse(set(keys_of(cupd.body)) & set(keys_of(out.body)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cupd.body).group(1)
+        self.carrier.stream.send(response(cupd, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)))
+        pok = p.expect_response("UPDATE", 200)
+        self.assertEqual(audio_of(pok.body), ("127.0.0.1", first_port, "RTP/AVP"), pok.body)
+        crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", pok.body)
+        self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
+        self.assertEqual(self.edge.json("media")["sessions"], 1)
 
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
