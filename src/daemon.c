@@ -493,6 +493,8 @@ daemon_reload(struct daemon *d, char **why)
 	daemon_warn_restart_keys(d->config, cfg);
 	carrier_set_reload(d->carriers, cfg);
 	proxy_reload(d->proxy, cfg);
+	if (d->relay != NULL)
+		relay_set_timeout(d->relay, cfg->media.timeout);
 	config_free(d->config);
 	d->config = cfg;
 	log_set_level(cfg->edge.log_level);

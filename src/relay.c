@@ -117,7 +117,8 @@ relay_thread_start(struct relay *r, struct relay_thread *t, unsigned id,
 	t->id = id;
 	t->io = r->io;
 	t->res_efd = r->res_efd;
-	t->timeout_s = r->timeout_s;
+	atomic_store_explicit(&t->timeout_s, r->timeout_s,
+	    memory_order_relaxed);
 	t->uring_buffers = r->uring_buffers;
 	t->cmd_efd = -1;
 	if (relay_queue_init(&t->cmdq, RELAY_QUEUE_LEN,
@@ -228,6 +229,17 @@ fail:
 }
 
 /* Stop every thread (each frees its sessions) and free the relay. */
+void
+relay_set_timeout(struct relay *r, unsigned seconds)
+{
+	unsigned	i;
+
+	r->timeout_s = seconds;
+	for (i = 0; r->threads != NULL && i < r->n_threads; i++)
+		atomic_store_explicit(&r->threads[i].timeout_s, seconds,
+		    memory_order_relaxed);
+}
+
 void
 relay_free(struct relay *r)
 {

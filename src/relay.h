@@ -211,6 +211,8 @@ struct relay	*relay_new(const struct config_media *, char *why, size_t);
 /* The same with explicit options (tests, the benchmark). */
 struct relay	*relay_new_opts(const struct config_media *,
 		    const struct relay_opts *, char *why, size_t);
+/* A reloaded [media] timeout: the threads use it from their next tick. */
+void		 relay_set_timeout(struct relay *, unsigned seconds);
 /* Stop the threads, close every socket and free every session. */
 void		 relay_free(struct relay *);
 /* The I/O method in use: "io_uring", "epoll" or "epoll-single". */

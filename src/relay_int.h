@@ -193,7 +193,8 @@ struct relay_thread {
 	struct relay_queue	 resq;		/* thread -> proxy */
 	int			 cmd_efd;	/* wakes the thread */
 	int			 res_efd;	/* wakes the proxy, shared */
-	unsigned		 timeout_s;
+	_Atomic unsigned	 timeout_s;	/* [media] timeout; a reload
+						 * stores a new one */
 	unsigned		 uring_buffers;
 	struct relay_session	*sessions;
 	struct relay_sock      **socks;		/* by slot */

@@ -242,11 +242,13 @@ relay_thread_tick(struct relay_thread *t)
 {
 	struct relay_session	*s;
 	struct relay_leg	*l;
+	unsigned		 timeout_s;
 	int			 i;
 
 	if (t->now_ms < t->next_tick)
 		return;
 	t->next_tick = t->now_ms + RELAY_TICK_MS;
+	timeout_s = atomic_load_explicit(&t->timeout_s, memory_order_relaxed);
 	for (s = t->sessions; s != NULL; s = s->next) {
 		for (i = 0; i < 2; i++) {
 			l = &s->leg[i];
@@ -255,9 +257,9 @@ relay_thread_tick(struct relay_thread *t)
 				l->in_old = NULL;
 			}
 		}
-		if (!s->timeout_said && t->timeout_s > 0 &&
+		if (!s->timeout_said && timeout_s > 0 &&
 		    t->now_ms - relay_session_last(s) >=
-		    (uint64_t)t->timeout_s * 1000)
+		    (uint64_t)timeout_s * 1000)
 			s->timeout_said = relay_thread_result(t,
 			    RELAY_RESULT_TIMEOUT, s, -1, NULL, 0);
 	}

@@ -220,13 +220,19 @@ class PlainCarrierLeg(MediaPeers):
 
 
 class MediaTimeout(MediaPeers):
-    timeout = 5
+    timeout = 60
 
     def test_silent_call_ends_with_bye_to_both_sides(self):
         bob = self.carrier_user()
         alice = self.phone()
         self.established(alice, bob, "sip:bob@carrier.test")
         self.assertTrue(self.flowing(), self.legs())
+        # [media] timeout is reloadable: 60 s becomes 5 s for the running call.
+        text = open(self.edge.conf).read()
+        self.assertIn("timeout = 60\n", text)
+        self.edge.write_main(text.replace("timeout = 60\n", "timeout = 5\n"))
+        self.edge.kill(signal.SIGHUP)
+        self.assertTrue(self.edge.wait_log("applied", 5), self.edge.log())
         # Both phones freeze: no packets either way, no SIP either.
         bob.proc.proc.send_signal(signal.SIGSTOP)
         alice.proc.proc.send_signal(signal.SIGSTOP)
