@@ -405,11 +405,7 @@ proxy_fork_hold(struct txn *t, const osip_message_t *resp, int status,
 
 	if (f == NULL)
 		return false;
-	if (t->fork_final)
-		return true;
-	t->fork_final = true;
-	f->open--;
-	if (f->answered || f->done)
+	if (!txn_fork_final(t) || f->answered || f->done)
 		return true;
 	if (f->best == 0 || proxy_fork_rank(status) < proxy_fork_rank(f->best)) {
 		f->best = status;
@@ -439,10 +435,7 @@ proxy_fork_answered(struct txn *t)
 {
 	struct txn	*b, *tmp;
 
-	if (!t->fork_final) {
-		t->fork_final = true;
-		t->fork->open--;
-	}
+	(void)txn_fork_final(t);
 	t->fork->answered = true;
 	DL_FOREACH_SAFE2(t->fork->branches, b, tmp, fork_next)
 		if (b != t)

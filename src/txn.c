@@ -215,6 +215,16 @@ txn_fork_put(struct txn_fork *f)
 	free(f);
 }
 
+bool
+txn_fork_final(struct txn *t)
+{
+	if (t->fork == NULL || t->fork_final)
+		return false;
+	t->fork_final = true;
+	t->fork->open--;
+	return true;
+}
+
 /* Leave a fork; the upstream entry moves to a branch that stays. */
 static void
 txn_fork_leave(struct txn *t, bool hashed)
@@ -222,8 +232,7 @@ txn_fork_leave(struct txn *t, bool hashed)
 	struct txn_fork	*f = t->fork;
 
 	DL_DELETE2(f->branches, t, fork_prev, fork_next);
-	if (!t->fork_final)
-		f->open--;
+	(void)txn_fork_final(t);
 	if (hashed && f->branches != NULL)
 		HASH_ADD_KEYPTR(hh_in, by_upstream, f->branches->in_key,
 		    strlen(f->branches->in_key), f->branches);

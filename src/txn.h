@@ -124,6 +124,11 @@ struct txn	*txn_new_local(uint64_t out_conn, const char *branch,
 struct txn_fork	*txn_fork_new(unsigned branches);
 void		 txn_fork_add(struct txn_fork *, struct txn *);
 void		 txn_fork_put(struct txn_fork *);
+/*
+ * A branch has its final (or is going): one branch fewer waits. False if
+ * it had already counted (or is no branch).
+ */
+bool		 txn_fork_final(struct txn *);
 /* Send the request again under a new branch of ours (a digest answer). */
 void		 txn_rebranch(struct txn *, const char *branch);
 /* Tell a local transaction's owner how it ended, and free it. */
