@@ -148,6 +148,12 @@ class SrtpBothLegs(MediaPeers):
         self.assertNotEqual(legs["carrier"]["srtp_suite"], "none")
         self.assertEqual(legs["phone"]["srtp_failures"], 0)
         self.assertEqual(legs["carrier"]["srtp_failures"], 0)
+        self.assertRegex(legs["phone"]["local"], r"^127\.0\.0\.1:\d+$")
+        self.assertRegex(legs["carrier"]["remote"], r"^127\.0\.0\.1:\d+$")
+        # The table shows each leg's suite and packets.
+        rc, table, err = self.edge.ctl("calls", as_json=False)
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(table, r"phone AES_CM_128_HMAC_SHA1_80 \d+/\d+, carrier AES_CM_128_\S+ \d+/\d+")
         # bob was offered RTP/AVP with crypto (srtp_profile), alice answered SAVP.
         self.check_anchored(self.sdp_received(bob, "INVITE"), self.sdp_sent(alice, "INVITE"),
                             "RTP/AVP")
