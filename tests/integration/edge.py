@@ -144,7 +144,7 @@ class Edge:
 
     def __init__(self, log_level="info", carriers=None, env=None, journal=False,
                  edge_extra="", phones_extra="", listen6=False, carriers_extra="",
-                 srtp="optional"):
+                 srtp="optional", media_ports=None):
         """carriers_extra: the body of a [carriers] section (none if empty).
         srtp: the SRTP policy written for the phones and into every carrier
         file that does not set its own (most tests are not about media and
@@ -162,7 +162,7 @@ class Edge:
         # Relay ports of this edge's own: a block of 400 in 21000-30999 at
         # random, so two edges (a test and a benchmark) rarely share one.
         base = 21000 + 400 * random.randrange(25)
-        self.media_ports = (base, base + 399)
+        self.media_ports = media_ports or (base, base + 399)
         self.srtp = srtp
         if srtp and not re.search(r"^srtp\s*=", phones_extra, re.M):
             phones_extra = "srtp = %s\n%s" % (srtp, phones_extra)

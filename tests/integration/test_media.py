@@ -4,6 +4,7 @@ srtp (RTP/AVP with a=crypto) or plain RTP; each sends its own tone and
 records what it hears, so a test knows audio went both ways through the
 relay with a key of its own on each leg. Scripted phones send the
 Spectralink dual offer and the Cisco shape and check the answers."""
+import random
 import re
 import signal
 import time
@@ -282,14 +283,15 @@ ca_file = {certs}/ca.crt
 """
 
 
-class ScriptedShapes(unittest.TestCase):
-    """Phones whose SDP shapes carriers mishandle, against a scripted
-    carrier with the defaults (srtp = mandatory, RTP/SAVP)."""
+class ScriptedCase(unittest.TestCase):
+    """A scripted phone and a scripted carrier with the defaults
+    (srtp = mandatory, RTP/SAVP)."""
+    media_ports = None
 
     def setUp(self):
         self.carrier = ScriptedCarrier().start()
         self.addCleanup(self.carrier.stop)
-        self.edge = Edge(carriers={}, srtp=None)
+        self.edge = Edge(carriers={}, srtp=None, media_ports=self.media_ports)
         self.edge.edit_main("[media]", MEDIA.format(timeout=60))
         self.edge.write_carrier("test", None, SCRIPTED_CARRIER.format(
             port=self.carrier.port, certs=certs()))
@@ -321,6 +323,10 @@ class ScriptedShapes(unittest.TestCase):
         ok = p.expect_response("INVITE", 200)
         self.last = (p, out, ok)
         return ok.body
+
+
+class ScriptedShapes(ScriptedCase):
+    """Phones whose SDP shapes carriers mishandle."""
 
     def test_spectralink_dual_offer_reaches_the_carrier_as_one_and_is_answered_in_shape(self):
         answer = self.call("Spectralink 8440 6.2.2", DUAL)
@@ -439,6 +445,40 @@ class ScriptedShapes(unittest.TestCase):
         crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
         self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
+
+
+class PortExhaustion(ScriptedCase):
+    """Four relay ports: one stream's pair on each side, one call."""
+
+    def setUp(self):
+        base = 20000 + 4 * random.randrange(200)
+        self.media_ports = (base, base + 3)
+        super().setUp()
+
+    def test_a_call_without_free_ports_gets_503_and_its_ports_come_back(self):
+        self.call("Cisco/SPA504G-7.6.2", CISCO)
+        p, out, ok = self.last
+        media = self.edge.json("media")
+        self.assertEqual((media["ports_in_use"], media["ports_total"]), (4, 4), media)
+        p.send(p.req("INVITE", "sip:carol@carrier.test", call_id="second", body=CISCO))
+        final = p.expect(lambda m: not m.is_request and m.call_id == "second" and
+                         m.status >= 200, 5, "the final to the second INVITE")
+        self.assertEqual(final.status, 503)
+        self.assertTrue(self.edge.wait_log("media call=second: 503 no relay port", 5),
+                        self.edge.log())
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "INVITE", 1.0))
+        # The first call's BYE gives its ports back (to quarantine, then free).
+        bye = in_dialog("BYE", ok, [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                        uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                        ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 3,
+                        via_port=p.claimed_port)
+        p.send(bye)
+        cbye = self.carrier.stream.expect_request("BYE")
+        self.carrier.stream.send(response(cbye, 200, "OK"))
+        p.expect_response("BYE", 200)
+        self.assertTrue(wait_for(lambda: self.edge.json("media")["ports_in_use"] == 0, 10),
+                        self.edge.json("media"))
 
 
 if __name__ == "__main__":
