@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <uthash.h>
 
 #include "carrier.h"
 #include "conn.h"
@@ -55,7 +56,19 @@ struct pm_peer {
 };
 
 /* The media of one call. */
+struct pmedia;
+
+/* A relay session's call, by session id (timeouts and latches name ids). */
+struct pm_ref {
+	uint32_t		 id;
+	struct pmedia		*pm;
+	UT_hash_handle		 hh;
+};
+static struct pm_ref	*pm_refs;
+
 struct pmedia {
+	struct dialog		*dlg;		/* once the dialog has it */
+	struct pm_ref		 ref[MEDIA_MAX_STREAMS];
 	bool			 confirmed;	/* peer[] filled by the 2xx */
 	struct pm_peer		 peer[2];	/* by enum media_side */
 	struct relay		*relay;
@@ -100,6 +113,9 @@ pm_port_alloc(void *arg, size_t k, enum media_side side, unsigned *port,
 			return -1;
 		pm->have[k] = true;
 		pm->id[k] = info.id;
+		pm->ref[k].id = info.id;
+		pm->ref[k].pm = pm;
+		HASH_ADD(hh, pm_refs, id, sizeof(pm->ref[k].id), &pm->ref[k]);
 		pm->port[k][RELAY_LEG_A] = info.rtp_port[RELAY_LEG_A];
 		pm->port[k][RELAY_LEG_B] = info.rtp_port[RELAY_LEG_B];
 		pm->legs[k] = 0;
@@ -121,6 +137,7 @@ pm_port_release(void *arg, size_t k, enum media_side side, unsigned port)
 	pm->legs[k] &= ~(1u << side);
 	if (pm->legs[k] != 0)
 		return;
+	HASH_DEL(pm_refs, &pm->ref[k]);
 	relay_session_free(pm->relay, pm->id[k]);
 	pm->have[k] = false;
 }
@@ -151,8 +168,10 @@ pm_free(void *arg)
 	pm_peer_clear(&pm->peer[1]);
 	media_session_free(pm->ms);	/* releases the ports it holds */
 	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
-		if (pm->have[k])
+		if (pm->have[k]) {
+			HASH_DEL(pm_refs, &pm->ref[k]);
 			relay_session_free(pm->relay, pm->id[k]);
+		}
 	free(pm->call_id);
 	free(pm);
 }
@@ -780,6 +799,7 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		/* The dialog exists now: the call's media goes with it. */
 		dlg->media = pm;
 		dlg->media_free = pm_free;
+		pm->dlg = dlg;
 		e->slot->data = NULL;
 	}
 	if (status >= 300) {
@@ -909,31 +929,13 @@ proxy_media_legs(const struct dialog *dlg, struct proxy_media_leg *out,
 	return n;
 }
 
-/* A relay session, by id: which call it is (rare: timeouts, latches). */
-struct pm_search {
-	uint32_t	 id;
-	struct dialog	*dlg;
-};
-
-static void
-pm_search_cb(struct dialog *dlg, void *arg)
-{
-	struct pm_search	*s = arg;
-	const struct pmedia	*pm = dlg->media;
-	size_t			 k;
-
-	for (k = 0; pm != NULL && s->dlg == NULL && k < MEDIA_MAX_STREAMS; k++)
-		if (pm->have[k] && pm->id[k] == s->id)
-			s->dlg = dlg;
-}
-
 struct dialog *
 proxy_media_dialog(uint32_t relay_id)
 {
-	struct pm_search	s = { relay_id, NULL };
+	struct pm_ref	*r;
 
-	dialog_foreach(pm_search_cb, &s);
-	return s.dlg;
+	HASH_FIND(hh, pm_refs, &relay_id, sizeof(relay_id), r);
+	return r != NULL ? r->pm->dlg : NULL;
 }
 
 const struct proxy_editor proxy_media_editor = {
