@@ -614,7 +614,7 @@ pm_own_request(struct proxy *p, const struct pmedia *pm, enum media_side to,
 
 	if (c == NULL) {
 		log_info("media call=%s: no connection to the %s side for "
-		    "its BYE", pm->call_id, pm_side_name(to));
+		    "the edge's %s", pm->call_id, pm_side_name(to), method);
 		return;
 	}
 	sip_hdr_branch_new(branch, sizeof(branch));
