@@ -7,7 +7,10 @@
  * libsrtp2 (NSS), and after srtp_ossl_install(), each run in a process
  * of its own; it prints unprotect+protect per second and the ratio.
  *
- *	srtp_crypto [-t SECONDS] [SESSIONS ...]	(2 s; 1 2000 8000)
+ *	srtp_crypto [-o] [-t SECONDS] [SESSIONS ...]	(2 s; 1 2000 8000)
+ *
+ * -o runs the OpenSSL types only (bench/capacity.sh's crypto limit):
+ * stock libsrtp2 needs minutes to set up thousands of sessions.
  */
 #include "config.h"
 
@@ -227,11 +230,16 @@ main(int argc, char **argv)
 	size_t		 nruns = 3, i, r;
 	double		 secs = 2;
 	char		*end;
-	int		 ch, k;
+	int		 ch, k, only_ours = 0;
 
-	while ((ch = getopt(argc, argv, "t:")) != -1) {
+	while ((ch = getopt(argc, argv, "ot:")) != -1) {
+		if (ch == 'o') {
+			only_ours = 1;
+			continue;
+		}
 		if (ch != 't')
-			die("usage: srtp_crypto [-t SECONDS] [SESSIONS ...]");
+			die("usage: srtp_crypto [-o] [-t SECONDS] "
+			    "[SESSIONS ...]");
 		secs = strtod(optarg, &end);
 		if (*end != '\0' || secs <= 0)
 			die("bad -t");
@@ -245,7 +253,7 @@ main(int argc, char **argv)
 			nruns++;
 		}
 	}
-	for (k = 0; k < 2; k++)
+	for (k = only_ours; k < 2; k++)
 		for (i = 0; i < NSUITES; i++)
 			for (r = 0; r < nruns; r++) {
 				bench_fork(&suites[i], runs[r], secs, k, res);

@@ -1,0 +1,622 @@
+#!/usr/bin/env python3
+"""Media capacity on one relay thread: sipedge against rtpengine 10.5.
+
+Each side relays N calls, each one SRTP stream of G.711 (160-byte payload,
+50 packets/s) that enters leg A keyed AES_CM_128_HMAC_SHA1_80 and leaves
+leg B re-keyed AES_CM_128_HMAC_SHA1_32 with a key the relay chose; N is
+stepped up until more than 0.1 % of a step is lost or later than 20 ms.
+bench/media_gen (C, pinned to CPU 1) plays the calls; the relay under test
+is pinned to CPU 0. See bench/README, "capacity".
+
+    capacity.py BUILD_DIR [--secs S] [--sides direct,rtpengine,edge-api,...]
+        [--start N] [--max N] [--limits | --no-limits]
+
+Sides:
+  direct     the generator sends straight to its own sink: its ceiling
+  rtpengine  rtpengine 10.5 userspace only (--table=-1), --num-threads=1,
+             taskset -c 0, calls set up over ng (offer, answer)
+  edge-api   sipedge's relay (one relay thread, the daemon's code) in
+             bench/relay_host, sessions made with relay_session_new():
+             "relay API, not SIP"
+  edge-sip   sipedged with [media] threads = 1 pinned to CPU 0, calls set
+             up by SIP over TLS by a phone and a carrier played here
+
+Keys go from here to the generator and the relay over pipes (or over
+ng/SIP on loopback) and are never printed.
+"""
+import argparse
+import base64
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+LOSS_MAX = 0.1          # percent
+FACTOR = 1.3
+NOFILE = 200000
+SUITE_A = "AES_CM_128_HMAC_SHA1_80"     # what enters leg A
+SUITE_B = "AES_CM_128_HMAC_SHA1_32"     # what leaves leg B
+RTPENGINE = "/usr/bin/rtpengine"
+NG_PORT = 22222
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def more_files():
+    """Children may open many sockets (four a call in a relay)."""
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
+    except (ValueError, OSError):
+        pass
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def fields(line):
+    """key=value pairs of a step line, numbers as floats."""
+    out = {}
+    for w in line.split()[1:]:
+        k, _, v = w.partition("=")
+        v = v.rstrip("%")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+class Gen:
+    """bench/media_gen over its stdin/stdout."""
+
+    def __init__(self, build, cpu=1):
+        self.p = subprocess.Popen([os.path.join(build, "bench", "media_gen"),
+                                   "-c", str(cpu)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1,
+                                  preexec_fn=more_files)
+        m = re.match(r"ready src=(\d+) sink=(\d+)", self.p.stdout.readline())
+        if not m:
+            raise SystemExit("media_gen did not start")
+        self.src, self.sink = int(m.group(1)), int(m.group(2))
+        self.calls = 0
+
+    def call(self, dst, tx_suite, tx_key, rx_suite, rx_key):
+        self.p.stdin.write("call %d %s %s %s %s\n" % (dst, tx_suite, tx_key.hex(),
+                                                      rx_suite, rx_key.hex()))
+        self.calls += 1
+
+    def sync(self):
+        self.p.stdin.flush()
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise SystemExit("media_gen died")
+            if line.startswith("call ") and int(line.split()[1]) == self.calls - 1:
+                return
+
+    def step(self, secs, pid):
+        self.p.stdin.write("step %g %d\n" % (secs, pid))
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line.startswith("step "):
+            raise SystemExit("media_gen: no step result")
+        return fields(line)
+
+    def close(self):
+        try:
+            self.p.stdin.write("quit\n")
+            self.p.stdin.close()
+        except OSError:
+            pass
+        self.p.wait(10)
+
+
+def key30():
+    return os.urandom(30)
+
+
+# --- bencode and rtpengine's ng protocol ---------------------------------
+
+def benc(x):
+    if isinstance(x, int):
+        return b"i%de" % x
+    if isinstance(x, str):
+        x = x.encode()
+    if isinstance(x, bytes):
+        return b"%d:%s" % (len(x), x)
+    if isinstance(x, list):
+        return b"l" + b"".join(benc(i) for i in x) + b"e"
+    if isinstance(x, dict):
+        return b"d" + b"".join(benc(k) + benc(v) for k, v in sorted(x.items())) + b"e"
+    raise TypeError(type(x))
+
+
+def bdec(b, i=0):
+    c = b[i:i + 1]
+    if c == b"i":
+        j = b.index(b"e", i)
+        return int(b[i + 1:j]), j + 1
+    if c == b"l":
+        i += 1
+        out = []
+        while b[i:i + 1] != b"e":
+            v, i = bdec(b, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        i += 1
+        out = {}
+        while b[i:i + 1] != b"e":
+            k, i = bdec(b, i)
+            v, i = bdec(b, i)
+            out[k.decode()] = v
+        return out, i + 1
+    j = b.index(b":", i)
+    n = int(b[i:j])
+    return b[j + 1:j + 1 + n], j + 1 + n
+
+
+class Ng:
+    def __init__(self, port):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.connect(("127.0.0.1", port))
+        self.s.settimeout(5)
+        self.n = 0
+
+    def __call__(self, d):
+        self.n += 1
+        ck = b"%x_%d" % (os.getpid(), self.n)
+        self.s.send(ck + b" " + benc(d))
+        while True:
+            r = self.s.recv(65535)
+            if r.startswith(ck + b" "):
+                return bdec(r[len(ck) + 1:])[0]
+
+
+SDP = ("v=0\r\no=- {sess} 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+       "t=0 0\r\nm=audio {port} RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+       "a=ptime:20\r\na=sendrecv\r\na=crypto:{tag} {suite} inline:{key}\r\n")
+CRYPTO = re.compile(r"a=crypto:(\d+) (\S+) inline:([A-Za-z0-9+/=]+)")
+MPORT = re.compile(r"m=audio (\d+) ")
+
+
+def b64(k):
+    return base64.b64encode(k).decode()
+
+
+def unb64(s):
+    return base64.b64decode(s + "=" * (-len(s) % 4))
+
+
+# --- the sides --------------------------------------------------------------
+
+class Direct:
+    """No relay: the generator's own ceiling."""
+    name = "direct"
+    label = "generator alone, no relay"
+
+    def start(self, gen):
+        self.gen = gen
+        self.pid = 0
+
+    def add(self, n):
+        for _ in range(n):
+            k = key30()
+            self.gen.call(self.gen.sink, SUITE_A, k, SUITE_A, k)
+
+    def stop(self):
+        pass
+
+
+class Rtpengine:
+    name = "rtpengine"
+    label = "rtpengine 10.5 userspace, 1 thread, CPU 0, ng"
+
+    def start(self, gen):
+        self.gen = gen
+        self.dir = tempfile.mkdtemp(prefix="capacity-rtpe-")
+        pidf = os.path.join(self.dir, "pid")
+        self.logf = open(os.path.join(self.dir, "log"), "w")
+        # Userspace only: --table=-1 never touches the kernel module.
+        cmd = ["taskset", "-c", "0", RTPENGINE, "--config-file=none",
+               "--table=-1", "--interface=127.0.0.1",
+               "--listen-ng=127.0.0.1:%d" % NG_PORT, "--port-min=20000",
+               "--port-max=59999", "--num-threads=1", "--foreground",
+               "--log-stderr", "--log-level=3", "--timeout=3600",
+               "--silent-timeout=3600", "--final-timeout=0",
+               "--delete-delay=0", "--pidfile=" + pidf]
+        self.p = subprocess.Popen(cmd, stdout=self.logf, stderr=self.logf,
+                                  preexec_fn=more_files)
+        self.pid = self.p.pid
+        self.ng = Ng(NG_PORT)
+        for _ in range(50):
+            try:
+                self.ng.s.settimeout(0.2)
+                if self.ng({"command": "ping"}).get("result") == b"pong":
+                    break
+            except (socket.timeout, ConnectionRefusedError):
+                time.sleep(0.1)
+        else:
+            raise SystemExit("rtpengine did not answer ng ping")
+        self.ng.s.settimeout(5)
+        self.n = 0
+        self.passthrough = 0
+
+    def add(self, n):
+        for _ in range(n):
+            self.n += 1
+            cid = "cap-%d" % self.n
+            ka = key30()
+            offer = SDP.format(sess=self.n, port=self.gen.src, tag=1,
+                               suite=SUITE_A, key=b64(ka))
+            r = self.ng({"command": "offer", "call-id": cid, "from-tag": "a%d" % self.n,
+                         "sdp": offer, "DTLS": "off", "ICE": "remove"})
+            if r.get("result") != b"ok":
+                raise SystemExit("rtpengine offer: %r" % r.get("error-reason"))
+            sdp = r["sdp"].decode()
+            lines = {su: (int(t), k) for t, su, k in CRYPTO.findall(sdp)}
+            if SUITE_B not in lines:
+                raise SystemExit("rtpengine offered no %s" % SUITE_B)
+            tag, kb = lines[SUITE_B]
+            kb = unb64(kb)
+            if kb == ka:
+                self.passthrough += 1
+            answer = SDP.format(sess=self.n, port=self.gen.sink, tag=tag,
+                                suite=SUITE_B, key=b64(key30()))
+            r = self.ng({"command": "answer", "call-id": cid, "from-tag": "a%d" % self.n,
+                         "to-tag": "b%d" % self.n, "sdp": answer})
+            if r.get("result") != b"ok":
+                raise SystemExit("rtpengine answer: %r" % r.get("error-reason"))
+            sdp = r["sdp"].decode()
+            m = MPORT.search(sdp)
+            got = CRYPTO.findall(sdp)
+            if not m or len(got) != 1 or got[0][1] != SUITE_A:
+                raise SystemExit("rtpengine answer SDP: no port or crypto")
+            if unb64(got[0][2]) == ka:
+                self.passthrough += 1
+            self.gen.call(int(m.group(1)), SUITE_A, ka, SUITE_B, kb)
+        if self.passthrough:
+            raise SystemExit("rtpengine reused a key: it would not re-key")
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        self.logf.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class EdgeApi:
+    name = "edge-api"
+    label = "sipedge relay, 1 relay thread, CPU 0, relay API, not SIP"
+
+    def __init__(self, build, io=None):
+        self.build = build
+        self.io = io
+
+    def start(self, gen):
+        self.gen = gen
+        cmd = ["taskset", "-c", "0", os.path.join(self.build, "bench", "relay_host"),
+               "-c", "0", "-p", "20000", "-P", "59999"]
+        if self.io:
+            cmd += ["-m", self.io]
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, bufsize=1, preexec_fn=more_files)
+        m = re.match(r"ready io=(\S+) pid=(\d+)", self.p.stdout.readline())
+        if not m:
+            raise SystemExit("relay_host did not start")
+        self.io_name = m.group(1)
+        self.pid = self.p.pid
+        self.label += " (io %s)" % self.io_name
+
+    def add(self, n):
+        pend = []
+        for _ in range(n):
+            ka, kb = key30(), key30()
+            # Leg A: the phone's key in, ours out; leg B: the carrier's
+            # key in, ours (kb) out, which the generator checks.
+            self.p.stdin.write("session %d %d %s %s %s %s %s %s\n" % (
+                self.gen.src, self.gen.sink, SUITE_A, ka.hex(), key30().hex(),
+                SUITE_B, key30().hex(), kb.hex()))
+            pend.append((ka, kb))
+            if len(pend) >= 256:
+                self._collect(pend)
+        self._collect(pend)
+
+    def _collect(self, pend):
+        self.p.stdin.flush()
+        for ka, kb in pend:
+            f = self.p.stdout.readline().split()
+            if len(f) != 4 or f[0] != "session":
+                raise SystemExit("relay_host: session failed")
+            self.gen.call(int(f[2]), SUITE_A, ka, SUITE_B, kb)
+        pend.clear()
+
+    def stop(self):
+        try:
+            self.p.stdin.write("quit\n")
+            self.p.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.p.wait(20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+# --- stepping -----------------------------------------------------------------
+
+def lossy(st):
+    return st["loss"] > LOSS_MAX
+
+
+def step_line(tag, name, st):
+    return ("%s side=%s calls=%d pps=%.0f loss=%.4f%% late=%d p50_us=%d p99_us=%d "
+            "p999_us=%d relay_cpu=%.0f%% cpu0_busy=%.0f%% gen_lag_max=%d sampled=%d "
+            "sample_fail=%d rss_kb=%d setup_s=%.1f" % (
+                tag, name, st["calls"], st["pps"], st["loss"], st["late"],
+                st["p50_us"], st["p99_us"], st["p999_us"], st["relay_cpu"],
+                st["cpu0_busy"], st["gen_lag_max"], st["sampled"],
+                st["sample_fail"], st["rss_kb"], st["setup_s"]))
+
+
+class Run:
+    """One side under test with its own generator; calls only grow."""
+
+    def __init__(self, side, build):
+        self.side = side
+        self.gen = Gen(build)
+        side.start(self.gen)
+        time.sleep(0.5)
+        self.rss0 = rss_kb(side.pid) if side.pid else 0
+        self.setup_total = 0.0
+
+    def at(self, n, secs, out, tag="step"):
+        t = time.monotonic()
+        self.side.add(n - self.gen.calls)
+        self.gen.sync()
+        setup = time.monotonic() - t
+        self.setup_total += setup
+        st = self.gen.step(secs, self.side.pid)
+        st["setup_s"] = setup
+        st["rss_kb"] = rss_kb(self.side.pid) if self.side.pid else 0
+        st["rss0_kb"] = self.rss0
+        line = step_line(tag, self.side.name, st)
+        print(line, file=out, flush=True)
+        log(line)
+        if st["sample_fail"] > 0 or st["sampled"] == 0:
+            raise SystemExit("%s: %d of %d sampled packets did not unprotect "
+                             "with the far leg's key: run invalid" % (
+                                 self.side.name, st["sample_fail"], st["sampled"]))
+        return st
+
+    def close(self):
+        self.side.stop()
+        self.gen.close()
+
+
+def run_sides(factories, names, build, secs, start, nmax, out):
+    """Step N up on every side at once, interleaved (side 1 at N, side 2 at
+    N, ..., then N x 1.3), so that whatever else loads this machine hits
+    every side alike; a side drops out at its first lossy step."""
+    res = {}
+    runs = {}
+    for name in names:
+        runs[name] = Run(factories[name](), build)
+        log("== %s: %s" % (name, runs[name].side.label))
+        res[name] = {"label": runs[name].side.label, "good": None, "bad": None}
+    n = start
+    active = list(names)
+    while active and n <= nmax:
+        for name in list(active):
+            st = runs[name].at(n, secs, out)
+            if lossy(st):
+                # Once more at the same load: on a shared machine one
+                # lossy step can be someone else's burst.
+                st = runs[name].at(n, secs, out, tag="again")
+            if lossy(st):
+                res[name]["bad"] = st
+                active.remove(name)
+                runs[name].close()
+            else:
+                res[name]["good"] = st
+        n = int(n * FACTOR) + 1
+    for name in active:
+        runs[name].close()
+    return res
+
+
+def refine(factory, build, secs, res, out):
+    """Halve the gap between the best lossless and the first lossy step
+    twice, each on a fresh side (calls only grow within a run)."""
+    for _ in range(2):
+        good, bad = res["good"], res["bad"]
+        if not good or not bad or bad["calls"] - good["calls"] <= 50:
+            return
+        st = one_step(factory(), build, secs, (good["calls"] + bad["calls"]) // 2, out)
+        res["bad" if lossy(st) else "good"] = st
+
+
+def one_step(side, build, secs, n, out, tag="step"):
+    r = Run(side, build)
+    try:
+        return r.at(n, secs, out, tag)
+    finally:
+        r.close()
+
+
+# --- the limits -----------------------------------------------------------------
+
+def io_limit(build, secs):
+    """bench/relay_io -m io_uring: plain UDP over the same relay design."""
+    log("== I/O limit: bench/relay_io -m io_uring")
+    p = subprocess.run(["taskset", "-c", "0,1", os.path.join(build, "bench", "relay_io"),
+                        "-m", "io_uring", "-s", "1000", "-d", str(secs)],
+                       capture_output=True, text=True, preexec_fn=more_files)
+    best, lossy_cpu, steps = None, None, {}
+    for line in p.stdout.splitlines():
+        log("  " + line)
+        if line.startswith("step "):
+            f = fields(line)
+            steps[int(f["sessions"])] = f
+            if f["loss"] > LOSS_MAX and lossy_cpu is None:
+                lossy_cpu = f["relay_cpu"]
+        if line.startswith("max "):
+            f = fields(line)
+            best = steps.get(int(f["sessions"]))
+            floor = "no loss up to" in line
+    if best is None:
+        return None
+    return {"pps": best["pps"], "sessions": best["sessions"],
+            "relay_cpu": best["relay_cpu"], "floor": floor,
+            "lossy_cpu": lossy_cpu}
+
+
+def crypto_limit(build, secs, sessions):
+    """bench/srtp_crypto -o: unprotect+protect per second in memory."""
+    log("== crypto limit: bench/srtp_crypto -o -t %g %d" % (secs, sessions))
+    p = subprocess.run(["taskset", "-c", "0", os.path.join(build, "bench", "srtp_crypto"),
+                        "-o", "-t", str(secs), str(sessions)],
+                       capture_output=True, text=True)
+    rate = None
+    for line in p.stdout.splitlines():
+        log("  " + line)
+        f = line.split()
+        if len(f) >= 4 and f[0] == SUITE_A and f[1] == str(sessions):
+            rate = float(f[3])
+    return rate
+
+
+# --- main -------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--secs", type=float, default=2)
+    ap.add_argument("--sides", default="direct,rtpengine,edge-api")
+    ap.add_argument("--start", type=int, default=600)
+    ap.add_argument("--max", type=int, default=8000)
+    ap.add_argument("--no-limits", action="store_true")
+    ap.add_argument("--io", default=None, help="relay I/O method of edge-api")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    out = sys.stdout
+    t_start = time.monotonic()
+
+    factories = {
+        "direct": Direct,
+        "rtpengine": Rtpengine,
+        "edge-api": lambda: EdgeApi(build, a.io),
+    }
+    sides = a.sides.split(",")
+    results = run_sides(factories, sides, build, a.secs, a.start, a.max, out)
+    for name in sides:
+        refine(factories[name], build, a.secs, results[name], out)
+    # Latency at half each side's best rate, each on a fresh side.
+    lat = {}
+    for name in sides:
+        g = results[name]["good"]
+        if g:
+            lat[name] = one_step(factories[name](), build, a.secs,
+                                 max(1, int(g["calls"] / 2)), out, tag="latency")
+    edge = next((n for n in ("edge-sip", "edge-api") if n in results), None)
+    limits = {}
+    if not a.no_limits:
+        limits["io"] = io_limit(build, a.secs)
+        n = results[edge]["good"]["calls"] if edge and results[edge]["good"] else 2000
+        limits["crypto"] = crypto_limit(build, a.secs, int(n))
+    summary(results, lat, limits, edge, out)
+    print("runtime %.0f s" % (time.monotonic() - t_start), file=out)
+
+
+def summary(results, lat, limits, edge, out):
+    p = lambda *a: print(*a, file=out)
+    direct = results.get("direct", {}).get("good")
+    p()
+    p("lossless calls and packets/s on one relay thread (SRTP in %s, out %s re-keyed," % (SUITE_A, SUITE_B))
+    p("50 pps G.711 per call, lost or later than 20 ms counts as lost; relay process CPU")
+    p("and CPU 0 busy (softirq included) at that rate; memory = RSS growth / calls):")
+    for name, r in results.items():
+        g, b = r["good"], r["bad"]
+        if not g:
+            p("  %-10s no lossless step" % name)
+            continue
+        note = []
+        if b is None:
+            note.append("no loss up to --max: a floor")
+        if name != "direct":
+            if direct and g["pps"] >= 0.9 * direct["pps"]:
+                note.append("at the generator's ceiling (direct %.0f)" % direct["pps"])
+            if b is not None and b["relay_cpu"] < 80 and b["cpu0_busy"] < 90:
+                note.append("generator's ceiling: the relay was %.0f%% busy "
+                            "where loss began" % b["relay_cpu"])
+            mem = (g["rss_kb"] - g["rss0_kb"]) / g["calls"]
+            p("  %-10s %5d calls %7.0f pps  relay cpu %3.0f%%  cpu0 %3.0f%%  %5.1f KiB/call%s" % (
+                name, g["calls"], g["pps"], g["relay_cpu"], g["cpu0_busy"], mem,
+                "  (" + "; ".join(note) + ")" if note else ""))
+            p("  %-10s %s" % ("", r["label"]))
+        else:
+            p("  %-10s %5d calls %7.0f pps  (the generator alone, no relay%s)" % (
+                name, g["calls"], g["pps"], "; " + "; ".join(note) if note else ""))
+        if b is not None:
+            p("  %-10s first loss at %d calls: %.3f%% lost or late, relay cpu %.0f%%, "
+              "cpu0 %.0f%%" % ("", b["calls"], b["loss"], b["relay_cpu"], b["cpu0_busy"]))
+    p("latency at half each side's best rate (generator send to receive):")
+    for name, st in lat.items():
+        p("  %-10s %5d calls %7.0f pps  p50 %5d us  p99 %6d us  p99.9 %6d us  loss %.4f%%" % (
+            name, st["calls"], st["pps"], st["p50_us"], st["p99_us"], st["p999_us"], st["loss"]))
+    io, cr = limits.get("io"), limits.get("crypto")
+    if io:
+        p("I/O limit (bench/relay_io io_uring, plain RTP): %.0f pps, relay cpu %.0f%%%s" % (
+            io["pps"], io["relay_cpu"], "  (no loss up to its session limit: a floor)"
+            if io["floor"] else ""))
+    if cr:
+        p("crypto limit (bench/srtp_crypto, %s, OpenSSL types, %s sessions): "
+          "%.0f unprotect+protect/s" % (SUITE_A, results[edge]["good"]["calls"]
+                                        if edge and results[edge]["good"] else 2000, cr))
+    if not edge or not results[edge]["good"]:
+        return
+    e = results[edge]["good"]
+    re_ = results.get("rtpengine", {}).get("good")
+    p("ratios:")
+    if re_:
+        p("  %s lossless pps / rtpengine lossless pps = %.2f  (goal >= 2)" % (
+            edge, e["pps"] / re_["pps"]))
+    lim = [x for x in ((io or {}).get("pps"), cr) if x]
+    if lim:
+        p("  %s lossless pps / min(I/O limit, crypto limit) = %.0f / %.0f = %.2f  "
+          "(goal >= 0.7)" % (edge, e["pps"], min(lim), e["pps"] / min(lim)))
+    if edge in lat:
+        d = lat.get("direct")
+        p("  %s p99 at half its best rate: %d us%s  (goal < 200 us)" % (
+            edge, lat[edge]["p99_us"],
+            ", %d us over the generator alone at its own half" % (
+                lat[edge]["p99_us"] - d["p99_us"]) if d else ""))
+    for name in results:
+        g = results[name]["good"]
+        if name != "direct" and g:
+            p("  memory per active call, %s: %.1f KiB" % (
+                name, (g["rss_kb"] - g["rss0_kb"]) / g["calls"]))
+
+
+if __name__ == "__main__":
+    main()
