@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 LOSS_MAX = 0.1          # percent
 FACTOR = 1.3
-NOFILE = 200000
+NOFILE = resource.getrlimit(resource.RLIMIT_NOFILE)[1]   # the hard limit
 SUITE_A = "AES_CM_128_HMAC_SHA1_80"     # what enters leg A
 SUITE_B = "AES_CM_128_HMAC_SHA1_32"     # what leaves leg B
 RTPENGINE = "/usr/bin/rtpengine"
@@ -54,10 +54,7 @@ def log(*a):
 
 def more_files():
     """Children may open many sockets (four a call in a relay)."""
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
-    except (ValueError, OSError):
-        pass
+    resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
 
 
 def rss_kb(pid):
@@ -363,6 +360,144 @@ class EdgeApi:
             self.p.wait()
 
 
+class EdgeSip:
+    """sipedged itself: calls set up by SIP over TLS, a registered phone
+    (INVITE with RTP/SAVP and one AES_CM_128_HMAC_SHA1_80 line, key A) to a
+    scripted carrier that answers the edge's AES_CM_128_HMAC_SHA1_32 line;
+    the relay ports and keys are read from the SDP the edge rewrote."""
+    name = "edge-sip"
+    label = "sipedged, [media] threads = 1, whole daemon on CPU 0, calls by SIP/TLS"
+    WINDOW = 100                    # INVITEs in flight
+
+    def __init__(self, build):
+        self.build = build
+
+    def start(self, gen):
+        os.environ["SIPEDGE_BUILD"] = self.build
+        sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+        import edge as edge_mod
+        import sipua
+        self.sipua = sipua
+        self.gen = gen
+        self.carrier = sipua.ScriptedCarrier().start()
+        self.edge = edge_mod.Edge(carriers={}, log_level="warning", srtp=None,
+                                  phones_extra="srtp = mandatory\n")
+        self.edge.edit_main("[media]", "threads = 1\nport_min = 20000\n"
+                            "port_max = 59999\ntimeout = 3600\n")
+        self.edge.write_carrier("test", None, EDGE_CARRIER.format(
+            port=self.carrier.port, certs=edge_mod.certs()))
+        self.edge.start(nofile=NOFILE)
+        self.pid = self.edge.proc.pid
+        # Every thread of the daemon (the proxy's and the relay's) on CPU 0.
+        subprocess.run(["taskset", "-a", "-p", "-c", "0", str(self.pid)],
+                       check=True, stdout=subprocess.DEVNULL)
+        if not edge_mod.wait_for(lambda: self.carrier.streams, 10) or \
+                not edge_mod.wait_for(lambda: self.edge.json("carriers")["items"][0]
+                                      ["state"] == "connected", 10):
+            raise SystemExit("edge-sip: the edge did not connect to the carrier")
+        self.cs = self.carrier.stream
+        self.phone = sipua.TlsPhone(self.edge.port, aor="sip:bench@carrier.test",
+                                    user_agent="capacity-bench/1")
+        self.phone.register(expires=3600)
+        self.phone.expect_response("REGISTER", 200)
+        self.n = 0
+        self.pending = {}           # Call-ID -> key A
+        self.keys_b = {}            # Call-ID -> the edge's carrier-leg key
+        self.done = 0
+
+    def add(self, n):
+        want = self.n + n
+        while self.done < want:
+            while self.n < want and len(self.pending) < self.WINDOW:
+                self.n += 1
+                cid = "cap-%d@bench" % self.n
+                ka = key30()
+                body = SDP.format(sess=self.n, port=self.gen.src, tag=1,
+                                  suite=SUITE_A, key=b64(ka))
+                self.pending[cid] = ka
+                self.phone.send(self.phone.req("INVITE", "sip:+4930%06d@carrier.test" % self.n,
+                                               call_id=cid, from_tag="ph%d" % self.n,
+                                               body=body))
+            self._service()
+
+    def _service(self):
+        import queue
+        sipua = self.sipua
+        got = False
+        while True:
+            try:
+                m = self.cs.queue.get_nowait()
+            except queue.Empty:
+                break
+            got = True
+            if not m.is_request or m.method != "INVITE":
+                continue            # ACKs, REGISTERs seen by the auto-answer
+            lines = {su: (t, k) for t, su, k in CRYPTO.findall(m.body)}
+            mp = MPORT.search(m.body)
+            if SUITE_B not in lines or not mp:
+                raise SystemExit("edge-sip: the carrier was offered no %s" % SUITE_B)
+            if int(mp.group(1)) == self.gen.src:
+                raise SystemExit("edge-sip: SDP passed the edge unchanged: "
+                                 "no media anchoring in this build")
+            tag, kb = lines[SUITE_B]
+            self.keys_b[m.call_id] = unb64(kb)
+            ans = SDP.format(sess=1, port=self.gen.sink, tag=tag, suite=SUITE_B,
+                             key=b64(key30()))
+            self.cs.send(sipua.response(m, 200, "OK", to_tag="gw", body=ans, extra=[
+                ("Contact", "<sip:gw@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        while True:
+            try:
+                m = self.phone.queue.get_nowait()
+            except queue.Empty:
+                break
+            got = True
+            if m.is_request:
+                if m.method != "ACK":
+                    self.phone.send(sipua.response(m, 200, "OK"))
+                continue
+            if m.method != "INVITE" or m.status < 200:
+                continue
+            if m.status != 200:
+                raise SystemExit("edge-sip: call %s: %s" % (m.call_id, m.start))
+            ka = self.pending.pop(m.call_id)
+            kb = self.keys_b.pop(m.call_id)
+            mp = MPORT.search(m.body)
+            got_c = CRYPTO.findall(m.body)
+            if not mp or len(got_c) != 1 or got_c[0][1] != SUITE_A:
+                raise SystemExit("edge-sip: the phone's answer has no port or crypto")
+            if unb64(got_c[0][2]) == ka or kb == ka:
+                raise SystemExit("edge-sip: the edge reused a key")
+            route = [sipua.uri_of(v) for v in m.get_all("Record-Route")][::-1]
+            ack = sipua.in_dialog("ACK", m, route, sipua.uri_of(m.get("Contact")),
+                                  (self.phone.aor, m.tag("From")),
+                                  (sipua.uri_of(m.get("To")), m.tag("To")),
+                                  m.call_id, 1, via_port=self.phone.claimed_port)
+            self.phone.send(ack)
+            self.gen.call(int(mp.group(1)), SUITE_A, ka, SUITE_B, kb)
+            self.done += 1
+        if not got:
+            time.sleep(0.002)
+
+    def stop(self):
+        try:
+            self.phone.close()
+        except Exception:
+            pass
+        self.edge.close()
+        self.carrier.stop()
+
+
+EDGE_CARRIER = """[carrier test]
+domain = carrier.test
+server = 127.0.0.1:{port}
+tls_verify_name = carrier.test
+ca_file = {certs}/ca.crt
+srtp = mandatory
+srtp_profile = RTP/SAVP
+srtp_suites = %s, %s
+""" % (SUITE_A, SUITE_B)
+
+
 # --- stepping -----------------------------------------------------------------
 
 def lossy(st):
@@ -371,11 +506,11 @@ def lossy(st):
 
 def step_line(tag, name, st):
     return ("%s side=%s calls=%d pps=%.0f loss=%.4f%% late=%d p50_us=%d p99_us=%d "
-            "p999_us=%d relay_cpu=%.0f%% cpu0_busy=%.0f%% gen_lag_max=%d sampled=%d "
-            "sample_fail=%d rss_kb=%d setup_s=%.1f" % (
+            "p999_us=%d relay_cpu=%.0f%% cpu0_busy=%.0f%% gen_cpu=%.0f%% gen_lag_max=%d "
+            "sampled=%d sample_fail=%d rss_kb=%d setup_s=%.1f" % (
                 tag, name, st["calls"], st["pps"], st["loss"], st["late"],
                 st["p50_us"], st["p99_us"], st["p999_us"], st["relay_cpu"],
-                st["cpu0_busy"], st["gen_lag_max"], st["sampled"],
+                st["cpu0_busy"], st["gen_cpu"], st["gen_lag_max"], st["sampled"],
                 st["sample_fail"], st["rss_kb"], st["setup_s"]))
 
 
@@ -400,9 +535,7 @@ class Run:
         st["setup_s"] = setup
         st["rss_kb"] = rss_kb(self.side.pid) if self.side.pid else 0
         st["rss0_kb"] = self.rss0
-        line = step_line(tag, self.side.name, st)
-        print(line, file=out, flush=True)
-        log(line)
+        print(step_line(tag, self.side.name, st), file=out, flush=True)
         if st["sample_fail"] > 0 or st["sampled"] == 0:
             raise SystemExit("%s: %d of %d sampled packets did not unprotect "
                              "with the far leg's key: run invalid" % (
@@ -503,7 +636,7 @@ def crypto_limit(build, secs, sessions):
         f = line.split()
         if len(f) >= 4 and f[0] == SUITE_A and f[1] == str(sessions):
             rate = float(f[3])
-    return rate
+    return (sessions, rate) if rate else None
 
 
 # --- main -------------------------------------------------------------------------
@@ -512,9 +645,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--secs", type=float, default=2)
-    ap.add_argument("--sides", default="direct,rtpengine,edge-api")
-    ap.add_argument("--start", type=int, default=600)
-    ap.add_argument("--max", type=int, default=8000)
+    ap.add_argument("--sides", default="direct,rtpengine,edge-sip,edge-api")
+    ap.add_argument("--start", type=int, default=300)
+    ap.add_argument("--max", type=int, default=(NOFILE - 200) // 4,
+                    help="most calls (a relay holds four sockets a call)")
     ap.add_argument("--no-limits", action="store_true")
     ap.add_argument("--io", default=None, help="relay I/O method of edge-api")
     a = ap.parse_args()
@@ -526,6 +660,7 @@ def main():
         "direct": Direct,
         "rtpengine": Rtpengine,
         "edge-api": lambda: EdgeApi(build, a.io),
+        "edge-sip": lambda: EdgeSip(build),
     }
     sides = a.sides.split(",")
     results = run_sides(factories, sides, build, a.secs, a.start, a.max, out)
@@ -548,60 +683,73 @@ def main():
     print("runtime %.0f s" % (time.monotonic() - t_start), file=out)
 
 
+def per_core(st):
+    """Packets/s per fully busy relay core at a step (rate over its CPU)."""
+    return st["pps"] / (st["relay_cpu"] / 100) if st["relay_cpu"] > 0 else 0
+
+
 def summary(results, lat, limits, edge, out):
     p = lambda *a: print(*a, file=out)
     direct = results.get("direct", {}).get("good")
     p()
-    p("lossless calls and packets/s on one relay thread (SRTP in %s, out %s re-keyed," % (SUITE_A, SUITE_B))
-    p("50 pps G.711 per call, lost or later than 20 ms counts as lost; relay process CPU")
-    p("and CPU 0 busy (softirq included) at that rate; memory = RSS growth / calls):")
+    p("lossless calls on one relay thread: SRTP in %s, out %s with the relay's own" % (SUITE_A, SUITE_B))
+    p("key, one 50 pps G.711 stream a call (172 + 10 or 4 bytes), lost or later than 20 ms")
+    p("counts as lost; relay process CPU and CPU 0 busy (softirq included) at that")
+    p("rate, packets/s per relay core (rate / relay CPU); memory = RSS growth / calls:")
     for name, r in results.items():
         g, b = r["good"], r["bad"]
         if not g:
-            p("  %-10s no lossless step" % name)
+            p("  %-10s no lossless step (%s)" % (name, r["label"]))
             continue
         note = []
         if b is None:
             note.append("no loss up to --max: a floor")
-        if name != "direct":
-            if direct and g["pps"] >= 0.9 * direct["pps"]:
-                note.append("at the generator's ceiling (direct %.0f)" % direct["pps"])
-            if b is not None and b["relay_cpu"] < 80 and b["cpu0_busy"] < 90:
-                note.append("generator's ceiling: the relay was %.0f%% busy "
-                            "where loss began" % b["relay_cpu"])
-            mem = (g["rss_kb"] - g["rss0_kb"]) / g["calls"]
-            p("  %-10s %5d calls %7.0f pps  relay cpu %3.0f%%  cpu0 %3.0f%%  %5.1f KiB/call%s" % (
-                name, g["calls"], g["pps"], g["relay_cpu"], g["cpu0_busy"], mem,
-                "  (" + "; ".join(note) + ")" if note else ""))
-            p("  %-10s %s" % ("", r["label"]))
+        if name == "direct":
+            p("  %-10s %5d calls %7.0f pps  (the generator alone, no relay)%s" % (
+                name, g["calls"], g["pps"], "; ".join([""] + note)))
         else:
-            p("  %-10s %5d calls %7.0f pps  (the generator alone, no relay%s)" % (
-                name, g["calls"], g["pps"], "; " + "; ".join(note) if note else ""))
+            if direct and g["pps"] >= 0.9 * direct["pps"]:
+                note.append("within 10 %% of the generator's own ceiling (%.0f)" % direct["pps"])
+            if b is not None and (b["gen_cpu"] >= 90 or
+                                  b["gen_lag_max"] > b["pps"] * 0.005):
+                note.append("generator's ceiling: it was %.0f%% busy and %d packets "
+                            "behind where loss began" % (b["gen_cpu"], b["gen_lag_max"]))
+            elif b is not None and b["relay_cpu"] < 80 and b["cpu0_busy"] < 90:
+                note.append("the relay was only %.0f%% busy where loss began" % b["relay_cpu"])
+            mem = (g["rss_kb"] - g["rss0_kb"]) / g["calls"]
+            p("  %-10s %5d calls %7.0f pps  relay cpu %3.0f%%  cpu0 %3.0f%%  %7.0f pps/core  "
+              "%5.1f KiB/call" % (name, g["calls"], g["pps"], g["relay_cpu"], g["cpu0_busy"],
+                                  per_core(g), mem))
+            p("  %-10s %s%s" % ("", r["label"], "".join("\n  %-10s (%s)" % ("", x) for x in note)))
         if b is not None:
             p("  %-10s first loss at %d calls: %.3f%% lost or late, relay cpu %.0f%%, "
-              "cpu0 %.0f%%" % ("", b["calls"], b["loss"], b["relay_cpu"], b["cpu0_busy"]))
-    p("latency at half each side's best rate (generator send to receive):")
+              "cpu0 %.0f%%, generator %.0f%%" % ("", b["calls"], b["loss"], b["relay_cpu"],
+                                                 b["cpu0_busy"], b["gen_cpu"]))
+    p("latency at half each side's best rate (generator send to receive; direct: no relay):")
     for name, st in lat.items():
         p("  %-10s %5d calls %7.0f pps  p50 %5d us  p99 %6d us  p99.9 %6d us  loss %.4f%%" % (
             name, st["calls"], st["pps"], st["p50_us"], st["p99_us"], st["p999_us"], st["loss"]))
     io, cr = limits.get("io"), limits.get("crypto")
     if io:
-        p("I/O limit (bench/relay_io io_uring, plain RTP): %.0f pps, relay cpu %.0f%%%s" % (
-            io["pps"], io["relay_cpu"], "  (no loss up to its session limit: a floor)"
-            if io["floor"] else ""))
+        p("I/O limit (bench/relay_io -m io_uring, plain RTP, same relay thread design): "
+          "%.0f pps, relay cpu %.0f%%%s" % (
+              io["pps"], io["relay_cpu"], " (no loss up to its session limit: a floor)"
+              if io["floor"] else ""))
     if cr:
-        p("crypto limit (bench/srtp_crypto, %s, OpenSSL types, %s sessions): "
-          "%.0f unprotect+protect/s" % (SUITE_A, results[edge]["good"]["calls"]
-                                        if edge and results[edge]["good"] else 2000, cr))
+        p("crypto limit (bench/srtp_crypto -o, %s both legs, OpenSSL types, %d sessions): "
+          "%.0f unprotect+protect/s" % (SUITE_A, cr[0], cr[1]))
     if not edge or not results[edge]["good"]:
         return
     e = results[edge]["good"]
-    re_ = results.get("rtpengine", {}).get("good")
-    p("ratios:")
-    if re_:
-        p("  %s lossless pps / rtpengine lossless pps = %.2f  (goal >= 2)" % (
-            edge, e["pps"] / re_["pps"]))
-    lim = [x for x in ((io or {}).get("pps"), cr) if x]
+    rt = results.get("rtpengine", {}).get("good")
+    p("ratios (%s):" % edge)
+    if rt:
+        p("  lossless pps, %s / rtpengine = %.0f / %.0f = %.2f  (goal >= 2)" % (
+            edge, e["pps"], rt["pps"], e["pps"] / rt["pps"]))
+        if per_core(rt) > 0:
+            p("  pps per relay core, %s / rtpengine = %.0f / %.0f = %.2f" % (
+                edge, per_core(e), per_core(rt), per_core(e) / per_core(rt)))
+    lim = [x for x in ((io or {}).get("pps"), cr[1] if cr else None) if x]
     if lim:
         p("  %s lossless pps / min(I/O limit, crypto limit) = %.0f / %.0f = %.2f  "
           "(goal >= 0.7)" % (edge, e["pps"], min(lim), e["pps"] / min(lim)))
@@ -609,13 +757,12 @@ def summary(results, lat, limits, edge, out):
         d = lat.get("direct")
         p("  %s p99 at half its best rate: %d us%s  (goal < 200 us)" % (
             edge, lat[edge]["p99_us"],
-            ", %d us over the generator alone at its own half" % (
-                lat[edge]["p99_us"] - d["p99_us"]) if d else ""))
-    for name in results:
-        g = results[name]["good"]
-        if name != "direct" and g:
-            p("  memory per active call, %s: %.1f KiB" % (
-                name, (g["rss_kb"] - g["rss0_kb"]) / g["calls"]))
+            ", %d us more than the generator alone" % (lat[edge]["p99_us"] - d["p99_us"])
+            if d else ""))
+    mems = ["%s %.1f KiB" % (n, (r["good"]["rss_kb"] - r["good"]["rss0_kb"]) / r["good"]["calls"])
+            for n, r in results.items() if n != "direct" and r["good"]]
+    if mems:
+        p("  memory per active call (RSS growth / calls at the best step): " + ", ".join(mems))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@
  * stays above the relay's: the packets of a step are protected before
  * the step starts (libsrtp2 with sipedge's OpenSSL types, in send order,
  * so sequence numbers and rollover are what a phone would send), the
- * step only sends them with sendmmsg and receives with recvmmsg. A
+ * step only sends them with sendmmsg and receives with recvmmsg, and
+ * sleeps in ppoll() until the next packet is due or one arrives (so its
+ * CPU share, gen_cpu, says how close it is to its own ceiling). A
  * packet is known on receipt by its SSRC (the call) and sequence number,
  * which SRTP leaves in clear and both relays pass unchanged; its send
  * time is looked up, not carried in the (encrypted) payload. One packet
@@ -37,6 +39,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -49,6 +52,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
@@ -410,6 +414,26 @@ quantile(uint64_t n, double q)
 	return HIST_US;
 }
 
+/*
+ * Sleep until packet k is due or the sink is readable, whichever comes
+ * first, so that the generator's CPU says how busy it really is (and it
+ * leaves the rest of its core alone).
+ */
+static void
+idle_wait(uint64_t t0, size_t k, double rate)
+{
+	struct pollfd	pfd = { .fd = sink_fd, .events = POLLIN };
+	struct timespec	ts;
+	uint64_t	due = t0 + (uint64_t)((double)(k + 1) * 1e9 / rate), t;
+
+	t = now_ns();
+	if (due <= t + 2000)
+		return;
+	ts.tv_sec = (time_t)((due - t) / 1000000000ULL);
+	ts.tv_nsec = (long)((due - t) % 1000000000ULL);
+	(void)ppoll(&pfd, 1, &ts, NULL);
+}
+
 static void
 step(double secs, int relay_pid)
 {
@@ -475,6 +499,7 @@ step(double secs, int relay_pid)
 				break;
 		}
 		sink_drain(&res, rounds, warm);
+		idle_wait(t0, k, rate);
 	}
 	t = now_ns();
 	w = (double)(t - tm) / 1e9;
@@ -482,8 +507,10 @@ step(double secs, int relay_pid)
 	r0 = proc_cpu(relay_pid) - r0;
 	cpu0(&b1, &t1c);
 	end = t + 200000000ULL;		/* stragglers */
-	while (now_ns() < end)
+	while (now_ns() < end) {
 		sink_drain(&res, rounds, warm);
+		idle_wait(t, total + (size_t)(rate / 1000), rate);
+	}
 	res.sent = total - mstart;
 	for (i = 0; i < ncalls; i++) {
 		calls[i].seq = (uint16_t)(calls[i].seq + rounds);
@@ -531,6 +558,7 @@ main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	(void)prctl(PR_SET_TIMERSLACK, 1UL);	/* wake when asked to */
 	if (srtp_init() != srtp_err_status_ok)
 		die("srtp_init");
 	if (srtp_ossl_install(&reason) != 0)
