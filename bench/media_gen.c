@@ -29,8 +29,10 @@
  * the step starts (libsrtp2 with sipedge's OpenSSL types, in send order,
  * so sequence numbers and rollover are what a phone would send), the
  * step only sends them with sendmmsg and receives with recvmmsg, and
- * sleeps in ppoll() until the next packet is due or one arrives (so its
- * CPU share, gen_cpu, says how close it is to its own ceiling). A
+ * sleeps until a few packets are due (so its CPU share, gen_cpu, says
+ * how close it is to its own ceiling). Latency is the kernel's receive
+ * time (SO_TIMESTAMPNS) less the time just before the packet's sendmmsg.
+ * A
  * packet is known on receipt by its SSRC (the call) and sequence number,
  * which SRTP leaves in clear and both relays pass unchanged; its send
  * time is looked up, not carried in the (encrypted) payload. One packet
@@ -39,7 +41,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -98,6 +99,16 @@ now_ns(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall-clock nanoseconds: the clock SO_TIMESTAMPNS stamps packets with. */
+static uint64_t
+real_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -285,8 +296,11 @@ sink_drain(struct result *res, unsigned rounds, unsigned warm)
 	static unsigned char	rbuf[BATCH][256], tmp[256];
 	static struct mmsghdr	rmsg[BATCH];
 	static struct iovec	riov[BATCH];
+	static unsigned char	rctl[BATCH][CMSG_SPACE(sizeof(struct timespec))];
+	struct cmsghdr		*cm;
+	struct timespec		 kts;
 	unsigned char		*p;
-	uint64_t		 t, us;
+	uint64_t		 t, now, us;
 	uint32_t		 ssrc, i;
 	uint16_t		 seq, r;
 	size_t			 k;
@@ -299,13 +313,25 @@ sink_drain(struct result *res, unsigned rounds, unsigned warm)
 			memset(&rmsg[j].msg_hdr, 0, sizeof(rmsg[j].msg_hdr));
 			rmsg[j].msg_hdr.msg_iov = &riov[j];
 			rmsg[j].msg_hdr.msg_iovlen = 1;
+			rmsg[j].msg_hdr.msg_control = rctl[j];
+			rmsg[j].msg_hdr.msg_controllen = sizeof(rctl[j]);
 		}
 		n = recvmmsg(sink_fd, rmsg, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		t = now_ns();
+		now = real_ns();
 		for (j = 0; j < n; j++) {
 			p = rbuf[j];
+			/* When the kernel queued it, not when we got round to it. */
+			t = now;
+			for (cm = CMSG_FIRSTHDR(&rmsg[j].msg_hdr); cm != NULL;
+			    cm = CMSG_NXTHDR(&rmsg[j].msg_hdr, cm))
+				if (cm->cmsg_level == SOL_SOCKET &&
+				    cm->cmsg_type == SCM_TIMESTAMPNS) {
+					memcpy(&kts, CMSG_DATA(cm), sizeof(kts));
+					t = (uint64_t)kts.tv_sec * 1000000000ULL +
+					    (uint64_t)kts.tv_nsec;
+				}
 			if (rmsg[j].msg_len < RTP_HDR + PAYLOAD ||
 			    (p[0] & 0xc0) != 0x80 || p[1] >= 200) {
 				res->unknown++;	/* RTCP, or not ours */
@@ -415,23 +441,25 @@ quantile(uint64_t n, double q)
 }
 
 /*
- * Sleep until packet k is due or the sink is readable, whichever comes
- * first, so that the generator's CPU says how busy it really is (and it
- * leaves the rest of its core alone).
+ * Sleep until BATCH / 4 more packets are due (at most 1 ms): sends go out
+ * in batches, what arrived meanwhile waits in the sink's queue with the
+ * kernel's receive time on it (SO_TIMESTAMPNS), so sleeping costs the
+ * latency figures nothing, and the generator's CPU says how busy it is.
  */
 static void
 idle_wait(uint64_t t0, size_t k, double rate)
 {
-	struct pollfd	pfd = { .fd = sink_fd, .events = POLLIN };
 	struct timespec	ts;
-	uint64_t	due = t0 + (uint64_t)((double)(k + 1) * 1e9 / rate), t;
+	uint64_t	due = t0 + (uint64_t)((double)(k + BATCH / 4) * 1e9 / rate), t;
 
 	t = now_ns();
+	if (due > t + 1000000)
+		due = t + 1000000;
 	if (due <= t + 2000)
 		return;
 	ts.tv_sec = (time_t)((due - t) / 1000000000ULL);
 	ts.tv_nsec = (long)((due - t) % 1000000000ULL);
-	(void)ppoll(&pfd, 1, &ts, NULL);
+	(void)nanosleep(&ts, NULL);
 }
 
 static void
@@ -445,7 +473,7 @@ step(double secs, int relay_pid)
 	size_t			total, k = 0, due, mstart, kk;
 	double			rate, c0 = 0, r0 = 0, g0, w;
 	unsigned long long	b0 = 0, t0c = 0, b1, t1c;
-	uint64_t		t0, t, tm = 0, end;
+	uint64_t		t0, t, tm = 0, end, ts_send;
 	unsigned		i;
 	int			n, sent, measuring = 0, j;
 
@@ -473,6 +501,7 @@ step(double secs, int relay_pid)
 			cpu0(&b0, &t0c);
 		}
 		while (k < due) {
+			ts_send = real_ns();
 			n = due - k > BATCH ? BATCH : (int)(due - k);
 			if (!measuring && k < mstart && k + (size_t)n > mstart)
 				n = (int)(mstart - k);
@@ -488,7 +517,7 @@ step(double secs, int relay_pid)
 				    sizeof(calls[i].dst);
 				smsg[j].msg_hdr.msg_iov = &siov[j];
 				smsg[j].msg_hdr.msg_iovlen = 1;
-				sent_ns[kk] = t;
+				sent_ns[kk] = ts_send;
 			}
 			sent = (int)sendmmsg(gen_fd, smsg, (unsigned)n, 0);
 			if (sent < n)
@@ -566,6 +595,9 @@ main(int argc, char **argv)
 	if ((gen_fd = udp_sock(&gen_port)) == -1 ||
 	    (sink_fd = udp_sock(&sink_port)) == -1)
 		die(strerror(errno));
+	c = 1;
+	if (setsockopt(sink_fd, SOL_SOCKET, SO_TIMESTAMPNS, &c, sizeof(c)) == -1)
+		die("SO_TIMESTAMPNS");
 	printf("ready src=%u sink=%u\n", gen_port, sink_port);
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin) != NULL) {
