@@ -14,9 +14,10 @@
  *		relay unprotects), send to 127.0.0.1:DST_PORT; what arrives
  *		for it is checked with RX_KEY (the key the relay protects
  *		the far leg with). Prints "call INDEX".
- *	step SECONDS RELAY_PID
+ *	step SECONDS RELAY_PID [BURST]
  *		run every call for a 0.3 s warm-up and then SECONDS, paced
- *		evenly (call i, then i + 1, ...), and print a "step" line:
+ *		evenly (call i, then i + 1, ...) in bursts of BURST packets
+ *		(16; 1 for latency steps), and print a "step" line:
  *		sent, received, late (more than 20 ms after its send),
  *		loss (late counts as lost), latency quantiles, the relay
  *		process's CPU (RELAY_PID, 0 for none) and CPU 0's busy share
@@ -441,16 +442,19 @@ quantile(uint64_t n, double q)
 }
 
 /*
- * Sleep until BATCH / 4 more packets are due (at most 1 ms): sends go out
+ * Sleep until `burst` more packets are due (BATCH / 4 unless the step
+ * says otherwise; at most 1 ms): sends go out
  * in batches, what arrived meanwhile waits in the sink's queue with the
  * kernel's receive time on it (SO_TIMESTAMPNS), so sleeping costs the
  * latency figures nothing, and the generator's CPU says how busy it is.
  */
+static unsigned	burst = BATCH / 4;
+
 static void
 idle_wait(uint64_t t0, size_t k, double rate)
 {
 	struct timespec	ts;
-	uint64_t	due = t0 + (uint64_t)((double)(k + BATCH / 4) * 1e9 / rate), t;
+	uint64_t	due = t0 + (uint64_t)((double)(k + burst) * 1e9 / rate), t;
 
 	t = now_ns();
 	if (due > t + 1000000)
@@ -611,8 +615,11 @@ main(int argc, char **argv)
 			OPENSSL_cleanse(line, sizeof(line));
 			OPENSSL_cleanse(a, sizeof(a));
 		} else if (strcmp(cmd, "step") == 0) {
-			if (sscanf(line, "%*s %lf %d", &secs, &pid) != 2)
+			c = sscanf(line, "%*s %lf %d %u", &secs, &pid, &burst);
+			if (c < 2)
 				die("bad step line");
+			if (c < 3 || burst < 1 || burst > BATCH)
+				burst = BATCH / 4;
 			step(secs, pid);
 		} else if (strcmp(cmd, "quit") == 0)
 			break;
