@@ -404,9 +404,9 @@ class EdgeSip:
         self.gen = gen
         self.carrier = sipua.ScriptedCarrier().start()
         self.edge = edge_mod.Edge(carriers={}, log_level="warning", srtp=None,
-                                  phones_extra="srtp = mandatory\n")
-        self.edge.edit_main("[media]", "threads = 1\nport_min = %d\nport_max = %d\n"
-                            "timeout = 3600\n" % PORTS["edge-sip"])
+                                  phones_extra="srtp = mandatory\n",
+                                  media_ports=PORTS["edge-sip"])
+        self.edge.edit_main("[media]", "threads = 1\ntimeout = 3600\n")
         self.edge.write_carrier("test", None, EDGE_CARRIER.format(
             port=self.carrier.port, certs=edge_mod.certs()))
         self.edge.start(nofile=NOFILE)
@@ -786,6 +786,10 @@ def summary(results, lat, limits, edge, out):
     if lim:
         p("  %s lossless pps / min(I/O limit, crypto limit) = %.0f / %.0f = %.2f  "
           "(goal >= 0.7)" % (edge, e["pps"], min(lim), e["pps"] / min(lim)))
+    if io and io["relay_cpu"] > 0 and per_core(e) > 0:
+        p("  pps per relay core, %s / I/O limit's = %.0f / %.0f = %.2f" % (
+            edge, per_core(e), io["pps"] / (io["relay_cpu"] / 100),
+            per_core(e) / (io["pps"] / (io["relay_cpu"] / 100))))
     if edge in lat:
         d = lat.get("direct")
         p("  %s p99 at half its best rate: %d us%s  (goal < 200 us)" % (
