@@ -502,6 +502,13 @@ class EdgeSip:
         if not got:
             time.sleep(0.002)
 
+    @staticmethod
+    def cleanup():
+        """The throwaway certificates tests/integration/edge.py made."""
+        mod = sys.modules.get("edge")
+        if mod is not None and getattr(mod, "_certs", None):
+            shutil.rmtree(mod._certs, ignore_errors=True)
+
     def stop(self):
         try:
             self.phone.close()
@@ -803,6 +810,7 @@ def summary(results, lat, limits, edge, out):
 
 
 if __name__ == "__main__":
+    atexit.register(EdgeSip.cleanup)
     atexit.register(end_children)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *a: sys.exit(129))
