@@ -74,13 +74,17 @@ struct pmedia {
 	struct relay		*relay;
 	struct media_session	*ms;
 	char			*call_id;	/* for log lines */
-	bool			 have[MEDIA_MAX_STREAMS];	/* a session */
+	/*
+	 * Per stream: its relay session, its ports (by RELAY_LEG_*) and the
+	 * sides holding them.
+	 */
+	bool			 have[MEDIA_MAX_STREAMS];
 	uint32_t		 id[MEDIA_MAX_STREAMS];
-	uint16_t		 port[MEDIA_MAX_STREAMS][2];	/* RELAY_LEG_* */
-	unsigned		 legs[MEDIA_MAX_STREAMS];	/* sides holding */
-	bool			 lenient;	/* the phone's profile: plain
-						 * SRTCP (Cisco SPA) is relayed */
-	bool			 hold;		/* the last SDP holds the call */
+	uint16_t		 port[MEDIA_MAX_STREAMS][2];
+	unsigned		 legs[MEDIA_MAX_STREAMS];
+	/* The phone's profile relays unsignalled plain SRTCP (Cisco SPA). */
+	bool			 lenient;
+	bool			 hold;		/* the last SDP holds it */
 };
 
 static int
@@ -176,6 +180,19 @@ pm_free(void *arg)
 	free(pm);
 }
 
+/* A policy's suites, in order; none configured: AES_CM_128_HMAC_SHA1_80. */
+static void
+pm_suites(struct media_policy *pol, const enum sdes_suite *suites, size_t n)
+{
+	if (n == 0) {
+		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
+		pol->n_suites = 1;
+		return;
+	}
+	memcpy(pol->suites, suites, n * sizeof(pol->suites[0]));
+	pol->n_suites = n;
+}
+
 /* What a side must do: [phones] srtp and its profile, or a carrier file. */
 static void
 pm_phone_policy(const struct config *cf, const struct conn *phone,
@@ -187,14 +204,10 @@ pm_phone_policy(const struct config *cf, const struct conn *phone,
 	prof = profile_match(cf, phone != NULL ? phone->user_agent : NULL);
 	pol->srtp = cf->phones.srtp;
 	pol->shape = prof != NULL ? prof->sdp_offer : SDP_SHAPE_SAVP;
-	if (prof != NULL && prof->n_srtp_suites > 0) {
-		memcpy(pol->suites, prof->srtp_suites,
-		    prof->n_srtp_suites * sizeof(pol->suites[0]));
-		pol->n_suites = prof->n_srtp_suites;
-	} else {
-		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
-		pol->n_suites = 1;
-	}
+	if (prof != NULL)
+		pm_suites(pol, prof->srtp_suites, prof->n_srtp_suites);
+	else
+		pm_suites(pol, NULL, 0);
 	*lenient = prof != NULL && prof->srtcp_lenient;
 	snprintf(pol->addr, sizeof(pol->addr), "%s", cf->media.phone_address);
 }
@@ -218,20 +231,13 @@ pm_carrier_policy(const struct config *cf, const char *carrier,
 		/* No carrier known (a phone calling a phone): plain is fine. */
 		pol->srtp = SRTP_POLICY_OPTIONAL;
 		pol->shape = SDP_SHAPE_AVP_CRYPTO;
-		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
-		pol->n_suites = 1;
+		pm_suites(pol, NULL, 0);
 		return;
 	}
 	pol->srtp = cc->srtp;
 	pol->shape = cc->srtp_profile == SRTP_PROFILE_AVP ?
 	    SDP_SHAPE_AVP_CRYPTO : SDP_SHAPE_SAVP;
-	memcpy(pol->suites, cc->srtp_suites,
-	    cc->n_srtp_suites * sizeof(pol->suites[0]));
-	pol->n_suites = cc->n_srtp_suites;
-	if (pol->n_suites == 0) {
-		pol->suites[0] = SDES_AES_CM_128_HMAC_SHA1_80;
-		pol->n_suites = 1;
-	}
+	pm_suites(pol, cc->srtp_suites, cc->n_srtp_suites);
 }
 
 static struct pmedia *
@@ -359,10 +365,8 @@ pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
 	if (port == 0 || port > 65535)
 		return;
 	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		if (in->sin_addr.s_addr == htonl(INADDR_ANY)) {
-			memset(ss, 0, sizeof(*ss));
-			return;
-		}
+		if (in->sin_addr.s_addr == htonl(INADDR_ANY))
+			return;		/* ss is still all zeros */
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
@@ -457,17 +461,14 @@ pm_body(struct pmedia *pm, osip_message_t *m, osip_body_t *b,
 		    &outlen, why, sizeof(why));
 	if (code != 0) {
 		pm_log_refusal(pm, code, why);
-		snprintf(reason, rlen, "%s", code == 488 ?
-		    "Not Acceptable Here" : code == 491 ? "Request Pending" :
-		    code == 503 ? "Service Unavailable" : code == 400 ?
-		    "Bad Request" : "Server Internal Error");
+		snprintf(reason, rlen, "%s", osip_message_get_reason(code));
 		return code;
 	}
 	pm->hold = pm_holds(out, outlen) || pm_holds(b->body, b->length);
 	if (pm_set_body(m, out, outlen) == -1) {
 		OPENSSL_cleanse(out, outlen);
 		free(out);
-		snprintf(reason, rlen, "Server Internal Error");
+		snprintf(reason, rlen, "%s", osip_message_get_reason(500));
 		return 500;
 	}
 	OPENSSL_cleanse(out, outlen);
@@ -547,7 +548,8 @@ pm_confirm(struct pmedia *pm, const struct txn *t, const osip_message_t *resp,
     enum media_side callee)
 {
 	enum media_side		 caller = MEDIA_OTHER(callee);
-	struct pm_peer		*up = &pm->peer[caller], *down = &pm->peer[callee];
+	struct pm_peer		*up = &pm->peer[caller];
+	struct pm_peer		*down = &pm->peer[callee];
 	const osip_contact_t	*ct;
 	int			 n_out, n_resp;
 
@@ -659,6 +661,19 @@ pm_own_request(struct proxy *p, const struct pmedia *pm, enum media_side to,
 	txn_arm(t, TXN_TIMER_F);
 }
 
+/* Refuse a message whose SDP hides in a multipart body (pm_sdp). */
+static enum proxy_verdict
+pm_refuse_multipart(struct proxy_edit *e, const char *call_id,
+    enum media_side side)
+{
+	e->code = 488;
+	snprintf(e->reason, sizeof(e->reason), "%s",
+	    osip_message_get_reason(488));
+	log_notice("media refused call=%s side=%s reason=SDP inside a "
+	    "multipart body is not anchored", call_id, pm_side_name(side));
+	return PROXY_REFUSE;
+}
+
 static bool
 pm_method(const osip_message_t *m)
 {
@@ -696,21 +711,15 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 
 	if (e->p->relay == NULL)
 		return PROXY_PASS;
-	if (sip_hdr_to_tag(m) != NULL && (pm = pm_find(e, m,
-	    e->hop->flow)) != NULL)
+	pm = pm_find(e, m, e->hop->flow);
+	if (pm != NULL && sip_hdr_to_tag(m) != NULL)
 		pm_note_cseq(pm, m, MEDIA_OTHER(side));
 	if (!pm_method(m))
 		return PROXY_PASS;
 	b = pm_sdp(m, &other);
-	if (other) {
-		e->code = 488;
-		snprintf(e->reason, sizeof(e->reason), "Not Acceptable Here");
-		log_notice("media refused call=%s side=%s reason=SDP inside a "
-		    "multipart body is not anchored", sip_msg_call_id(m),
-		    pm_side_name(side));
-		return PROXY_REFUSE;
-	}
-	if ((pm = pm_find(e, m, e->hop->flow)) == NULL) {
+	if (other)
+		return pm_refuse_multipart(e, sip_msg_call_id(m), side);
+	if (pm == NULL) {
 		if (sip_hdr_to_tag(m) != NULL && b != NULL) {
 			/*
 			 * An offer in a dialog the edge has no media for (it
@@ -721,8 +730,8 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 			    "offer in a dialog the edge does not know",
 			    sip_msg_call_id(m), pm_side_name(side));
 			e->code = 481;
-			snprintf(e->reason, sizeof(e->reason),
-			    "Call/Transaction Does Not Exist");
+			snprintf(e->reason, sizeof(e->reason), "%s",
+			    osip_message_get_reason(481));
 			return PROXY_REFUSE;
 		}
 		if (!proxy_method_is(m, "INVITE") || sip_hdr_to_tag(m) != NULL)
@@ -754,7 +763,7 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
  */
 static void
 pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
-    const osip_message_t *resp, enum media_side callee, int code)
+    enum media_side callee, int code)
 {
 	struct pm_peer	 saved;
 	bool		 initial = sip_hdr_to_tag(t->out_req) == NULL;
@@ -774,7 +783,6 @@ pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
 		    code, "the edge cannot anchor this answer");
 	else
 		pm->peer[callee] = saved;
-	(void)resp;
 }
 
 static enum proxy_verdict
@@ -807,19 +815,12 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 			media_offer_failed(pm->ms);
 		return PROXY_PASS;
 	}
-	if (status < 300 && status >= 200 &&
-	    proxy_method_is(t->out_req, "INVITE") &&
+	if (status >= 200 && proxy_method_is(t->out_req, "INVITE") &&
 	    sip_hdr_to_tag(t->out_req) == NULL)
 		pm_confirm(pm, t, resp, side);
 	b = pm_sdp(resp, &other);
-	if (other) {
-		e->code = 488;
-		snprintf(e->reason, sizeof(e->reason), "Not Acceptable Here");
-		log_notice("media refused call=%s side=%s reason=SDP inside a "
-		    "multipart body is not anchored", pm->call_id,
-		    pm_side_name(side));
-		return PROXY_REFUSE;
-	}
+	if (other)
+		return pm_refuse_multipart(e, pm->call_id, side);
 	if (b == NULL)
 		return PROXY_PASS;
 	late = proxy_method_is(t->out_req, "INVITE") &&
@@ -835,7 +836,7 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		code = pm_body(pm, resp, b, side, false, false, e->reason,
 		    sizeof(e->reason));
 	else {
-		/* SDP that answers nothing: it must not reach the other side. */
+		/* SDP answering nothing: it must not reach the other side. */
 		log_info("media call=%s: SDP in a %d that answers no offer "
 		    "dropped", pm->call_id, status);
 		(void)pm_set_body(resp, NULL, 0);
@@ -844,7 +845,7 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	if (code == 0)
 		return PROXY_PASS;
 	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
-		pm_refuse_2xx(e->p, pm, t, resp, side, code);
+		pm_refuse_2xx(e->p, pm, t, side, code);
 	e->code = code;
 	return PROXY_REFUSE;
 }
@@ -907,14 +908,14 @@ proxy_media_legs(const struct dialog *dlg, struct proxy_media_leg *out,
 			memset(&out[n], 0, sizeof(out[n]));
 			out[n].stream = k;
 			out[n].side = pm_side_name(s);
-			sockaddr_str((const struct sockaddr *)&ls->local, out[n].local,
-			    sizeof(out[n].local));
+			sockaddr_str((const struct sockaddr *)&ls->local,
+			    out[n].local, sizeof(out[n].local));
 			if (ls->remote.ss_family == AF_UNSPEC)
 				snprintf(out[n].remote, sizeof(out[n].remote),
 				    "-");
 			else
-				sockaddr_str((const struct sockaddr *)&ls->remote,
-				    out[n].remote,
+				sockaddr_str((const struct sockaddr *)
+				    &ls->remote, out[n].remote,
 				    sizeof(out[n].remote));
 			out[n].srtp_suite = relay_suite_name(ls->suite_in);
 			out[n].packets_in = ls->packets_in;
