@@ -58,8 +58,8 @@ struct media_session {
 							 * this offer */
 	bool			 pending;
 	bool			 refresh;	/* the pending offer repeats */
-	bool			 answered;	/* the last offer has its answer:
-						 * another may take its place */
+	/* The last offer has its answer; another may take its place. */
+	bool			 answered;
 	enum media_side		 from;
 	char			*offer;		/* the pending offer, received */
 	size_t			 offer_len;
@@ -207,6 +207,32 @@ media_dup(const char *buf, size_t len)
 	memcpy(p, buf, len);
 	p[len] = '\0';
 	return p;
+}
+
+/*
+ * Is body the one a memo was made from? Then *out gets a copy of what
+ * the edge made of it then: the same SDP, the same keys.
+ */
+static bool
+media_memo_repeat(const struct media_memo *memo, const char *body,
+    size_t len, char **out, size_t *outlen)
+{
+	if (memo->in == NULL || memo->out == NULL || memo->in_len != len ||
+	    memcmp(memo->in, body, len) != 0)
+		return false;
+	*out = media_dup(memo->out, memo->out_len);
+	*outlen = memo->out_len;
+	return true;
+}
+
+/* An answer given again: nothing for the relay to follow. */
+static void
+media_unchanged(struct media_session *ms)
+{
+	size_t	k;
+
+	for (k = 0; k < ms->n; k++)
+		ms->st[k].changed = false;
 }
 
 /* Is a proto RTP with SRTP (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP...)? */
@@ -533,6 +559,7 @@ media_answerer_offer(struct media_session *ms, size_t k, enum media_side to,
     bool *savp, bool *crypto, bool *dual, char *why, size_t whylen)
 {
 	const struct media_policy	*pol = &ms->pol[to];
+	struct media_lines		*ml;
 	size_t				 i;
 
 	*savp = *crypto = *dual = false;
@@ -544,16 +571,16 @@ media_answerer_offer(struct media_session *ms, size_t k, enum media_side to,
 	else if (to == MEDIA_PHONE && pol->shape == SDP_SHAPE_SAVP_AVP)
 		*savp = *dual = true;	/* SRTP, or the plain copy */
 	*crypto = true;
-	for (i = 0; i < pol->n_suites && ML(ms, k)->n_offered <
-	    MEDIA_MAX_OFFERED; i++) {
+	ml = ML(ms, k);
+	for (i = 0; i < pol->n_suites && ml->n_offered < MEDIA_MAX_OFFERED;
+	    i++) {
 		if (sdes_keygen(pol->suites[i],
-		    &ML(ms, k)->offered[ML(ms, k)->n_offered]) != NULL)
+		    &ml->offered[ml->n_offered]) != NULL)
 			continue;
-		ML(ms, k)->offered[ML(ms, k)->n_offered].tag =
-		    (uint32_t)ML(ms, k)->n_offered + 1;
-		ML(ms, k)->n_offered++;
+		ml->offered[ml->n_offered].tag = (uint32_t)ml->n_offered + 1;
+		ml->n_offered++;
 	}
-	if (ML(ms, k)->n_offered == 0)
+	if (ml->n_offered == 0)
 		return media_fail(488, why, whylen, "media refused side=%s "
 		    "reason=no crypto suite to offer it",
 		    media_side_name(to));
@@ -600,21 +627,13 @@ media_offer(struct media_session *ms, enum media_side from,
 	int			 code = 0, idx;
 
 	*out = NULL;
-	if (ms->pending && ms->from == from && memo->in != NULL &&
-	    memo->in_len == len && memcmp(memo->in, body, len) == 0 &&
-	    memo->out != NULL) {
-		/* The pending offer again (a late offer's 183, then its 2xx). */
-		*out = media_dup(memo->out, memo->out_len);
-		*outlen = memo->out_len;
-		return 0;
-	}
+	if (ms->pending && ms->from == from &&
+	    media_memo_repeat(memo, body, len, out, outlen))
+		return 0;	/* the pending offer again (a 183, its 2xx) */
 	if (ms->pending)
 		return media_fail(491, why, whylen, "an offer is pending");
-	if (memo->in != NULL && memo->in_len == len &&
-	    memcmp(memo->in, body, len) == 0 && memo->out != NULL) {
+	if (media_memo_repeat(memo, body, len, out, outlen)) {
 		/* A refresh: the same offer gets the same SDP, same keys. */
-		*out = media_dup(memo->out, memo->out_len);
-		*outlen = memo->out_len;
 		ms->pending = ms->refresh = true;
 		ms->answered = false;
 		ms->from = from;
@@ -814,8 +833,8 @@ media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 			    "side=%s reason=an answer without crypto to an "
 			    "SRTP offer", media_side_name(from));
 		/* Else opportunistic SRTP declined: a plain leg. */
-	} else if ((idx = sdes_answer_check(ML(ms, k)->offered, ML(ms, k)->n_offered,
-	    &lines[0], reason, sizeof(reason))) < 0)
+	} else if ((idx = sdes_answer_check(ML(ms, k)->offered,
+	    ML(ms, k)->n_offered, &lines[0], reason, sizeof(reason))) < 0)
 		code = media_fail(488, why, whylen, "media refused side=%s "
 		    "reason=%s", media_side_name(from), reason);
 	else {
@@ -847,12 +866,8 @@ media_answer(struct media_session *ms, enum media_side from,
 		return media_fail(400, why, whylen, "an SDP answer without an "
 		    "offer");
 	ms->pending = false;
-	if (ms->refresh && memo->in != NULL && memo->in_len == len &&
-	    memcmp(memo->in, body, len) == 0 && memo->out != NULL) {
-		*out = media_dup(memo->out, memo->out_len);
-		*outlen = memo->out_len;
-		for (k = 0; k < ms->n; k++)
-			ms->st[k].changed = false;
+	if (ms->refresh && media_memo_repeat(memo, body, len, out, outlen)) {
+		media_unchanged(ms);
 		ms->answered = true;
 		return 0;
 	}
@@ -972,19 +987,12 @@ media_answer_again(struct media_session *ms, enum media_side from,
     const char *body, size_t len, char **out, size_t *outlen, char *why,
     size_t whylen)
 {
-	struct media_memo	*memo = &ms->answers[from];
-	size_t			 k;
-
 	*out = NULL;
 	if (!ms->answered || ms->from != MEDIA_OTHER(from))
 		return media_fail(400, why, whylen, "an SDP answer without an "
 		    "offer");
-	if (memo->in != NULL && memo->in_len == len &&
-	    memcmp(memo->in, body, len) == 0 && memo->out != NULL) {
-		*out = media_dup(memo->out, memo->out_len);
-		*outlen = memo->out_len;
-		for (k = 0; k < ms->n; k++)
-			ms->st[k].changed = false;
+	if (media_memo_repeat(&ms->answers[from], body, len, out, outlen)) {
+		media_unchanged(ms);
 		return 0;
 	}
 	/* Another answer to the same offer (a fork, or the 2xx after a 183). */
