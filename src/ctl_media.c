@@ -42,35 +42,25 @@ ctl_media_exec(struct daemon *d, int argc, char **argv, char **error)
 	    "threads", threads);
 }
 
-/* CLI side: one line per figure, one per thread. */
+static const struct ctl_column ctl_media_thread_columns[] = {
+	{ "id", "THREAD" },
+	{ "sessions", "SESSIONS" },
+	{ "packets", "PACKETS" },
+	{ NULL, NULL },
+};
+
+/* CLI side: the totals as status prints its fields, then the threads. */
 static void
 ctl_media_print(json_t *r, FILE *fp)
 {
-	json_t	*t;
-	size_t	 i;
+	json_t	*totals = json_copy(r);
 
-	fprintf(fp, "io               %s\n",
-	    json_string_value(json_object_get(r, "io")));
-	fprintf(fp, "ports in use     %lld of %lld (%lld quarantined)\n",
-	    (long long)json_integer_value(json_object_get(r, "ports_in_use")),
-	    (long long)json_integer_value(json_object_get(r, "ports_total")),
-	    (long long)json_integer_value(json_object_get(r,
-	    "ports_quarantined")));
-	fprintf(fp, "sessions         %lld\n",
-	    (long long)json_integer_value(json_object_get(r, "sessions")));
-	fprintf(fp, "packets relayed  %lld\n",
-	    (long long)json_integer_value(json_object_get(r,
-	    "packets_relayed")));
-	fprintf(fp, "srtp failures    %lld\n",
-	    (long long)json_integer_value(json_object_get(r,
-	    "srtp_failures")));
-	json_array_foreach(json_object_get(r, "threads"), i, t)
-		fprintf(fp, "thread %lld        %lld sessions, %lld packets\n",
-		    (long long)json_integer_value(json_object_get(t, "id")),
-		    (long long)json_integer_value(json_object_get(t,
-		    "sessions")),
-		    (long long)json_integer_value(json_object_get(t,
-		    "packets")));
+	json_object_del(totals, "threads");
+	ctl_print_object(totals, fp);
+	json_decref(totals);
+	fputc('\n', fp);
+	ctl_print_table(json_object_get(r, "threads"),
+	    ctl_media_thread_columns, fp);
 }
 
 const struct ctl_entry ctl_media_entry = {
