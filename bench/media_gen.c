@@ -61,6 +61,7 @@
 #include <srtp2/srtp.h>
 
 #include "srtp_ossl.h"
+#include "bench_util.h"
 
 #define PAYLOAD		160
 #define RTP_HDR		12
@@ -94,15 +95,6 @@ static uint8_t		*seen;
 static size_t		 pkts_cap;
 static uint64_t		 hist[HIST_US + 1];
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Wall-clock nanoseconds: the clock SO_TIMESTAMPNS stamps packets with. */
 static uint64_t
 real_ns(void)
@@ -113,46 +105,11 @@ real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static double
-cpu_s(clockid_t c)
-{
-	struct timespec	ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 die(const char *what)
 {
 	fprintf(stderr, "media_gen: %s\n", what);
 	exit(1);
-}
-
-/* A UDP socket on 127.0.0.1 with big buffers; its port in *port. */
-static int
-udp_sock(uint16_t *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		sl = sizeof(sin);
-	int			fd, big = 64 << 20;
-
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 /* Hex into bytes; the length, or -1. */
@@ -456,7 +413,7 @@ idle_wait(uint64_t t0, size_t k, double rate)
 	struct timespec	ts;
 	uint64_t	due = t0 + (uint64_t)((double)(k + burst) * 1e9 / rate), t;
 
-	t = now_ns();
+	t = bench_now_ns();
 	if (due > t + 1000000)
 		due = t + 1000000;
 	if (due <= t + 2000)
@@ -489,9 +446,9 @@ step(double secs, int relay_pid)
 	total = (size_t)ncalls * rounds;
 	mstart = (size_t)ncalls * warm;
 	rate = (double)ncalls * PPS;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	while (k < total) {
-		t = now_ns();
+		t = bench_now_ns();
 		due = (size_t)((double)(t - t0) * rate / 1e9);
 		if (due > total)
 			due = total;
@@ -500,7 +457,7 @@ step(double secs, int relay_pid)
 		if (!measuring && k >= mstart) {
 			measuring = 1;
 			tm = t;
-			c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
+			c0 = bench_cpu_s(CLOCK_THREAD_CPUTIME_ID);
 			r0 = proc_cpu(relay_pid);
 			cpu0(&b0, &t0c);
 		}
@@ -534,13 +491,13 @@ step(double secs, int relay_pid)
 		sink_drain(&res, rounds, warm);
 		idle_wait(t0, k, rate);
 	}
-	t = now_ns();
+	t = bench_now_ns();
 	w = (double)(t - tm) / 1e9;
-	g0 = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+	g0 = bench_cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
 	r0 = proc_cpu(relay_pid) - r0;
 	cpu0(&b1, &t1c);
 	end = t + 200000000ULL;		/* stragglers */
-	while (now_ns() < end) {
+	while (bench_now_ns() < end) {
 		sink_drain(&res, rounds, warm);
 		idle_wait(t, total + (size_t)(rate / 1000), rate);
 	}
@@ -572,8 +529,6 @@ main(int argc, char **argv)
 {
 	const char	*reason;
 	char		 line[1024], cmd[16], a[5][160];
-	cpu_set_t	 set;
-	struct rlimit	 rl;
 	unsigned	 port;
 	double		 secs;
 	int		 c, cpu = 1, pid;
@@ -583,21 +538,15 @@ main(int argc, char **argv)
 			die("usage: media_gen [-c CPU]");
 		cpu = atoi(optarg);
 	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0)
-		fprintf(stderr, "media_gen: cannot pin to CPU %d\n", cpu);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	bench_pin("media_gen", cpu);
+	bench_nofile_max();
 	(void)prctl(PR_SET_TIMERSLACK, 1UL);	/* wake when asked to */
 	if (srtp_init() != srtp_err_status_ok)
 		die("srtp_init");
 	if (srtp_ossl_install(&reason) != 0)
 		die(reason);
-	if ((gen_fd = udp_sock(&gen_port)) == -1 ||
-	    (sink_fd = udp_sock(&sink_port)) == -1)
+	if ((gen_fd = bench_udp_sock(&gen_port, 64 << 20)) == -1 ||
+	    (sink_fd = bench_udp_sock(&sink_port, 64 << 20)) == -1)
 		die(strerror(errno));
 	c = 1;
 	if (setsockopt(sink_fd, SOL_SOCKET, SO_TIMESTAMPNS, &c, sizeof(c)) == -1)

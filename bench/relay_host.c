@@ -33,6 +33,7 @@
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include "bench_util.h"
 #include "edge_config.h"
 #include "log.h"
 #include "relay.h"
@@ -103,8 +104,6 @@ main(int argc, char **argv)
 	struct relay_session_spec	sp;
 	struct relay_session_info	info;
 	struct relay			*relay;
-	struct rlimit			rl;
-	cpu_set_t			set;
 	const char			*reason, *mode = NULL;
 	char				line[1024], cmd[16], a[6][160], why[256];
 	unsigned			pa, pb;
@@ -121,14 +120,8 @@ main(int argc, char **argv)
 			    "[-P MAX]");
 		}
 	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0)
-		fprintf(stderr, "relay_host: cannot pin to CPU %d\n", cpu);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	bench_pin("relay_host", cpu);
+	bench_nofile_max();
 	log_init("relay_host");
 	if (srtp_init() != srtp_err_status_ok)
 		die("srtp_init");

@@ -40,6 +40,7 @@
 
 #include <srtp2/srtp.h>
 
+#include "bench_util.h"
 #include "edge_config.h"
 #include "log.h"
 #include "relay.h"
@@ -69,64 +70,6 @@ static int		 gen_fd, sink_fd;
 static uint16_t		*ports;			/* where session i is sent */
 static unsigned		 n_sessions;
 static uint16_t		 sink_port;
-
-/* Nanoseconds on the monotonic clock. */
-static uint64_t
-now_ns(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* CPU time of a clock (thread or process), in seconds. */
-static double
-cpu_s(clockid_t c)
-{
-	struct timespec	ts;
-
-	clock_gettime(c, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Pin the calling thread to one CPU. */
-static void
-pin(int cpu)
-{
-	cpu_set_t	set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
-		fprintf(stderr, "relay_io: cannot pin to CPU %d\n", cpu);
-}
-
-/* A UDP socket on 127.0.0.1 with big buffers; its port in *port. */
-static int
-udp_sock(uint16_t *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		sl = sizeof(sin);
-	int			fd, big = 32 << 20;
-
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
-		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
 
 /* Sessions up to n: leg A latches to the generator, leg B sends to sink. */
 static int
@@ -193,7 +136,7 @@ sink_drain(struct step *st, unsigned char (*rbuf)[256],
 		n = recvmmsg(sink_fd, rmsg, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		t = now_ns();
+		t = bench_now_ns();
 		for (i = 0; i < n; i++) {
 			if (rmsg[i].msg_len != PKT_LEN)
 				continue;
@@ -218,12 +161,12 @@ step_run(struct step *st)
 	static struct sockaddr_in dst[BATCH];
 	static uint16_t		seq;
 	double			rate = (double)st->sessions * PPS_PER_STREAM;
-	uint64_t		t0 = now_ns(), t, due, end, lag;
+	uint64_t		t0 = bench_now_ns(), t, due, end, lag;
 	unsigned		next = 0;
 	int			i, n, r;
 
 	end = t0 + (uint64_t)(st->seconds * 1e9);
-	while ((t = now_ns()) < end) {
+	while ((t = bench_now_ns()) < end) {
 		due = (uint64_t)((double)(t - t0) * rate / 1e9);
 		lag = due > st->sent ? due - st->sent : 0;
 		if (lag > st->lag_max)
@@ -262,8 +205,8 @@ step_run(struct step *st)
 		}
 		sink_drain(st, rbuf, rmsg, riov);
 	}
-	end = now_ns() + 200000000ULL;
-	while (now_ns() < end)
+	end = bench_now_ns() + 200000000ULL;
+	while (bench_now_ns() < end)
 		sink_drain(st, rbuf, rmsg, riov);
 }
 
@@ -278,14 +221,14 @@ gen_main(void *arg)
 	struct gen_arg	*g = arg;
 	double		 c0, p0, w0;
 
-	pin(1);
-	w0 = (double)now_ns() / 1e9;
-	c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID);
-	p0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+	bench_pin("relay_io", 1);
+	w0 = (double)bench_now_ns() / 1e9;
+	c0 = bench_cpu_s(CLOCK_THREAD_CPUTIME_ID);
+	p0 = bench_cpu_s(CLOCK_PROCESS_CPUTIME_ID);
 	step_run(g->st);
-	w0 = (double)now_ns() / 1e9 - w0;
-	c0 = cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
-	p0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
+	w0 = (double)bench_now_ns() / 1e9 - w0;
+	c0 = bench_cpu_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+	p0 = bench_cpu_s(CLOCK_PROCESS_CPUTIME_ID) - p0;
 	/* The main thread only waits meanwhile: the rest is the relay. */
 	g->st->gen_cpu = c0 / w0;
 	g->st->relay_cpu = (p0 - c0) / w0;
@@ -401,9 +344,9 @@ main(int argc, char **argv)
 		if (nmax > (rl.rlim_cur - 64) / 4)
 			nmax = (unsigned)((rl.rlim_cur - 64) / 4);
 	}
-	pin(0);
-	if ((gen_fd = udp_sock(&sink_port)) == -1 ||
-	    (sink_fd = udp_sock(&sink_port)) == -1) {
+	bench_pin("relay_io", 0);
+	if ((gen_fd = bench_udp_sock(&sink_port, 32 << 20)) == -1 ||
+	    (sink_fd = bench_udp_sock(&sink_port, 32 << 20)) == -1) {
 		fprintf(stderr, "relay_io: sockets: %s\n", strerror(errno));
 		return 1;
 	}
