@@ -300,11 +300,16 @@ class ScriptedCase(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
         wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
 
-    def call(self, ua, body):
+    def registered_phone(self, ua):
+        """A scripted phone of that User-Agent, registered through the edge."""
         p = TlsPhone(self.edge.port, user_agent=ua)
         self.addCleanup(p.close)
         p.register()
         p.expect_response("REGISTER", 200)
+        return p
+
+    def call(self, ua, body):
+        p = self.registered_phone(ua)
         inv = p.req("INVITE", "sip:bob@carrier.test", body=body)
         p.send(inv)
         out = self.carrier.stream.expect_request("INVITE")
@@ -342,10 +347,7 @@ class ScriptedShapes(ScriptedCase):
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
 
     def test_plain_2xx_to_an_srtp_offer_is_refused_and_the_callee_gets_ack_and_bye(self):
-        p = TlsPhone(self.edge.port, user_agent="Spectralink 8440 6.2.2")
-        self.addCleanup(p.close)
-        p.register()
-        p.expect_response("REGISTER", 200)
+        p = self.registered_phone("Spectralink 8440 6.2.2")
         p.send(p.req("INVITE", "sip:bob@carrier.test", body=DUAL))
         out = self.carrier.stream.expect_request("INVITE")
         plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "", CARRIER_ANSWER))
@@ -369,10 +371,7 @@ class ScriptedShapes(ScriptedCase):
         self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
 
     def test_late_offer_in_the_2xx_is_answered_in_the_ack(self):
-        p = TlsPhone(self.edge.port, user_agent="Spectralink 8440 6.2.2")
-        self.addCleanup(p.close)
-        p.register()
-        p.expect_response("REGISTER", 200)
+        p = self.registered_phone("Spectralink 8440 6.2.2")
         p.send(p.req("INVITE", "sip:bob@carrier.test", call_id="late-1"))
         out = self.carrier.stream.expect_request("INVITE")
         self.assertEqual(out.body, "")
