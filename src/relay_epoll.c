@@ -202,7 +202,8 @@ relay_epoll_loop(struct relay_thread *t)
 	int			 i, n;
 
 	while (!t->stop) {
-		n = epoll_wait(e->ep, e->ev, RELAY_EPOLL_EVENTS, RELAY_TICK_MS);
+		n = epoll_wait(e->ep, e->ev, RELAY_EPOLL_EVENTS,
+		    relay_thread_wait_ms(t));
 		relay_thread_clock(t);
 		woke = false;
 		for (i = 0; i < n; i++) {

@@ -25,7 +25,9 @@
  */
 #define RELAY_BUF_SIZE		2048
 #define RELAY_PKT_MAX		1500
-#define RELAY_TICK_MS		100	/* timeouts and re-key windows */
+#define RELAY_TICK_MS		10	/* timeouts and re-key windows, */
+#define RELAY_TICK_SLICES	10	/* a tenth of the sessions a tick */
+#define RELAY_IDLE_MS		1000	/* the longest wait without sessions */
 #define RELAY_QUEUE_LEN		1024	/* commands or results per thread */
 
 /*
@@ -73,6 +75,8 @@ struct relay_sock {
 	uint8_t			 rtcp;		/* the RTCP port (port + 1) */
 	uint8_t			 armed;		/* io_uring: receive armed */
 	uint8_t			 rearm;		/* io_uring: re-arm pending */
+	uint8_t			 fixed;		/* io_uring: slot is its
+						 * registered file */
 	uint32_t		 slot;
 	uint32_t		 gen;
 	struct relay_session	*sess;
@@ -197,6 +201,8 @@ struct relay_thread {
 						 * stores a new one */
 	unsigned		 uring_buffers;
 	struct relay_session	*sessions;
+	struct relay_session	*cursor;	/* where the next tick starts */
+	unsigned		 live;		/* sessions in the list */
 	struct relay_sock      **socks;		/* by slot */
 	uint32_t		 n_socks;
 	uint32_t		*free_slots;
@@ -278,6 +284,7 @@ bool	 relay_is_plain_rtcp(const unsigned char *, size_t);
 void	 relay_thread_commands(struct relay_thread *);
 void	 relay_thread_tick(struct relay_thread *);
 void	 relay_thread_clock(struct relay_thread *);
+int	 relay_thread_wait_ms(const struct relay_thread *);
 struct relay_sock *relay_thread_sock(struct relay_thread *, uint32_t slot,
 	    uint32_t gen);
 bool	 relay_thread_result(struct relay_thread *, enum relay_result_kind,

@@ -97,6 +97,7 @@ relay_thread_add(struct relay_thread *t, struct relay_session *s)
 	if (t->sessions != NULL)
 		t->sessions->prev = s;
 	t->sessions = s;
+	t->live++;
 	s->start_ms = t->now_ms;
 	for (i = 0; i < 2; i++) {
 		for (j = 0; j < 2; j++) {
@@ -173,6 +174,9 @@ relay_thread_free_session(struct relay_thread *t, struct relay_session *s)
 		t->sessions = s->next;
 	if (s->next != NULL)
 		s->next->prev = s->prev;
+	if (t->cursor == s)
+		t->cursor = s->next;
+	t->live--;
 	for (i = 0; i < 2; i++) {
 		l = &s->leg[i];
 		for (j = 0; j < 2; j++) {
@@ -232,24 +236,31 @@ relay_session_last(const struct relay_session *s)
 }
 
 /*
- * Once a tick: sessions silent for [media] timeout are reported (once; a
- * result that did not fit is tried again next tick), and inbound contexts
- * whose re-key window is over are dropped. Commands are looked at too, in
- * case a wake-up was missed.
+ * Once a tick (RELAY_TICK_MS), a slice of the sessions: those silent for
+ * [media] timeout are reported (once; a result that did not fit is tried
+ * again next time round), and inbound contexts whose re-key window is
+ * over are dropped. The slice is a tenth of the sessions, from where the
+ * last one stopped, so every session is looked at about once every ten
+ * ticks and no wake-up walks thousands of them while packets wait: that
+ * walk was the relay's worst latency. Commands are looked at too, in case
+ * a wake-up was missed.
  */
 void
 relay_thread_tick(struct relay_thread *t)
 {
 	struct relay_session	*s;
 	struct relay_leg	*l;
-	unsigned		 timeout_s;
+	unsigned		 timeout_s, n;
 	int			 i;
 
 	if (t->now_ms < t->next_tick)
 		return;
 	t->next_tick = t->now_ms + RELAY_TICK_MS;
 	timeout_s = atomic_load_explicit(&t->timeout_s, memory_order_relaxed);
-	for (s = t->sessions; s != NULL; s = s->next) {
+	for (n = t->live / RELAY_TICK_SLICES + 1; n > 0 && t->live > 0; n--) {
+		if ((s = t->cursor) == NULL && (s = t->sessions) == NULL)
+			break;
+		t->cursor = s->next;
 		for (i = 0; i < 2; i++) {
 			l = &s->leg[i];
 			if (l->in_old != NULL && t->now_ms >= l->in_old_until) {
@@ -264,6 +275,13 @@ relay_thread_tick(struct relay_thread *t)
 			    RELAY_RESULT_TIMEOUT, s, -1, NULL, 0);
 	}
 	relay_thread_commands(t);
+}
+
+/* How long a wait for packets may last: a tick, or a second when idle. */
+int
+relay_thread_wait_ms(const struct relay_thread *t)
+{
+	return t->live > 0 ? RELAY_TICK_MS : RELAY_IDLE_MS;
 }
 
 /* The thread: set up its I/O, run it, and free what is left at the end. */

@@ -33,6 +33,7 @@
 #define RELAY_URING_CQ		8192
 #define RELAY_URING_BUFS	2048	/* provided buffers, at most */
 #define RELAY_URING_BGID	0
+#define RELAY_URING_REARM	1024	/* sockets to arm again, listed */
 
 /* What a completion is for. */
 #define UD_RECV		1ULL
@@ -65,6 +66,11 @@ struct relay_uring {
 	struct relay_usend	 send[RELAY_URING_BUFS];
 	uint64_t		 efd_val;
 	bool			 wake_armed;
+	/* Sockets whose multishot receive ended, to arm again. */
+	uint32_t		 rearm_slot[RELAY_URING_REARM];
+	uint32_t		 rearm_gen[RELAY_URING_REARM];
+	unsigned		 n_rearm;
+	bool			 rearm_all;	/* the list overflowed */
 };
 
 /* The user_data of a socket's receive. */
@@ -245,7 +251,13 @@ relay_uring_fini(struct relay_thread *t)
 static int
 relay_uring_sock_add(struct relay_thread *t, struct relay_sock *k)
 {
-	return relay_uring_arm(t->io_state, k);
+	struct relay_uring	*u = t->io_state;
+
+	if (relay_uring_arm(u, k) == 0)
+		return 0;
+	k->rearm = 1;		/* no SQE now: the next batch tries again */
+	u->rearm_all = true;
+	return -1;
 }
 
 /*
@@ -316,6 +328,11 @@ relay_uring_recv(struct relay_thread *t, struct relay_uring *u,
 		/* Ended (out of buffers, mostly): arm again after the batch. */
 		k->armed = 0;
 		k->rearm = 1;
+		if (u->n_rearm < RELAY_URING_REARM) {
+			u->rearm_slot[u->n_rearm] = k->slot;
+			u->rearm_gen[u->n_rearm++] = k->gen;
+		} else
+			u->rearm_all = true;
 	}
 	if (!has_buf)
 		return;
@@ -360,19 +377,37 @@ relay_uring_sent(struct relay_thread *t, struct relay_uring *u,
 	relay_uring_buf_put(u, bid);
 }
 
-/* Arm again every socket whose multishot receive ended. */
+/*
+ * Arm again the sockets whose multishot receive ended: those listed, or,
+ * when the list overflowed or an arm found no SQE, every one. Only then
+ * is every session walked: not once a tick, with thousands of sessions
+ * and packets waiting.
+ */
 static void
 relay_uring_rearm(struct relay_thread *t, struct relay_uring *u)
 {
 	struct relay_session	*s;
-	int			 i;
+	struct relay_sock	*k;
+	unsigned		 i;
+	int			 j;
 
+	for (i = 0; i < u->n_rearm; i++)
+		if ((k = relay_thread_sock(t, u->rearm_slot[i],
+		    u->rearm_gen[i])) != NULL && k->rearm &&
+		    relay_uring_arm(u, k) == -1)
+			u->rearm_all = true;
+	u->n_rearm = 0;
+	if (!u->rearm_all)
+		return;
+	u->rearm_all = false;
 	for (s = t->sessions; s != NULL; s = s->next)
-		for (i = 0; i < 2; i++) {
-			if (s->leg[i].rtp.rearm)
-				(void)relay_uring_arm(u, &s->leg[i].rtp);
-			if (s->leg[i].rtcp.rearm)
-				(void)relay_uring_arm(u, &s->leg[i].rtcp);
+		for (j = 0; j < 2; j++) {
+			if (s->leg[j].rtp.rearm &&
+			    relay_uring_arm(u, &s->leg[j].rtp) == -1)
+				u->rearm_all = true;
+			if (s->leg[j].rtcp.rearm &&
+			    relay_uring_arm(u, &s->leg[j].rtcp) == -1)
+				u->rearm_all = true;
 		}
 }
 
@@ -388,22 +423,23 @@ relay_uring_loop(struct relay_thread *t)
 	struct io_uring_cqe	*cqe;
 	struct __kernel_timespec ts;
 	unsigned		 head, n;
-	bool			 woke, rearm;
+	bool			 woke;
 	ssize_t			 r;
+	int			 ms;
 
 	while (!t->stop) {
-		ts.tv_sec = 0;
-		ts.tv_nsec = RELAY_TICK_MS * 1000000LL;
+		ms = relay_thread_wait_ms(t);
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000LL;
 		(void)io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts,
 		    NULL);
 		relay_thread_clock(t);
-		woke = rearm = false;
+		woke = false;
 		n = 0;
 		io_uring_for_each_cqe(&u->ring, head, cqe) {
 			switch (UD_KIND(cqe->user_data)) {
 			case UD_RECV:
 				relay_uring_recv(t, u, cqe);
-				rearm |= !(cqe->flags & IORING_CQE_F_MORE);
 				break;
 			case UD_SEND:
 				relay_uring_sent(t, u, cqe);
@@ -428,7 +464,7 @@ relay_uring_loop(struct relay_thread *t)
 		if (!u->wake_armed)
 			relay_uring_arm_wake(t, u);
 		relay_thread_tick(t);
-		if (rearm || t->now_ms + RELAY_TICK_MS == t->next_tick)
+		if (u->n_rearm > 0 || u->rearm_all)
 			relay_uring_rearm(t, u);
 	}
 }

@@ -30,6 +30,7 @@
 
 #include "edge_config.h"
 #include "relay.h"
+#include "util.h"
 #include "unit.h"
 
 #define PAYLOAD		160		/* G.711, 20 ms */
@@ -292,6 +293,7 @@ trelay_session(struct trelay *t, const struct relay_crypto *crypto,
 {
 	struct relay_session_spec	sp;
 	char				why[256];
+	int				rc;
 
 	memset(&sp, 0, sizeof(sp));
 	loopback(&sp.leg[RELAY_LEG_B].rtp_peer, t->carrier_port);
@@ -304,8 +306,10 @@ trelay_session(struct trelay *t, const struct relay_crypto *crypto,
 		sp.leg[RELAY_LEG_B].in = crypto[2];
 		sp.leg[RELAY_LEG_B].out = crypto[3];
 	}
-	CU_ASSERT_EQUAL_FATAL(relay_session_new(t->r, &sp, &t->info, why,
-	    sizeof(why)), 0);
+	if ((rc = relay_session_new(t->r, &sp, &t->info, why,
+	    sizeof(why))) != 0)
+		fprintf(stderr, "\n  relay_session_new: %s\n", why);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	settle(t->r);
 }
 
@@ -854,6 +858,54 @@ run_timeout(enum relay_io io)
 	trelay_stop(&t);
 }
 
+/* Count the timeouts reported. */
+static void
+timeouts_cb(const struct relay_result *r, void *arg)
+{
+	unsigned	*n = arg;
+
+	if (r->kind == RELAY_RESULT_TIMEOUT)
+		(*n)++;
+}
+
+/*
+ * Eight silent sessions on two threads are each reported once, soon
+ * after [media] timeout: a relay thread looks at a slice of its sessions
+ * each tick (here one), and the slices go round all of them.
+ */
+static void
+run_timeout_many(enum relay_io io)
+{
+	struct trelay	t;
+	struct pollfd	pfd;
+	unsigned	n = 0;
+	uint64_t	end;
+	uint16_t	base;
+	int		i;
+
+	/*
+	 * A window of its own: a ring's sockets are let go asynchronously
+	 * after relay_free(), and 32 of them still bound would starve the
+	 * tests after this one in the usual window.
+	 */
+	base = (uint16_t)(20000 + ((getpid() + 300) % 600) * 64);
+	if (trelay_start(&t, io, base, (uint16_t)(base + 63), 1) == NULL)
+		return;
+	for (i = 0; i < 8; i++)
+		trelay_session(&t, NULL, 0, 0);
+	pfd.fd = relay_result_fd(t.r);
+	pfd.events = POLLIN;
+	end = mono_ms() + 4000;
+	while (n < 8 && mono_ms() < end)
+		if (poll(&pfd, 1, 100) == 1)
+			relay_results_drain(t.r, timeouts_cb, &n);
+	/* Nothing is said twice. */
+	if (poll(&pfd, 1, 300) == 1)
+		relay_results_drain(t.r, timeouts_cb, &n);
+	CU_ASSERT_EQUAL(n, 8);
+	trelay_stop(&t);
+}
+
 /*
  * A burst bigger than the relay thread's receive buffers (16 in these
  * tests) loses nothing: io_uring ends a multishot receive that finds no
@@ -952,6 +1004,7 @@ RELAY_TESTS(wrap_rekey)
 RELAY_TESTS(rtcp)
 RELAY_TESTS(ports)
 RELAY_TESTS(timeout)
+RELAY_TESTS(timeout_many)
 RELAY_TESTS(plain_udp)
 RELAY_TESTS(burst)
 
@@ -982,6 +1035,7 @@ test_relay_register(void)
 	UNIT_TEST(e, test_relay_rtcp_epoll);
 	UNIT_TEST(e, test_relay_ports_epoll);
 	UNIT_TEST(e, test_relay_timeout_epoll);
+	UNIT_TEST(e, test_relay_timeout_many_epoll);
 	UNIT_TEST(e, test_relay_plain_udp_epoll);
 	UNIT_TEST(e, test_relay_burst_epoll);
 	UNIT_TEST(e, test_relay_refuses_bad_key_without_showing_it);
@@ -992,6 +1046,7 @@ test_relay_register(void)
 	UNIT_TEST(u, test_relay_rtcp_io_uring);
 	UNIT_TEST(u, test_relay_ports_io_uring);
 	UNIT_TEST(u, test_relay_timeout_io_uring);
+	UNIT_TEST(u, test_relay_timeout_many_io_uring);
 	UNIT_TEST(u, test_relay_plain_udp_io_uring);
 	UNIT_TEST(u, test_relay_burst_io_uring);
 }
