@@ -192,6 +192,28 @@ media_stream_count(const struct media_session *ms)
 	return ms->n;
 }
 
+bool
+media_flowing(const struct media_session *ms)
+{
+	const struct media_leg	*l;
+	size_t			 k;
+	int			 i;
+
+	for (k = 0; k < ms->n; k++) {
+		if (ms->st[k].rejected)
+			continue;
+		for (i = 0; i < 2; i++) {
+			l = &ms->st[k].leg[i];
+			if (l->dir != SDP_DIR_SENDRECV ||
+			    strcmp(l->peer, "0.0.0.0") == 0)
+				break;
+		}
+		if (i == 2)
+			return true;
+	}
+	return false;
+}
+
 struct media_stream *
 media_stream_get(struct media_session *ms, size_t k)
 {
@@ -343,6 +365,7 @@ media_peer(const struct sdp *s, int media, struct media_leg *leg)
 	leg->peer[0] = '\0';
 	if (sdp_media_conn(s, media, &c) == NULL)
 		snprintf(leg->peer, sizeof(leg->peer), "%s", c.addr);
+	leg->dir = sdp_direction(s, media);
 	(void)sdp_media(s, media, &m);
 	leg->peer_port = m.port;
 	leg->peer_rtcp_port = m.port + 1;

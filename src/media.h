@@ -79,6 +79,7 @@ struct media_leg {
 	struct media_key tx;		/* what the edge protects with to it */
 	int		 mline;		/* its m= in this side's SDP */
 	int		 alt;		/* the other m= of a dual shape, -1 */
+	enum sdp_dir	 dir;		/* in this side's last SDP */
 };
 
 /* One stream of a call: a leg on each side. */
@@ -135,6 +136,13 @@ void		 media_offer_failed(struct media_session *);
 /* Is an offer waiting for its answer, and from which side? */
 bool		 media_offer_pending(const struct media_session *,
 		    enum media_side *from);
+
+/*
+ * Does some stream that was not rejected go both ways: sendrecv in each
+ * side's last SDP, neither side holding with c=0.0.0.0 (RFC 2543)? A
+ * call without one is on hold, and silence is then what is expected.
+ */
+bool		 media_flowing(const struct media_session *);
 
 /* The streams as the last answer left them. */
 size_t		 media_stream_count(const struct media_session *);

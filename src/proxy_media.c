@@ -84,7 +84,6 @@ struct pmedia {
 	unsigned		 legs[MEDIA_MAX_STREAMS];
 	/* The phone's profile relays unsignalled plain SRTCP (Cisco SPA). */
 	bool			 lenient;
-	bool			 hold;		/* the last SDP holds it */
 };
 
 static int
@@ -304,16 +303,6 @@ pm_set_body(osip_message_t *m, const char *buf, size_t len)
 	return osip_message_set_body(m, buf, len) == 0 ? 0 : -1;
 }
 
-/* Does an SDP hold the call (sendonly, recvonly, inactive, c=0.0.0.0)? */
-static bool
-pm_holds(const char *buf, size_t len)
-{
-	return memmem(buf, len, "a=sendonly", 10) != NULL ||
-	    memmem(buf, len, "a=recvonly", 10) != NULL ||
-	    memmem(buf, len, "a=inactive", 10) != NULL ||
-	    memmem(buf, len, "IN IP4 0.0.0.0", 14) != NULL;
-}
-
 static enum relay_suite
 pm_suite(enum sdes_suite s)
 {
@@ -464,7 +453,6 @@ pm_body(struct pmedia *pm, osip_message_t *m, osip_body_t *b,
 		snprintf(reason, rlen, "%s", osip_message_get_reason(code));
 		return code;
 	}
-	pm->hold = pm_holds(out, outlen) || pm_holds(b->body, b->length);
 	if (pm_set_body(m, out, outlen) == -1) {
 		OPENSSL_cleanse(out, outlen);
 		free(out);
@@ -884,7 +872,7 @@ proxy_media_held(const struct dialog *dlg)
 {
 	const struct pmedia	*pm = dlg->media;
 
-	return pm != NULL && pm->hold;
+	return pm != NULL && !media_flowing(pm->ms);
 }
 
 size_t

@@ -629,6 +629,61 @@ test_t38_image_udptl_is_plain_udp(void)
 	media_session_free(ms);
 }
 
+/* A plain offer from the phone and the carrier's answer, in one go. */
+static void
+plain_exchange(struct media_session *ms, const char *offer,
+    const char *answer)
+{
+	char	*out, *ans, why[256];
+	size_t	 outlen, anslen;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, offer,
+	    strlen(offer), &out, &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, answer,
+	    strlen(answer), &ans, &anslen, why, sizeof(why)), why), 0);
+	free(out);
+	free(ans);
+}
+
+/*
+ * Whether the call is on hold (its silence then expected, no media
+ * timeout) follows each stream's direction in each side's last SDP: a
+ * sendonly video beside sendrecv audio is no hold, a held audio stream
+ * is, and so is the RFC 2543 c=0.0.0.0.
+ */
+static void
+test_hold_follows_each_streams_direction_on_each_side(void)
+{
+#define HOLD_SDP(o, c, m)	"v=0\r\no=- 7 " o " IN IP4 10.1.1.8\r\n" \
+	"s=-\r\nc=IN IP4 " c "\r\nt=0 0\r\n" m
+#define AUDIO(dir)	"m=audio 4000 RTP/AVP 8\r\n" dir
+#define VIDEO(dir)	"m=video 4002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n" dir
+	struct media_session	*ms = session(SRTP_POLICY_OFF,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_OFF, SDP_SHAPE_SAVP);
+
+	plain_exchange(ms, HOLD_SDP("1", "10.1.1.8", AUDIO("")),
+	    HOLD_SDP("1", "203.0.113.5", AUDIO("a=sendrecv\r\n")));
+	CU_ASSERT_TRUE(media_flowing(ms));
+	plain_exchange(ms, HOLD_SDP("2", "10.1.1.8", AUDIO("a=sendonly\r\n")),
+	    HOLD_SDP("2", "203.0.113.5", AUDIO("a=recvonly\r\n")));
+	CU_ASSERT_FALSE(media_flowing(ms));
+	plain_exchange(ms, HOLD_SDP("3", "10.1.1.8",
+	    AUDIO("") VIDEO("a=sendonly\r\n")),
+	    HOLD_SDP("3", "203.0.113.5", AUDIO("") VIDEO("a=recvonly\r\n")));
+	CU_ASSERT_TRUE(media_flowing(ms));
+	plain_exchange(ms, HOLD_SDP("4", "0.0.0.0", AUDIO("") VIDEO("")),
+	    HOLD_SDP("4", "203.0.113.5", AUDIO("") VIDEO("")));
+	CU_ASSERT_FALSE(media_flowing(ms));
+	plain_exchange(ms, HOLD_SDP("5", "10.1.1.8",
+	    AUDIO("a=inactive\r\n") VIDEO("")),
+	    HOLD_SDP("5", "203.0.113.5", AUDIO("a=inactive\r\n") VIDEO("")));
+	CU_ASSERT_TRUE(media_flowing(ms));	/* the video still goes */
+	media_session_free(ms);
+#undef HOLD_SDP
+#undef AUDIO
+#undef VIDEO
+}
+
 /*
  * The matrix of issue 9's tests: every phone shape (with [phones] srtp =
  * mandatory) against every carrier policy, an offer from each side.
@@ -1331,6 +1386,7 @@ test_media_register(void)
 	UNIT_TEST(s, test_answer_with_another_suite_for_the_tag_is_refused);
 	UNIT_TEST(s, test_identical_reoffer_keeps_keys_and_a_new_one_does_not);
 	UNIT_TEST(s, test_port_exhaustion_is_503_and_releases_what_it_took);
+	UNIT_TEST(s, test_hold_follows_each_streams_direction_on_each_side);
 	UNIT_TEST(s, test_offer_to_a_dual_phone_and_its_answer);
 	UNIT_TEST(s, test_t38_image_udptl_is_plain_udp);
 	UNIT_TEST(s,
