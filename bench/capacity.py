@@ -638,11 +638,11 @@ def one_step(side, build, secs, n, out, tag="step"):
 
 # --- the limits -----------------------------------------------------------------
 
-def io_limit(build, secs):
+def io_limit(build, secs, nmax):
     """bench/relay_io -m io_uring: plain UDP over the same relay design."""
     log("== I/O limit: bench/relay_io -m io_uring")
     p = subprocess.run(["taskset", "-c", "0,1", os.path.join(build, "bench", "relay_io"),
-                        "-m", "io_uring", "-s", "1000", "-d", str(secs)],
+                        "-m", "io_uring", "-s", "1000", "-S", str(nmax), "-d", str(secs)],
                        capture_output=True, text=True, preexec_fn=more_files)
     best, lossy_cpu, steps = None, None, {}
     for line in p.stdout.splitlines():
@@ -686,7 +686,7 @@ def main():
     ap.add_argument("--secs", type=float, default=2)
     ap.add_argument("--sides", default="direct,rtpengine,edge-sip,edge-api")
     ap.add_argument("--start", type=int, default=300)
-    ap.add_argument("--max", type=int, default=min(3000, (NOFILE - 200) // 4),
+    ap.add_argument("--max", type=int, default=min(5000, (NOFILE - 200) // 4),
                     help="most calls (a relay holds four sockets a call)")
     ap.add_argument("--no-limits", action="store_true")
     ap.add_argument("--io", default=None, help="relay I/O method of edge-api")
@@ -715,7 +715,7 @@ def main():
     edge = next((n for n in ("edge-sip", "edge-api") if n in results), None)
     limits = {}
     if not a.no_limits:
-        limits["io"] = io_limit(build, a.secs)
+        limits["io"] = io_limit(build, a.secs, a.max)
         n = results[edge]["good"]["calls"] if edge and results[edge]["good"] else 2000
         limits["crypto"] = crypto_limit(build, a.secs, int(n))
     summary(results, lat, limits, edge, out)

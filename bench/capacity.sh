@@ -13,6 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-build}
 [ $# -gt 0 ] && shift
 case $dir in /*) ;; *) dir=$top/$dir ;; esac
+[ -x /usr/bin/rtpengine ] || "$top/scripts/deps.sh" bench
 [ -x /usr/bin/rtpengine ] || { echo "capacity: needs rtpengine (Debian rtpengine-daemon)" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "capacity: needs two CPUs (relay on 0, generator on 1)" >&2; exit 1; }
 if [ ! -f "$dir/Makefile" ]; then

@@ -2,6 +2,9 @@
 # Install the Debian packages sipedge needs, but only those missing.
 #   scripts/deps.sh build   compilers, autotools and the -dev libraries
 #   scripts/deps.sh test    build + what the tests and their real peers need
+#   scripts/deps.sh bench   test + rtpengine, the anchor bench/capacity.sh
+#                           races (it starts its own; the package's service
+#                           is not used)
 set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake libtool pkg-config openssl
@@ -10,11 +13,13 @@ build_pkgs=(build-essential autoconf automake libtool pkg-config openssl
 	liburing-dev)
 test_pkgs=(python3 mandoc man-db systemd util-linux procps iproute2 dnsmasq-base
 	clang libclang-rt-14-dev kamailio kamailio-tls-modules baresip baresip-core)
+bench_pkgs=(rtpengine-daemon)
 
 case "${1:-build}" in
 build)	want=("${build_pkgs[@]}") ;;
 test)	want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-*)	echo "usage: $0 build|test" >&2; exit 2 ;;
+bench)	want=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*)	echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()
