@@ -43,6 +43,7 @@ TOP = os.path.dirname(HERE)
 LOSS_MAX = 0.1          # percent
 FACTOR = 1.3
 NOFILE = resource.getrlimit(resource.RLIMIT_NOFILE)[1]   # the hard limit
+FD_CALLS = (NOFILE - 200) // 4      # calls a relay's file limit allows
 SUITE_A = "AES_CM_128_HMAC_SHA1_80"     # what enters leg A
 SUITE_B = "AES_CM_128_HMAC_SHA1_32"     # what leaves leg B
 RTPENGINE = "/usr/bin/rtpengine"
@@ -649,7 +650,7 @@ def io_limit(build, secs):
     """bench/relay_io -m io_uring: plain UDP over the same relay design."""
     log("== I/O limit: bench/relay_io -m io_uring")
     p = subprocess.run(["taskset", "-c", "0,1", os.path.join(build, "bench", "relay_io"),
-                        "-m", "io_uring", "-s", "1000", "-S", str((NOFILE - 200) // 4), "-d", str(secs)],
+                        "-m", "io_uring", "-s", "1000", "-S", str(FD_CALLS), "-d", str(secs)],
                        capture_output=True, text=True, preexec_fn=more_files)
     best, lossy_cpu, steps = None, None, {}
     for line in p.stdout.splitlines():
@@ -693,7 +694,7 @@ def main():
     ap.add_argument("--secs", type=float, default=2)
     ap.add_argument("--sides", default="direct,rtpengine,edge-sip,edge-api")
     ap.add_argument("--start", type=int, default=300)
-    ap.add_argument("--max", type=int, default=min(MAX_CALLS, (NOFILE - 200) // 4),
+    ap.add_argument("--max", type=int, default=min(MAX_CALLS, FD_CALLS),
                     help="most calls (a relay holds four sockets a call)")
     ap.add_argument("--no-limits", action="store_true")
     ap.add_argument("--io", default=None, help="relay I/O method of edge-api")

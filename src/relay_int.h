@@ -25,7 +25,7 @@
  */
 #define RELAY_BUF_SIZE		2048
 #define RELAY_PKT_MAX		1500
-#define RELAY_TICK_MS		10	/* timeouts and re-key windows, */
+#define RELAY_TICK_MS		10	/* timeouts and re-key windows */
 #define RELAY_TICK_SLICES	10	/* a tenth of the sessions a tick */
 #define RELAY_IDLE_MS		1000	/* the longest wait without sessions */
 #define RELAY_QUEUE_LEN		1024	/* commands or results per thread */
@@ -75,8 +75,6 @@ struct relay_sock {
 	uint8_t			 rtcp;		/* the RTCP port (port + 1) */
 	uint8_t			 armed;		/* io_uring: receive armed */
 	uint8_t			 rearm;		/* io_uring: re-arm pending */
-	uint8_t			 fixed;		/* io_uring: slot is its
-						 * registered file */
 	uint32_t		 slot;
 	uint32_t		 gen;
 	struct relay_session	*sess;

@@ -258,8 +258,8 @@ relay_thread_tick(struct relay_thread *t)
 	t->next_tick = t->now_ms + RELAY_TICK_MS;
 	timeout_s = atomic_load_explicit(&t->timeout_s, memory_order_relaxed);
 	for (n = t->live / RELAY_TICK_SLICES + 1; n > 0 && t->live > 0; n--) {
-		if ((s = t->cursor) == NULL && (s = t->sessions) == NULL)
-			break;
+		if ((s = t->cursor) == NULL)
+			s = t->sessions;
 		t->cursor = s->next;
 		for (i = 0; i < 2; i++) {
 			l = &s->leg[i];

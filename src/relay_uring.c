@@ -377,6 +377,14 @@ relay_uring_sent(struct relay_thread *t, struct relay_uring *u,
 	relay_uring_buf_put(u, bid);
 }
 
+/* Arm a socket again if it waits for it; a failure retries them all. */
+static void
+relay_uring_rearm_sock(struct relay_uring *u, struct relay_sock *k)
+{
+	if (k->rearm && relay_uring_arm(u, k) == -1)
+		u->rearm_all = true;
+}
+
 /*
  * Arm again the sockets whose multishot receive ended: those listed, or,
  * when the list overflowed or an arm found no SQE, every one. Only then
@@ -393,21 +401,16 @@ relay_uring_rearm(struct relay_thread *t, struct relay_uring *u)
 
 	for (i = 0; i < u->n_rearm; i++)
 		if ((k = relay_thread_sock(t, u->rearm_slot[i],
-		    u->rearm_gen[i])) != NULL && k->rearm &&
-		    relay_uring_arm(u, k) == -1)
-			u->rearm_all = true;
+		    u->rearm_gen[i])) != NULL)
+			relay_uring_rearm_sock(u, k);
 	u->n_rearm = 0;
 	if (!u->rearm_all)
 		return;
 	u->rearm_all = false;
 	for (s = t->sessions; s != NULL; s = s->next)
 		for (j = 0; j < 2; j++) {
-			if (s->leg[j].rtp.rearm &&
-			    relay_uring_arm(u, &s->leg[j].rtp) == -1)
-				u->rearm_all = true;
-			if (s->leg[j].rtcp.rearm &&
-			    relay_uring_arm(u, &s->leg[j].rtcp) == -1)
-				u->rearm_all = true;
+			relay_uring_rearm_sock(u, &s->leg[j].rtp);
+			relay_uring_rearm_sock(u, &s->leg[j].rtcp);
 		}
 }
 

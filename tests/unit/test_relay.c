@@ -50,12 +50,22 @@ struct trelay {
 
 static uint16_t	test_relay_base;
 
-/* A port range of our own, so parallel test runs rarely meet. */
+/*
+ * A window of 64 ports picked by pid, so parallel test runs rarely meet;
+ * other = 1 gives a second one, half the windows away.
+ */
+static uint16_t
+trelay_window(int other)
+{
+	return (uint16_t)(20000 + ((getpid() + other * 300) % 600) * 64);
+}
+
+/* This run's usual window. */
 static uint16_t
 trelay_base(void)
 {
 	if (test_relay_base == 0)
-		test_relay_base = (uint16_t)(20000 + (getpid() % 600) * 64);
+		test_relay_base = trelay_window(0);
 	return test_relay_base;
 }
 
@@ -888,7 +898,7 @@ run_timeout_many(enum relay_io io)
 	 * after relay_free(), and 32 of them still bound would starve the
 	 * tests after this one in the usual window.
 	 */
-	base = (uint16_t)(20000 + ((getpid() + 300) % 600) * 64);
+	base = trelay_window(1);
 	if (trelay_start(&t, io, base, (uint16_t)(base + 63), 1) == NULL)
 		return;
 	for (i = 0; i < 8; i++)
