@@ -115,6 +115,7 @@ relay_thread_start(struct relay *r, struct relay_thread *t, unsigned id,
 	int		i, rc;
 
 	t->id = id;
+	relay_pool_init(&t->pool);
 	t->io = r->io;
 	t->res_efd = r->res_efd;
 	atomic_store_explicit(&t->timeout_s, r->timeout_s,
@@ -162,6 +163,7 @@ relay_thread_stop(struct relay_thread *t)
 	relay_queue_fini(&t->resq);
 	free(t->socks);
 	free(t->free_slots);
+	relay_pool_fini(&t->pool);
 }
 
 /* Start the relay with the I/O method SIPEDGE_RELAY_IO names, or auto. */

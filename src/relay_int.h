@@ -186,6 +186,14 @@ extern const struct relay_io_ops relay_io_uring;
 int		 relay_uring_probe(char *why, size_t);
 
 /* One relay thread. */
+/* A thread's sessions, packed in slabs of their own (relay_pool.c). */
+struct relay_pool {
+	pthread_mutex_t		 mx;
+	bool			 ready;
+	struct relay_slab	*slabs;
+	struct relay_session	*free;		/* linked by next */
+};
+
 struct relay_thread {
 	unsigned		 id;
 	pthread_t		 tid;
@@ -214,6 +222,7 @@ struct relay_thread {
 	_Atomic uint64_t	 cmds_done;
 	uint64_t		 cmds_sent;	/* proxy thread's own */
 	unsigned		 n_sessions;	/* proxy thread's own */
+	struct relay_pool	 pool;
 	unsigned char		 scratch[RELAY_BUF_SIZE];
 };
 
@@ -277,6 +286,12 @@ void	 relay_packet_sent(struct relay_thread *, const struct relay_out *,
 bool	 relay_is_rtcp(const unsigned char *, size_t);
 /* A plain RTCP compound packet whose lengths add up to the datagram. */
 bool	 relay_is_plain_rtcp(const unsigned char *, size_t);
+
+/* Session memory of a thread (relay_pool.c). */
+void	 relay_pool_init(struct relay_pool *);
+void	 relay_pool_fini(struct relay_pool *);
+struct relay_session *relay_pool_get(struct relay_pool *);
+void	 relay_pool_put(struct relay_pool *, struct relay_session *);
 
 /* The thread's side of commands, timeouts and the socket table. */
 void	 relay_thread_commands(struct relay_thread *);

@@ -155,8 +155,8 @@ relay_least_loaded(struct relay *r)
 
 /* Undo a session that never reached its thread. */
 static void
-relay_session_undo(struct relay *r, struct relay_session *s,
-    const uint16_t port[2])
+relay_session_undo(struct relay *r, struct relay_thread *t,
+    struct relay_session *s, const uint16_t port[2])
 {
 	uint64_t	now = mono_ms();
 	int		i;
@@ -170,7 +170,7 @@ relay_session_undo(struct relay *r, struct relay_session *s,
 			relay_ports_put(r->ports, port[i], now);
 		relay_leg_contexts_free(&s->leg[i]);
 	}
-	free(s);
+	relay_pool_put(&t->pool, s);
 }
 
 /* The proxy's record of a new session. */
@@ -216,7 +216,11 @@ relay_session_new(struct relay *r, const struct relay_session_spec *sp,
 	uint16_t		 port[2] = { 0, 0 };
 	int			 i, rc;
 
-	s = xcalloc(1, sizeof(*s));
+	t = relay_least_loaded(r);
+	if ((s = relay_pool_get(&t->pool)) == NULL) {
+		snprintf(why, len, "relay thread %u: out of memory", t->id);
+		return -1;
+	}
 	for (i = 0; i < 2; i++) {
 		s->leg[i].rtp.fd = s->leg[i].rtcp.fd = -1;
 		s->leg[i].rtp.leg = s->leg[i].rtcp.leg = (uint8_t)i;
@@ -231,24 +235,23 @@ relay_session_new(struct relay *r, const struct relay_session_spec *sp,
 		    relay_leg_crypto(&s->leg[i], &sp->leg[i], &reason) == -1) {
 			snprintf(why, len, "%s leg: %s", i == 0 ? "phone" :
 			    "carrier", reason);
-			relay_session_undo(r, s, port);
+			relay_session_undo(r, t, s, port);
 			return -1;
 		}
 	}
 	for (i = 0; i < 2; i++) {
 		rc = relay_leg_bind(r, i, &s->leg[i], &port[i], why, len);
 		if (rc != 0) {
-			relay_session_undo(r, s, port);
+			relay_session_undo(r, t, s, port);
 			return rc;
 		}
 	}
 	if (++r->next_id == 0)
 		r->next_id = 1;
 	s->id = r->next_id;
-	t = relay_least_loaded(r);
 	if (!relay_command(t, RELAY_CMD_ADD, s, NULL)) {
 		snprintf(why, len, "relay thread %u busy", t->id);
-		relay_session_undo(r, s, port);
+		relay_session_undo(r, t, s, port);
 		return -1;
 	}
 	h = relay_handle_new(r, s, sp, port);

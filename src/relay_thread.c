@@ -191,7 +191,7 @@ relay_thread_free_session(struct relay_thread *t, struct relay_session *s)
 		}
 		relay_leg_contexts_free(l);
 	}
-	free(s);
+	relay_pool_put(&t->pool, s);
 }
 
 /* Apply every command waiting; counted so the proxy can tell when done. */
