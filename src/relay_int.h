@@ -109,6 +109,7 @@ struct relay_leg {
 	srtp_t			 in_old;	/* the key before a re-key */
 	uint64_t		 in_old_until;	/* mono_ms */
 	bool			 plain_srtcp_said;
+	bool			 no_context;	/* a key without a context */
 	struct relay_leg_ctr	 ctr;
 };
 
@@ -122,14 +123,21 @@ struct relay_session {
 	struct relay_session	*next;
 };
 
-/* A change for one leg, built on the proxy thread (contexts included). */
+/*
+ * A change for one leg, or a new session's keys, built on the proxy
+ * thread. The keys travel to the relay thread, which builds their
+ * contexts itself: libsrtp2's allocations then come from that thread's
+ * malloc arena, packed together, not scattered among the proxy's SIP
+ * state (one call's SIP state is three times its relay state). The
+ * relay thread wipes the keys and frees the update.
+ */
 struct relay_upd_leg {
 	unsigned		 what;		/* RELAY_UPD_* */
 	struct sockaddr_storage	 rtp_peer;
 	struct sockaddr_storage	 rtcp_peer;
-	srtp_t			 in;
+	struct relay_crypto	 in;		/* CRYPTO_IN: a new key */
 	unsigned		 in_flags;
-	srtp_t			 out;
+	struct relay_crypto	 out;		/* CRYPTO_OUT: a new key */
 	unsigned		 flags;
 };
 
@@ -150,7 +158,7 @@ enum relay_cmd_kind {
 struct relay_cmd {
 	enum relay_cmd_kind	 kind;
 	struct relay_session	*sess;
-	struct relay_upd	*upd;		/* UPDATE; thread frees it */
+	struct relay_upd	*upd;		/* ADD, UPDATE: thread frees it */
 };
 
 /* What a relay thread tells the proxy thread (see struct relay_result). */
@@ -191,6 +199,7 @@ struct relay_pool {
 	pthread_mutex_t		 mx;
 	bool			 ready;
 	struct relay_slab	*slabs;
+	unsigned		 n_slabs;
 	struct relay_session	*free;		/* linked by next */
 };
 

@@ -73,6 +73,7 @@ relay_pool_grow(struct relay_pool *p)
 	(void)madvise(sl, RELAY_SLAB_BYTES, MADV_HUGEPAGE);
 	sl->next = p->slabs;
 	p->slabs = sl;
+	p->n_slabs++;
 	end = (unsigned char *)sl + RELAY_SLAB_BYTES;
 	/* From the top down, so that the free list hands them out in order. */
 	for (at = end - RELAY_POOL_STRIDE; at >= (unsigned char *)sl +

@@ -30,6 +30,7 @@
 
 #include "edge_config.h"
 #include "relay.h"
+#include "relay_int.h"
 #include "util.h"
 #include "unit.h"
 
@@ -1030,6 +1031,48 @@ test_relay_srtp_rekeyed_epoll_single(void)
 	run_srtp_rekeyed(RELAY_IO_EPOLL_SINGLE);
 }
 
+/*
+ * A thread's sessions come out of slabs of its own, side by side and a
+ * cache line each apart, zeroed, and a freed one is handed out again
+ * before the pool takes more memory: a relay that ends and starts calls
+ * all day stays at the memory its busiest hour needed.
+ */
+static void
+test_relay_pool_packs_and_reuses(void)
+{
+	enum { N = 5000 };
+	static struct relay_session	*s[N];
+	struct relay_pool		 p;
+	size_t				 stride, i, side_by_side = 0;
+	unsigned			 slabs;
+
+	stride = (sizeof(struct relay_session) + 63) & ~(size_t)63;
+	relay_pool_init(&p);
+	for (i = 0; i < N; i++) {
+		s[i] = relay_pool_get(&p);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s[i]);
+		CU_ASSERT(((uintptr_t)s[i] & 63) == 0);
+		CU_ASSERT(s[i]->id == 0 && s[i]->next == NULL);
+		if (i > 0 && (char *)s[i] - (char *)s[i - 1] == (ptrdiff_t)stride)
+			side_by_side++;
+		s[i]->id = (uint32_t)i + 1;
+		s[i]->leg[1].peer_rtp_len = 16;
+	}
+	/* All but the first of each slab follow the one before. */
+	CU_ASSERT(side_by_side >= N - 10);
+	slabs = p.n_slabs;
+	CU_ASSERT(slabs >= 2);
+	for (i = 0; i < N; i++)
+		relay_pool_put(&p, s[i]);
+	for (i = 0; i < N; i++) {
+		s[i] = relay_pool_get(&p);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s[i]);
+		CU_ASSERT(s[i]->id == 0 && s[i]->leg[1].peer_rtp_len == 0);
+	}
+	CU_ASSERT_EQUAL(p.n_slabs, slabs);
+	relay_pool_fini(&p);
+}
+
 void
 test_relay_register(void)
 {
@@ -1049,6 +1092,7 @@ test_relay_register(void)
 	UNIT_TEST(e, test_relay_plain_udp_epoll);
 	UNIT_TEST(e, test_relay_burst_epoll);
 	UNIT_TEST(e, test_relay_refuses_bad_key_without_showing_it);
+	UNIT_TEST(e, test_relay_pool_packs_and_reuses);
 	UNIT_TEST(u, test_relay_plain_rtp_io_uring);
 	UNIT_TEST(u, test_relay_srtp_rekeyed_io_uring);
 	UNIT_TEST(u, test_relay_relatch_io_uring);
