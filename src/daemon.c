@@ -230,6 +230,10 @@ daemon_relay_result(const struct relay_result *r, void *arg)
 		log_info("call %s: %s", dlg != NULL ? dlg->call_id : "-",
 		    r->text);
 		break;
+	case RELAY_RESULT_NO_CONTEXT:
+		log_error("call %s: %s", dlg != NULL ? dlg->call_id : "-",
+		    r->text);
+		break;
 	}
 }
 

@@ -319,6 +319,11 @@ relay_result_one(struct relay *r, const struct relay_res *res,
 		    "RTCP where SRTCP was negotiated (UNENCRYPTED_SRTCP not "
 		    "signalled): counted", id, relay_leg_name(res->leg));
 		break;
+	case RELAY_RESULT_NO_CONTEXT:
+		snprintf(text, sizeof(text), "session %u %s leg: no SRTP "
+		    "context for its key (libsrtp2 out of memory): its "
+		    "packets are dropped", id, relay_leg_name(res->leg));
+		break;
 	}
 	cb(&out, arg);
 }

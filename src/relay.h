@@ -181,6 +181,7 @@ enum relay_result_kind {
 	RELAY_RESULT_TIMEOUT,		/* no packets for [media] timeout */
 	RELAY_RESULT_LATCHED,		/* a leg's peer moved to addr */
 	RELAY_RESULT_PLAIN_SRTCP,	/* first unsignalled plain RTCP */
+	RELAY_RESULT_NO_CONTEXT,	/* a leg's key got no SRTP context */
 };
 
 struct relay_result {

@@ -201,6 +201,8 @@ relay_packet(struct relay_thread *t, struct relay_sock *in,
 	    memory_order_relaxed);
 	if (len > RELAY_PKT_MAX || cap < len + SRTP_MAX_TRAILER_LEN + 4)
 		return relay_refuse(x, srtp_err_status_bad_param);
+	if (x->no_context || y->no_context)
+		return relay_refuse(x, srtp_err_status_alloc_fail);
 	plain = (x->flags | y->flags) & RELAY_LEG_PLAIN_UDP;
 	rtcp = !plain && (in->rtcp || ((x->flags & RELAY_LEG_RTCP_MUX) &&
 	    relay_is_rtcp(buf, len)));

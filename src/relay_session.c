@@ -1,9 +1,10 @@
 /*
  * relay_session.c: sessions as the proxy thread makes and changes them.
- * Ports are bound and SRTP contexts built here, synchronously, so that a
- * caller learns at once whether the call can be anchored (503 when the
- * range is exhausted); the finished session is then handed to the least
- * loaded relay thread, which owns it until it is freed.
+ * Ports are bound and keys checked here, synchronously, so that a caller
+ * learns at once whether the call can be anchored (503 when the range is
+ * exhausted); the session and its keys are then handed to the least
+ * loaded relay thread, which builds the SRTP contexts and owns the
+ * session until it is freed.
  */
 #include "config.h"
 
@@ -65,7 +66,7 @@ relay_leg_set_peers(struct relay_leg *l, const struct sockaddr_storage *rtp,
 	}
 }
 
-/* Drop a leg's contexts (on the thread that owns it, or before handing). */
+/* Drop a leg's contexts, on the thread that owns it. */
 void
 relay_leg_contexts_free(struct relay_leg *l)
 {
@@ -126,18 +127,27 @@ relay_leg_bind(struct relay *r, int leg, struct relay_leg *l, uint16_t *port,
 	return RELAY_ERR_PORTS;
 }
 
-/* The leg's contexts from the spec; -1 with a static reason. */
+/* A new leg's keys, checked, for its thread to build; -1 with a reason. */
 static int
-relay_leg_crypto(struct relay_leg *l, const struct relay_leg_spec *sp,
-    const char **why)
+relay_leg_keys(struct relay_leg *l, const struct relay_leg_spec *sp,
+    struct relay_upd_leg *ul, const char **why)
 {
-	if (relay_crypto_context(&sp->in, true, &l->in, why) == -1 ||
-	    relay_crypto_context(&sp->out, false, &l->out, why) == -1) {
-		relay_leg_contexts_free(l);
+	if (relay_crypto_check(&sp->in, why) == -1 ||
+	    relay_crypto_check(&sp->out, why) == -1)
 		return -1;
-	}
+	ul->what = RELAY_UPD_CRYPTO_IN | RELAY_UPD_CRYPTO_OUT;
+	ul->in = sp->in;
+	ul->out = sp->out;
 	l->in_flags = sp->in.flags;
 	return 0;
+}
+
+/* Wipe and free an update that never reached its thread. */
+static void
+relay_upd_free(struct relay_upd *u)
+{
+	OPENSSL_cleanse(u, sizeof(*u));
+	free(u);
 }
 
 /* The thread with the fewest sessions. */
@@ -156,7 +166,7 @@ relay_least_loaded(struct relay *r)
 /* Undo a session that never reached its thread. */
 static void
 relay_session_undo(struct relay *r, struct relay_thread *t,
-    struct relay_session *s, const uint16_t port[2])
+    struct relay_session *s, struct relay_upd *u, const uint16_t port[2])
 {
 	uint64_t	now = mono_ms();
 	int		i;
@@ -168,8 +178,8 @@ relay_session_undo(struct relay *r, struct relay_thread *t,
 			close(s->leg[i].rtcp.fd);
 		if (port[i] != 0)
 			relay_ports_put(r->ports, port[i], now);
-		relay_leg_contexts_free(&s->leg[i]);
 	}
+	relay_upd_free(u);
 	relay_pool_put(&t->pool, s);
 }
 
@@ -210,6 +220,7 @@ relay_session_new(struct relay *r, const struct relay_session_spec *sp,
     struct relay_session_info *info, char *why, size_t len)
 {
 	struct relay_session	*s;
+	struct relay_upd	*u;
 	struct relay_handle	*h;
 	struct relay_thread	*t;
 	const char		*reason = NULL;
@@ -221,6 +232,7 @@ relay_session_new(struct relay *r, const struct relay_session_spec *sp,
 		snprintf(why, len, "relay thread %u: out of memory", t->id);
 		return -1;
 	}
+	u = xcalloc(1, sizeof(*u));
 	for (i = 0; i < 2; i++) {
 		s->leg[i].rtp.fd = s->leg[i].rtcp.fd = -1;
 		s->leg[i].rtp.leg = s->leg[i].rtcp.leg = (uint8_t)i;
@@ -232,26 +244,27 @@ relay_session_new(struct relay *r, const struct relay_session_spec *sp,
 		if (relay_peer_check(r, i, &sp->leg[i].rtp_peer, &reason) ==
 		    -1 || relay_peer_check(r, i, &sp->leg[i].rtcp_peer,
 		    &reason) == -1 ||
-		    relay_leg_crypto(&s->leg[i], &sp->leg[i], &reason) == -1) {
+		    relay_leg_keys(&s->leg[i], &sp->leg[i], &u->leg[i],
+		    &reason) == -1) {
 			snprintf(why, len, "%s leg: %s", i == 0 ? "phone" :
 			    "carrier", reason);
-			relay_session_undo(r, t, s, port);
+			relay_session_undo(r, t, s, u, port);
 			return -1;
 		}
 	}
 	for (i = 0; i < 2; i++) {
 		rc = relay_leg_bind(r, i, &s->leg[i], &port[i], why, len);
 		if (rc != 0) {
-			relay_session_undo(r, t, s, port);
+			relay_session_undo(r, t, s, u, port);
 			return rc;
 		}
 	}
 	if (++r->next_id == 0)
 		r->next_id = 1;
 	s->id = r->next_id;
-	if (!relay_command(t, RELAY_CMD_ADD, s, NULL)) {
+	if (!relay_command(t, RELAY_CMD_ADD, s, u)) {
 		snprintf(why, len, "relay thread %u busy", t->id);
-		relay_session_undo(r, t, s, port);
+		relay_session_undo(r, t, s, u, port);
 		return -1;
 	}
 	h = relay_handle_new(r, s, sp, port);
@@ -269,13 +282,13 @@ relay_session_new(struct relay *r, const struct relay_session_spec *sp,
 }
 
 /*
- * One direction's key in an update: a context only when the key differs
- * from the one in use (RFC 3711 §3.3.1: the same key keeps its rollover
- * counter), else only its flags.
+ * One direction's key in an update: passed on for a new context only
+ * when it differs from the one in use (RFC 3711 §3.3.1: the same key
+ * keeps its rollover counter), else only its flags.
  */
 static int
-relay_update_key(const struct relay_crypto *c, bool inbound,
-    unsigned char fp[32], srtp_t *ctx, bool *changed, const char **why)
+relay_update_key(const struct relay_crypto *c, unsigned char fp[32],
+    struct relay_crypto *key, bool *changed, const char **why)
 {
 	unsigned char	nfp[32];
 
@@ -285,8 +298,7 @@ relay_update_key(const struct relay_crypto *c, bool inbound,
 	if (relay_crypto_fingerprint(c, nfp) == 0 &&
 	    CRYPTO_memcmp(nfp, fp, 32) == 0)
 		return 0;
-	if (relay_crypto_context(c, inbound, ctx, why) == -1)
-		return -1;
+	*key = *c;
 	memcpy(fp, nfp, 32);
 	*changed = true;
 	return 0;
@@ -308,7 +320,7 @@ relay_update_leg(struct relay *r, int i, const struct relay_leg_update *lu,
 	    relay_peer_check(r, i, &lu->rtcp_peer, why) == -1))
 		return -1;
 	if (lu->what & RELAY_UPD_CRYPTO_IN) {
-		if (relay_update_key(&lu->in, true, fp[0], &ul->in, &changed,
+		if (relay_update_key(&lu->in, fp[0], &ul->in, &changed,
 		    why) == -1)
 			return -1;
 		ul->what |= RELAY_UPD_IN_FLAGS |
@@ -316,27 +328,12 @@ relay_update_leg(struct relay *r, int i, const struct relay_leg_update *lu,
 		ul->in_flags = lu->in.flags;
 	}
 	if (lu->what & RELAY_UPD_CRYPTO_OUT) {
-		if (relay_update_key(&lu->out, false, fp[1], &ul->out,
-		    &changed, why) == -1)
+		if (relay_update_key(&lu->out, fp[1], &ul->out, &changed,
+		    why) == -1)
 			return -1;
 		ul->what |= changed ? RELAY_UPD_CRYPTO_OUT : 0;
 	}
 	return 0;
-}
-
-/* Free the contexts an update built and never handed over. */
-static void
-relay_upd_free(struct relay_upd *u)
-{
-	int	i;
-
-	for (i = 0; i < 2; i++) {
-		if (u->leg[i].in != NULL)
-			srtp_dealloc(u->leg[i].in);
-		if (u->leg[i].out != NULL)
-			srtp_dealloc(u->leg[i].out);
-	}
-	free(u);
 }
 
 /* Change peers, keys or flags of a session's legs. */

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "relay_int.h"
 #include "util.h"
 
@@ -85,12 +87,68 @@ relay_thread_sock(struct relay_thread *t, uint32_t slot, uint32_t gen)
 	return k;
 }
 
-/* Start receiving on a session's sockets. */
+/* Retire a leg's inbound context into the re-key window. */
 static void
-relay_thread_add(struct relay_thread *t, struct relay_session *s)
+relay_thread_rekey_in(struct relay_thread *t, struct relay_leg *l, srtp_t in)
+{
+	if (l->in_old != NULL)
+		srtp_dealloc(l->in_old);
+	l->in_old = l->in;
+	l->in_old_until = t->now_ms + RELAY_REKEY_WINDOW_MS;
+	l->in = in;
+}
+
+/*
+ * Build the contexts of a leg's new keys, here, so that they come from
+ * this thread's arena. A key that gets no context (libsrtp2 out of
+ * memory: the proxy checked the key) leaves the leg refusing its packets
+ * rather than relaying them unprotected, and is said once.
+ */
+static void
+relay_thread_keys(struct relay_thread *t, struct relay_session *s, int i,
+    const struct relay_upd_leg *ul)
+{
+	struct relay_leg	*l = &s->leg[i];
+	const char		*why;
+	srtp_t			 ctx;
+	bool			 failed = false;
+
+	if (ul->what & RELAY_UPD_CRYPTO_IN) {
+		if (relay_crypto_context(&ul->in, true, &ctx, &why) == 0)
+			relay_thread_rekey_in(t, l, ctx);
+		else
+			failed = true;
+	}
+	if (ul->what & RELAY_UPD_CRYPTO_OUT) {
+		if (relay_crypto_context(&ul->out, false, &ctx, &why) == 0) {
+			if (l->out != NULL)
+				srtp_dealloc(l->out);
+			l->out = ctx;
+		} else
+			failed = true;
+	}
+	if (failed && !l->no_context)
+		(void)relay_thread_result(t, RELAY_RESULT_NO_CONTEXT, s, i,
+		    NULL, 0);
+	if (failed)
+		l->no_context = true;
+	else if ((ul->what & (RELAY_UPD_CRYPTO_IN | RELAY_UPD_CRYPTO_OUT)) ==
+	    (RELAY_UPD_CRYPTO_IN | RELAY_UPD_CRYPTO_OUT))
+		l->no_context = false;
+}
+
+/* A new session: its contexts, then receiving on its sockets. */
+static void
+relay_thread_add(struct relay_thread *t, struct relay_session *s,
+    struct relay_upd *u)
 {
 	struct relay_sock	*k;
 	int			 i, j;
+
+	for (i = 0; i < 2; i++)
+		relay_thread_keys(t, s, i, &u->leg[i]);
+	OPENSSL_cleanse(u, sizeof(*u));
+	free(u);
 
 	s->next = t->sessions;
 	s->prev = NULL;
@@ -111,17 +169,6 @@ relay_thread_add(struct relay_thread *t, struct relay_session *s)
 	}
 }
 
-/* Retire a leg's inbound context into the re-key window. */
-static void
-relay_thread_rekey_in(struct relay_thread *t, struct relay_leg *l, srtp_t in)
-{
-	if (l->in_old != NULL)
-		srtp_dealloc(l->in_old);
-	l->in_old = l->in;
-	l->in_old_until = t->now_ms + RELAY_REKEY_WINDOW_MS;
-	l->in = in;
-}
-
 /* Apply an update the proxy thread built; the thread frees it. */
 static void
 relay_thread_update(struct relay_thread *t, struct relay_session *s,
@@ -140,13 +187,7 @@ relay_thread_update(struct relay_thread *t, struct relay_session *s,
 			l->flags = ul->flags;
 		if (ul->what & RELAY_UPD_IN_FLAGS)
 			l->in_flags = ul->in_flags;
-		if (ul->what & RELAY_UPD_CRYPTO_IN)
-			relay_thread_rekey_in(t, l, ul->in);
-		if (ul->what & RELAY_UPD_CRYPTO_OUT) {
-			if (l->out != NULL)
-				srtp_dealloc(l->out);
-			l->out = ul->out;
-		}
+		relay_thread_keys(t, s, i, ul);
 		if (ul->what & (RELAY_UPD_CRYPTO_IN | RELAY_UPD_PEER))
 			l->plain_srtcp_said = false;
 	}
@@ -157,6 +198,7 @@ relay_thread_update(struct relay_thread *t, struct relay_session *s,
 	 */
 	s->start_ms = t->now_ms;
 	s->timeout_said = false;
+	OPENSSL_cleanse(u, sizeof(*u));
 	free(u);
 }
 
@@ -203,7 +245,7 @@ relay_thread_commands(struct relay_thread *t)
 	while (relay_queue_pop(&t->cmdq, &c)) {
 		switch (c.kind) {
 		case RELAY_CMD_ADD:
-			relay_thread_add(t, c.sess);
+			relay_thread_add(t, c.sess, c.upd);
 			break;
 		case RELAY_CMD_UPDATE:
 			relay_thread_update(t, c.sess, c.upd);
