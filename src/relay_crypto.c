@@ -1,12 +1,15 @@
 /*
- * relay_crypto.c: libsrtp2 contexts from the keys SDES negotiated. One
- * context per leg and direction: "in" unprotects what the leg's peer
- * sends (ssrc any_inbound, so any SSRC the peer picks is accepted), "out"
- * protects what the leg sends (any_outbound). SRTCP of the _32 suites
- * keeps an 80-bit tag (RFC 4568 §6.2.1 and §6.2.2).
+ * relay_crypto.c: libsrtp2 contexts from the keys SDES negotiated, built
+ * on the relay thread that uses them. One context per leg and direction:
+ * "in" unprotects what the leg's peer sends (ssrc any_inbound, so any
+ * SSRC the peer picks is accepted), "out" protects what the leg sends
+ * (any_outbound). SRTCP of the _32 suites keeps an 80-bit tag (RFC 4568
+ * §6.2.1 and §6.2.2).
  *
- * The key is copied only onto the stack for srtp_create(), which derives
- * the session keys from it, and wiped there. Nothing here logs.
+ * The key reaches the relay thread in the command that carries it (wiped
+ * there once the context is built), is copied onto the stack for
+ * srtp_create(), which derives the session keys from it, and is wiped
+ * there too. Nothing here logs.
  */
 #include "config.h"
 
