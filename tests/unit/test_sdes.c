@@ -1006,7 +1006,7 @@ test_choose_takes_the_first_allowed_usable_line(void)
 		"1 AES_256_CM_HMAC_SHA1_80 inline:" K46 "|2^31|1:1",
 		"2 AES_256_CM_HMAC_SHA1_80 inline:" K46,
 		"3 AES_CM_128_HMAC_SHA1_80 inline:" K30 " UNENCRYPTED_SRTCP",
-		"4 AES_CM_128_HMAC_SHA1_32 inline:" K30,
+		("4 AES_CM_128_HMAC_SHA1_32 inline:" K30),
 	};
 	static const enum sdes_suite	all[] = {
 		SDES_AES_CM_128_HMAC_SHA1_32, SDES_AES_CM_128_HMAC_SHA1_80,
