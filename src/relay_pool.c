@@ -7,7 +7,8 @@
  * met. Here each thread's sessions sit side by side in slabs of their
  * own (2 MiB, a huge page where the kernel gives one). At 2,100 calls
  * through sipedged this took the relay thread's CPU per packet from 8.8
- * to 8.1 us (bench/README, "capacity").
+ * to 8.1 us in one set of runs and changed nothing in a later one
+ * (bench/README, "capacity").
  *
  * Taken on the proxy thread, given back by the relay thread that freed
  * the session (or by the proxy for one that never reached it): a mutex,
