@@ -9,11 +9,12 @@
  * The controller (bench/capacity.py) drives it over stdin, one command a
  * line; keys travel only over that pipe, as hex, and are never printed:
  *
- *	call DST_PORT TX_SUITE TX_KEY RX_SUITE RX_KEY
+ *	call DST_PORT TX_SUITE TX_KEY RX_SUITE RX_KEY [DST_ADDR]
  *		add a call: protect with TX_KEY (the leg-A key, what the
- *		relay unprotects), send to 127.0.0.1:DST_PORT; what arrives
- *		for it is checked with RX_KEY (the key the relay protects
- *		the far leg with). Prints "call INDEX".
+ *		relay unprotects), send to DST_ADDR (default 127.0.0.1),
+ *		port DST_PORT; what arrives for it is checked with RX_KEY
+ *		(the key the relay protects the far leg with). Prints "call INDEX". A suite "none"
+ *		(key "-") is plain RTP, its payload compared as it came.
  *	step SECONDS RELAY_PID [BURST]
  *		run every call for a 0.3 s warm-up and then SECONDS, paced
  *		evenly (call i, then i + 1, ...) in bursts of BURST packets
@@ -131,7 +132,10 @@ unhex(const char *s, unsigned char *out, size_t max)
 	return s[0] == '\0' ? (int)n : -1;
 }
 
-/* A libsrtp2 context for one direction of a suite and key. */
+/*
+ * A libsrtp2 context for one direction of a suite and key; NULL for
+ * "none", plain RTP (the I/O limit's calls, key "-").
+ */
 static srtp_t
 ctx_new(const char *suite, const char *hex, int inbound)
 {
@@ -141,6 +145,8 @@ ctx_new(const char *suite, const char *hex, int inbound)
 	int		len, want;
 
 	memset(&p, 0, sizeof(p));
+	if (strcmp(suite, "none") == 0)
+		return NULL;
 	if (strcmp(suite, "AES_CM_128_HMAC_SHA1_80") == 0) {
 		srtp_crypto_policy_set_rtp_default(&p.rtp);
 		want = 30;
@@ -166,8 +172,8 @@ ctx_new(const char *suite, const char *hex, int inbound)
 }
 
 static void
-call_add(unsigned port, const char *txs, const char *txk, const char *rxs,
-    const char *rxk)
+call_add(struct in_addr addr, unsigned port, const char *txs, const char *txk,
+    const char *rxs, const char *rxk)
 {
 	struct call	*c;
 
@@ -182,7 +188,7 @@ call_add(unsigned port, const char *txs, const char *txk, const char *rxs,
 	c->tx = ctx_new(txs, txk, 0);
 	c->rx = ctx_new(rxs, rxk, 1);
 	c->dst.sin_family = AF_INET;
-	c->dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->dst.sin_addr = addr;
 	c->dst.sin_port = htons((uint16_t)port);
 	c->seq = (uint16_t)(ncalls * 7919u);	/* wraps in some calls */
 	c->ts = ncalls * 104729u;
@@ -235,7 +241,8 @@ step_prepare(unsigned rounds)
 			memset(p + RTP_HDR, 0xd5, PAYLOAD);	/* silence */
 			memcpy(p + RTP_HDR, &k, sizeof(k));
 			len = RTP_HDR + PAYLOAD;
-			if (srtp_protect(c->tx, p, &len) != srtp_err_status_ok)
+			if (c->tx != NULL &&
+			    srtp_protect(c->tx, p, &len) != srtp_err_status_ok)
 				die("srtp_protect");
 			lens[k] = (uint16_t)len;
 		}
@@ -318,8 +325,9 @@ sink_drain(struct result *res, unsigned rounds, unsigned warm)
 				len = (int)rmsg[j].msg_len;
 				memcpy(tmp, p, (size_t)len);
 				res->sampled++;
-				if (srtp_unprotect(calls[i].rx, tmp, &len) !=
-				    srtp_err_status_ok || len != RTP_HDR +
+				if ((calls[i].rx != NULL &&
+				    srtp_unprotect(calls[i].rx, tmp, &len) !=
+				    srtp_err_status_ok) || len != RTP_HDR +
 				    PAYLOAD || memcmp(tmp + RTP_HDR, &k,
 				    sizeof(k)) != 0)
 					res->sample_fail++;
@@ -529,6 +537,7 @@ main(int argc, char **argv)
 {
 	const char	*reason;
 	char		 line[1024], cmd[16], a[5][160];
+	struct in_addr	 dst;
 	unsigned	 port;
 	double		 secs;
 	int		 c, cpu = 1, pid;
@@ -557,10 +566,13 @@ main(int argc, char **argv)
 		if (sscanf(line, "%15s", cmd) != 1)
 			continue;
 		if (strcmp(cmd, "call") == 0) {
-			if (sscanf(line, "%*s %u %159s %159s %159s %159s", &port,
-			    a[0], a[1], a[2], a[3]) != 5)
+			dst.s_addr = htonl(INADDR_LOOPBACK);
+			c = sscanf(line, "%*s %u %159s %159s %159s %159s %159s",
+			    &port, a[0], a[1], a[2], a[3], a[4]);
+			if (c < 5 || (c == 6 && inet_pton(AF_INET, a[4],
+			    &dst) != 1))
 				die("bad call line");
-			call_add(port, a[0], a[1], a[2], a[3]);
+			call_add(dst, port, a[0], a[1], a[2], a[3]);
 			OPENSSL_cleanse(line, sizeof(line));
 			OPENSSL_cleanse(a, sizeof(a));
 		} else if (strcmp(cmd, "step") == 0) {

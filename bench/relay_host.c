@@ -14,8 +14,11 @@
  *		PORT_B", the relay's RTP ports of each leg.
  *	quit
  *
- *	relay_host [-c CPU] [-m io_uring|epoll|epoll-single] [-p PORT_MIN]
- *	    [-P PORT_MAX]
+ *	relay_host [-a ADDR] [-c CPU] [-m io_uring|epoll|epoll-single]
+ *	    [-p PORT_MIN] [-P PORT_MAX]
+ *
+ * -a binds the relay's sockets to another loopback address (127.0.0.1
+ * by default), so that a second relay can take the same port range.
  */
 #include "config.h"
 
@@ -51,15 +54,14 @@ suite(const char *name)
 {
 	enum relay_suite	s;
 
-	for (s = RELAY_SUITE_AES_CM_128_HMAC_SHA1_80;
-	    s <= RELAY_SUITE_AEAD_AES_256_GCM; s++)
+	for (s = RELAY_SUITE_NONE; s <= RELAY_SUITE_AEAD_AES_256_GCM; s++)
 		if (strcmp(relay_suite_name(s), name) == 0)
 			return s;
 	die("unknown suite");
 	return RELAY_SUITE_NONE;
 }
 
-/* Hex into a relay_crypto of a suite. */
+/* Hex into a relay_crypto of a suite ("-" for none). */
 static void
 key(struct relay_crypto *c, enum relay_suite s, const char *hex)
 {
@@ -105,19 +107,21 @@ main(int argc, char **argv)
 	struct relay_session_info	info;
 	struct relay			*relay;
 	const char			*reason, *mode = NULL;
+	char				 addr[64] = "127.0.0.1";
 	char				line[1024], cmd[16], a[6][160], why[256];
 	unsigned			pa, pb;
 	int				c, cpu = 0, pmin = 20000, pmax = 59999;
 
-	while ((c = getopt(argc, argv, "c:m:p:P:")) != -1) {
+	while ((c = getopt(argc, argv, "a:c:m:p:P:")) != -1) {
 		switch (c) {
+		case 'a': snprintf(addr, sizeof(addr), "%s", optarg); break;
 		case 'c': cpu = atoi(optarg); break;
 		case 'm': mode = optarg; break;
 		case 'p': pmin = atoi(optarg); break;
 		case 'P': pmax = atoi(optarg); break;
 		default:
-			die("usage: relay_host [-c CPU] [-m IO] [-p MIN] "
-			    "[-P MAX]");
+			die("usage: relay_host [-a ADDR] [-c CPU] [-m IO] "
+			    "[-p MIN] [-P MAX]");
 		}
 	}
 	bench_pin("relay_host", cpu);
@@ -129,8 +133,8 @@ main(int argc, char **argv)
 		die(reason);
 	memset(&cf, 0, sizeof(cf));
 	memset(&o, 0, sizeof(o));
-	cf.phone_address = "127.0.0.1";
-	cf.carrier_address = "127.0.0.1";
+	cf.phone_address = addr;
+	cf.carrier_address = addr;
 	cf.port_min = (uint16_t)pmin;
 	cf.port_max = (uint16_t)pmax;
 	cf.threads = 1;
