@@ -165,7 +165,11 @@ class SipStream:
     TLS work: OpenSSL does not allow reading and writing one connection
     from two threads at once, so sends are queued for that thread."""
 
-    poll = 0.02                     # s a queued send may wait for the I/O thread
+    # The I/O thread sleeps in select() until the socket is readable or a
+    # send is queued (a byte on the wake pipe): a test's connections cost
+    # no CPU while idle, and bench/capacity.py's phone and carrier do not
+    # wake up 100 times a second on the relay's CPU.
+    poll = 1.0                      # s between looks at self.stopping
 
     def __init__(self, sock, auto=None, pong_limit=None):
         """pong_limit: answer only the first so many CRLFCRLF pings (None:
@@ -179,6 +183,9 @@ class SipStream:
         self.closed = False
         self.stopping = False
         self.pings = 0
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
 
@@ -205,22 +212,46 @@ class SipStream:
         self._frame()
         return True
 
+    def _wake(self):
+        fd = self.wake_w
+        if fd is None:
+            return
+        try:
+            os.write(fd, b"w")
+        except (BlockingIOError, OSError):
+            pass                    # full (a wake-up is pending) or closed
+
     def _loop(self):
         self.sock.setblocking(False)
-        while not self.stopping:
-            while True:
+        try:
+            while not self.stopping:
+                while True:
+                    try:
+                        data = self.outq.get_nowait()
+                    except queue.Empty:
+                        break
+                    self._write(data)
+                if self.sock.pending():
+                    # Records OpenSSL has already read: select() would
+                    # not see them on the fd.
+                    if not self._read():
+                        break
+                    continue
                 try:
-                    data = self.outq.get_nowait()
-                except queue.Empty:
+                    readable, _, _ = select.select([self.sock, self.wake_r], [], [],
+                                                   self.poll)
+                except (OSError, ValueError):
                     break
-                self._write(data)
-            try:
-                readable, _, _ = select.select([self.sock], [], [], self.poll)
-            except (OSError, ValueError):
-                break
-            if (readable or self.sock.pending()) and not self._read():
-                break
-        self.closed = True
+                if self.wake_r in readable:
+                    try:
+                        os.read(self.wake_r, 4096)
+                    except (BlockingIOError, OSError):
+                        pass
+                if self.sock in readable and not self._read():
+                    break
+        finally:
+            self.closed = True
+            os.close(self.wake_r)
 
     def _frame(self):
         while True:
@@ -243,6 +274,7 @@ class SipStream:
 
     def send_raw(self, data):
         self.outq.put(data)
+        self._wake()
 
     def send(self, msg):
         self.send_raw(msg.encode())
@@ -289,8 +321,12 @@ class SipStream:
         # an SSL object left with a closed fd number writes its alerts to
         # whatever file gets that number next (a subprocess's pipe, say).
         self.stopping = True
+        self._wake()
         if self.thread is not threading.current_thread():
             self.thread.join(5)
+        fd, self.wake_w = self.wake_w, None
+        if fd is not None:
+            os.close(fd)
         try:
             self.sock.close()
         except OSError:
