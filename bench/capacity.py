@@ -358,30 +358,33 @@ class EdgeApi:
         self.pid = self.p.pid
         self.label += " (io %s)" % self.io_name
 
+    def suites(self):
+        return ("none", "none") if self.plain else (SUITE_A, SUITE_B)
+
     def add(self, n):
         pend = []
-        sa, sb = ("none", "none") if self.plain else (SUITE_A, SUITE_B)
+        sa, sb = self.suites()
+        key = (lambda: b"") if self.plain else key30
         for _ in range(n):
-            ka, kb = (b"", b"") if self.plain else (key30(), key30())
-            other = (lambda: b"") if self.plain else key30
+            ka, kb = key(), key()
             # Leg A: the phone's key in, ours out; leg B: the carrier's
             # key in, ours (kb) out, which the generator checks.
             self.p.stdin.write("session %d %d %s %s %s %s %s %s\n" % (
-                self.gen.src, self.gen.sink, sa, ka.hex() or "-", other().hex() or "-",
-                sb, other().hex() or "-", kb.hex() or "-"))
+                self.gen.src, self.gen.sink, sa, ka.hex() or "-", key().hex() or "-",
+                sb, key().hex() or "-", kb.hex() or "-"))
             pend.append((ka, kb))
             if len(pend) >= 256:
                 self._collect(pend)
         self._collect(pend)
 
     def _collect(self, pend):
+        sa, sb = self.suites()
         self.p.stdin.flush()
         for ka, kb in pend:
             f = self.p.stdout.readline().split()
             if len(f) != 4 or f[0] != "session":
                 raise SystemExit("relay_host: session failed")
-            self.gen.call(int(f[2]), "none" if self.plain else SUITE_A, ka,
-                          "none" if self.plain else SUITE_B, kb, self.addr)
+            self.gen.call(int(f[2]), sa, ka, sb, kb, self.addr)
         pend.clear()
 
     def stop(self):

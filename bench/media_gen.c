@@ -13,8 +13,9 @@
  *		add a call: protect with TX_KEY (the leg-A key, what the
  *		relay unprotects), send to DST_ADDR (default 127.0.0.1),
  *		port DST_PORT; what arrives for it is checked with RX_KEY
- *		(the key the relay protects the far leg with). Prints "call INDEX". A suite "none"
- *		(key "-") is plain RTP, its payload compared as it came.
+ *		(the key the relay protects the far leg with). Prints
+ *		"call INDEX". A suite "none" (key "-") is plain RTP, its
+ *		payload compared as it came.
  *	step SECONDS RELAY_PID [BURST]
  *		run every call for a 0.3 s warm-up and then SECONDS, paced
  *		evenly (call i, then i + 1, ...) in bursts of BURST packets
@@ -144,9 +145,9 @@ ctx_new(const char *suite, const char *hex, int inbound)
 	unsigned char	key[64];
 	int		len, want;
 
-	memset(&p, 0, sizeof(p));
 	if (strcmp(suite, "none") == 0)
 		return NULL;
+	memset(&p, 0, sizeof(p));
 	if (strcmp(suite, "AES_CM_128_HMAC_SHA1_80") == 0) {
 		srtp_crypto_policy_set_rtp_default(&p.rtp);
 		want = 30;

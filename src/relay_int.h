@@ -193,7 +193,6 @@ extern const struct relay_io_ops relay_io_uring;
 /* Probe whether io_uring can run the relay here; a reason when not. */
 int		 relay_uring_probe(char *why, size_t);
 
-/* One relay thread. */
 /* A thread's sessions, packed in slabs of their own (relay_pool.c). */
 struct relay_pool {
 	pthread_mutex_t		 mx;
@@ -203,6 +202,7 @@ struct relay_pool {
 	struct relay_session	*free;		/* linked by next */
 };
 
+/* One relay thread. */
 struct relay_thread {
 	unsigned		 id;
 	pthread_t		 tid;
@@ -320,6 +320,8 @@ void	*relay_thread_main(void *);
 void	 relay_leg_set_peers(struct relay_leg *,
 	    const struct sockaddr_storage *rtp,
 	    const struct sockaddr_storage *rtcp);
+/* Wipe the keys an update carries and free it (either thread). */
+void	 relay_upd_free(struct relay_upd *);
 /* Drop a leg's SRTP contexts. */
 void	 relay_leg_contexts_free(struct relay_leg *);
 

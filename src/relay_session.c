@@ -142,8 +142,8 @@ relay_leg_keys(struct relay_leg *l, const struct relay_leg_spec *sp,
 	return 0;
 }
 
-/* Wipe and free an update that never reached its thread. */
-static void
+/* Wipe the keys an update carries and free it. */
+void
 relay_upd_free(struct relay_upd *u)
 {
 	OPENSSL_cleanse(u, sizeof(*u));

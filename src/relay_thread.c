@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "relay_int.h"
 #include "util.h"
 
@@ -147,8 +145,7 @@ relay_thread_add(struct relay_thread *t, struct relay_session *s,
 
 	for (i = 0; i < 2; i++)
 		relay_thread_keys(t, s, i, &u->leg[i]);
-	OPENSSL_cleanse(u, sizeof(*u));
-	free(u);
+	relay_upd_free(u);
 
 	s->next = t->sessions;
 	s->prev = NULL;
@@ -198,8 +195,7 @@ relay_thread_update(struct relay_thread *t, struct relay_session *s,
 	 */
 	s->start_ms = t->now_ms;
 	s->timeout_said = false;
-	OPENSSL_cleanse(u, sizeof(*u));
-	free(u);
+	relay_upd_free(u);
 }
 
 /* Close a session's sockets, drop its contexts and free it. */
