@@ -11,7 +11,7 @@ import ssl
 import threading
 import time
 
-from edge import certs, free_port, take_message
+from edge import certs, free_port, take_message, wait_for
 
 COMPACT = {"v": "Via", "f": "From", "t": "To", "i": "Call-ID", "m": "Contact",
            "l": "Content-Length", "c": "Content-Type", "k": "Supported"}
@@ -383,6 +383,8 @@ class ScriptedCarrier:
         self.refuse = False             # True: close every connection at once
         self.options = []               # every OPTIONS the edge sent
         self.streams = []
+        self.accepted = 0               # TCP connections accepted
+        self.handshake_errors = []      # why a TLS handshake failed, in order
         self.bindings = {}          # aor -> contact as the edge sent it
         self.lsock = None
 
@@ -406,6 +408,7 @@ class ScriptedCarrier:
                 if self.lsock.fileno() < 0:
                     return
                 continue
+            self.accepted += 1
             if self.refuse:
                 raw.close()
                 continue
@@ -417,7 +420,8 @@ class ScriptedCarrier:
         raw.settimeout(10)
         try:
             s = self.ctx.wrap_socket(raw, server_side=True)
-        except (OSError, ssl.SSLError):
+        except (OSError, ssl.SSLError) as e:
+            self.handshake_errors.append("%s %r" % (time.strftime("%H:%M:%S"), e))
             raw.close()
             return
         s.settimeout(None)
@@ -464,6 +468,19 @@ class ScriptedCarrier:
         s = ctx.wrap_socket(raw)
         s.settimeout(None)
         return SipStream(s)
+
+    def wait_connected(self, edge, count=1, timeout=10):
+        """Wait until the edge has made count TLS connections to us; fail
+        the test with what both sides saw if it has not."""
+        if wait_for(lambda: len(self.streams) >= count, timeout):
+            return
+        log = edge.log()
+        raise AssertionError(
+            "the edge made %d of %d TLS connections to the scripted carrier in "
+            "%g s (%d TCP connections accepted; handshake errors: %s); the "
+            "edge's log ends:\n%s" % (len(self.streams), count, timeout,
+                                      self.accepted, self.handshake_errors or "none",
+                                      log[-4000:]))
 
     @property
     def stream(self):

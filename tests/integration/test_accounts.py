@@ -535,7 +535,7 @@ class ScriptedAccounts(AccountCase):
             name="test", port=self.carrier.port, certs=certs()) + account_conf("alice"))
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
+        self.carrier.wait_connected(self.edge)
         self.assertTrue(wait_for(self.carrier_connected, 10), self.edge.json("carriers"))
         self.wait_account("alice")
         self.contact = self.carrier.bindings.get("sip:alice@carrier.test")

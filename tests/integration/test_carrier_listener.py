@@ -62,7 +62,7 @@ class ListenerCase(unittest.TestCase):
             port=self.carrier.port, certs=certs()) + self.carrier_extra)
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
+        self.carrier.wait_connected(self.edge)
         self.assertTrue(wait_for(lambda: self.carrier_item()["state"] == "connected", 10))
 
     def carrier_item(self):
@@ -197,7 +197,7 @@ class NatedEdge(ListenerCase):
             self.edge.edit_main("[media]", media_extra)
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: len(self.carrier.streams) == 2, 10))
+        self.carrier.wait_connected(self.edge, 2)
 
     def register(self):
         p = self.phone()

@@ -76,7 +76,7 @@ class DigestCase(unittest.TestCase):
             port=self.carrier.port, certs=certs()))
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
+        self.carrier.wait_connected(self.edge)
         self.assertTrue(wait_for(
             lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10))
 

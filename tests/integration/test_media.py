@@ -297,7 +297,7 @@ class ScriptedCase(unittest.TestCase):
             port=self.carrier.port, certs=certs()))
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
+        self.carrier.wait_connected(self.edge)
         wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
 
     def registered_phone(self, ua):

@@ -36,7 +36,7 @@ class ProxyCase(unittest.TestCase):
             port=self.carrier.port, certs=certs()) + self.carrier_extra)
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: self.carrier.streams, 10))
+        self.carrier.wait_connected(self.edge)
         wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
 
     def phone(self, aor="sip:alice@carrier.test", **kw):
@@ -214,7 +214,7 @@ class InboundCalls(ProxyCase):
         streams = len(self.carrier.streams)
         self.edge.stop()
         self.edge.start()
-        self.assertTrue(wait_for(lambda: len(self.carrier.streams) > streams, 10))
+        self.carrier.wait_connected(self.edge, streams + 1)
         self.carrier_invite("sip:alice@carrier.test", call_id="after-restart")
         resp = self.carrier.stream.expect(lambda m: not m.is_request and m.status >= 200)
         self.assertEqual(resp.status, 430)

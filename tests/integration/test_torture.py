@@ -575,8 +575,7 @@ class TortureTest(unittest.TestCase):
             port=self.carrier.port, certs=certs()))
         self.addCleanup(self.edge.close)
         self.edge.start()
-        self.assertTrue(wait_for(lambda: self.carrier.streams, 10),
-                        "the edge did not connect to the carrier")
+        self.carrier.wait_connected(self.edge)
         for st in self.carrier.streams:
             st.poll = FAST
         self.assertTrue(wait_for(lambda: self.edge.json("carriers")["items"][0]
