@@ -29,6 +29,8 @@
 #include "media.h"
 #include "util.h"
 
+static char	*media_dup(const char *, size_t);
+
 /* One exchange of one side, kept for a refresh that repeats it. */
 struct media_memo {
 	char	*in;		/* what the side sent */
@@ -67,6 +69,17 @@ struct media_session {
 	struct media_memo	 answers[2];	/* by the side that answered */
 	unsigned long long	 version[2];	/* o= version towards a side */
 	bool			 have_version[2];
+	/*
+	 * The last exchange that completed, as the relay has it: the
+	 * streams, and the SDP the edge sent each side in it. A refused
+	 * offer or answer puts the streams back; media_reoffer() offers a
+	 * side this state again.
+	 */
+	struct media_stream	*good_st;	/* good_n of them */
+	size_t			 good_n;
+	char			*good_sdp[2];	/* by the side it went to */
+	size_t			 good_len[2];
+	bool			 own;		/* the pending offer is ours */
 };
 
 /* Format a reason into why; returns code. */
@@ -140,6 +153,80 @@ media_lines_clear(struct media_session *ms, size_t k)
 		sdes_clear(&ms->lines[k]->chosen);
 }
 
+/* Forget the settled state (it holds keys). */
+static void
+media_good_clear(struct media_session *ms)
+{
+	int	s;
+
+	if (ms->good_st != NULL) {
+		OPENSSL_cleanse(ms->good_st, ms->good_n * sizeof(*ms->good_st));
+		free(ms->good_st);
+	}
+	ms->good_st = NULL;
+	ms->good_n = 0;
+	for (s = 0; s < 2; s++) {
+		if (ms->good_sdp[s] != NULL) {
+			OPENSSL_cleanse(ms->good_sdp[s], ms->good_len[s]);
+			free(ms->good_sdp[s]);
+		}
+		ms->good_sdp[s] = NULL;
+		ms->good_len[s] = 0;
+	}
+}
+
+/*
+ * An exchange completed: the edge sent side `to` the body sdp and the
+ * other side other (NULL: what it had before); remember it as settled.
+ */
+static void
+media_settle(struct media_session *ms, enum media_side to, const char *sdp,
+    size_t len, const char *other, size_t other_len)
+{
+	char	*keep[2];
+	size_t	 keep_len[2];
+	int	 s;
+
+	keep[to] = media_dup(sdp, len);
+	keep_len[to] = len;
+	s = MEDIA_OTHER(to);
+	if (other != NULL) {
+		keep[s] = media_dup(other, other_len);
+		keep_len[s] = other_len;
+	} else {
+		keep[s] = ms->good_sdp[s];
+		keep_len[s] = ms->good_len[s];
+		ms->good_sdp[s] = NULL;
+	}
+	media_good_clear(ms);
+	memcpy(ms->good_sdp, keep, sizeof(keep));
+	memcpy(ms->good_len, keep_len, sizeof(keep_len));
+	ms->good_n = ms->n;
+	if (ms->n > 0) {
+		ms->good_st = xcalloc(ms->n, sizeof(*ms->good_st));
+		memcpy(ms->good_st, ms->st, ms->n * sizeof(*ms->good_st));
+	}
+}
+
+/*
+ * An offer or answer was refused: the streams go back to what the relay
+ * has (the last settled exchange), so that nothing half-taken from the
+ * refused SDP reaches it later. Call after media_release_fresh().
+ */
+static void
+media_restore(struct media_session *ms)
+{
+	size_t	k;
+
+	for (k = ms->good_n; k < ms->n && k < MEDIA_MAX_STREAMS; k++)
+		OPENSSL_cleanse(&ms->st[k], sizeof(ms->st[k]));
+	ms->n = ms->good_n;
+	for (k = 0; k < ms->good_n; k++) {
+		ms->st[k] = ms->good_st[k];
+		ms->st[k].changed = false;
+	}
+}
+
 void
 media_session_free(struct media_session *ms)
 {
@@ -165,6 +252,7 @@ media_session_free(struct media_session *ms)
 		media_memo_clear(&ms->offers[s]);
 		media_memo_clear(&ms->answers[s]);
 	}
+	media_good_clear(ms);
 	free(ms->offer);
 	OPENSSL_cleanse(ms, sizeof(*ms));
 	free(ms);
@@ -176,6 +264,12 @@ media_offer_pending(const struct media_session *ms, enum media_side *from)
 	if (ms->pending && from != NULL)
 		*from = ms->from;
 	return ms->pending;
+}
+
+bool
+media_own_pending(const struct media_session *ms)
+{
+	return ms->pending && ms->own;
 }
 
 bool
@@ -773,6 +867,7 @@ edit:
 	    err);
 fail:
 	media_release_fresh(ms);
+	media_restore(ms);
 	for (k = 0; k < n && k < MEDIA_MAX_STREAMS; k++)
 		media_lines_clear(ms, k);
 	if (*out != NULL) {
@@ -803,8 +898,13 @@ media_offer_failed(struct media_session *ms)
 	if (ms->refresh)
 		return;
 	media_release_fresh(ms);
+	media_restore(ms);
 	for (k = 0; k < ms->n; k++)
 		media_lines_clear(ms, k);
+	if (ms->own) {
+		ms->own = false;
+		return;
+	}
 	/* A repeat of a refused offer must be treated as new. */
 	media_memo_clear(&ms->offers[ms->from]);
 }
@@ -871,6 +971,130 @@ media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 }
 
 int
+media_reoffer(struct media_session *ms, enum media_side to, char **out,
+    size_t *outlen, char *why, size_t whylen)
+{
+	struct sdp		*s;
+	struct sdes_line	*lines, fresh;
+	struct media_leg	*leg;
+	const char		*err = NULL;
+	size_t			 k, n, i;
+	int			 code = 0, j, sec, secs[2], side;
+
+	*out = NULL;
+	if (ms->pending)
+		return media_fail(491, why, whylen, "an offer is pending");
+	if (ms->good_sdp[to] == NULL)
+		return media_fail(500, why, whylen, "no settled SDP to offer "
+		    "the %s side again", media_side_name(to));
+	s = xmalloc(sizeof(*s));
+	lines = xcalloc(SDES_MAX_KEYS, sizeof(*lines));
+	if ((err = sdp_parse(ms->good_sdp[to], ms->good_len[to], s)) != NULL) {
+		code = media_fail(500, why, whylen, "the settled SDP again: %s",
+		    err);
+		goto out;
+	}
+	memset(ms->fresh, 0, sizeof(ms->fresh));
+	for (k = 0; k < ms->n; k++) {
+		leg = &ms->st[k].leg[to];
+		media_lines_clear(ms, k);
+		if (ms->st[k].rejected || ms->st[k].udp)
+			continue;
+		/* Fresh keys in the suites, tags and parameters it had. */
+		secs[0] = leg->mline;
+		secs[1] = leg->alt;
+		for (j = 0; j < 2; j++) {
+			sec = secs[j];
+			if (sec < 0 || (size_t)sec >= s->nmedia ||
+			    (n = media_crypto_lines(s, sec, lines,
+			    SDES_MAX_KEYS)) == 0)
+				continue;
+			(void)sdp_attr_remove(s, sec, "crypto");
+			for (i = 0; i < n && err == NULL &&
+			    ML(ms, k)->n_offered < MEDIA_MAX_OFFERED; i++) {
+				if (sdes_keygen(lines[i].suite, &fresh) != NULL)
+					continue;
+				fresh.tag = lines[i].tag;
+				fresh.flags = lines[i].flags;
+				err = media_crypto_add(s, sec, &fresh);
+				ML(ms, k)->offered[ML(ms, k)->n_offered++] =
+				    fresh;
+				sdes_clear(&fresh);
+			}
+			media_crypto_clear(lines, n);
+			if (err != NULL)
+				goto edit;
+			if (j == 1) {
+				/* The answer is read on the one with crypto. */
+				leg->alt = leg->mline;
+				leg->mline = sec;
+			}
+			break;
+		}
+	}
+	if ((err = media_origin(ms, s, to)) != NULL)
+		goto edit;
+	if ((code = media_print(s, out, outlen, why, whylen)) != 0)
+		goto out;
+	/* The state is offered anew: no earlier exchange is a refresh now. */
+	for (side = 0; side < 2; side++) {
+		media_memo_clear(&ms->offers[side]);
+		media_memo_clear(&ms->answers[side]);
+	}
+	ms->pending = ms->own = true;
+	ms->refresh = ms->answered = false;
+	ms->from = MEDIA_OTHER(to);
+	free(ms->offer);
+	ms->offer = media_dup(*out, *outlen);
+	ms->offer_len = *outlen;
+	goto out;
+edit:
+	code = media_fail(500, why, whylen, "cannot make the offer: %s", err);
+out:
+	if (code != 0) {
+		media_restore(ms);
+		for (k = 0; k < ms->n; k++)
+			media_lines_clear(ms, k);
+	}
+	OPENSSL_cleanse(s, sizeof(*s));
+	free(s);
+	free(lines);
+	return code;
+}
+
+/* The answer to media_reoffer()'s offer: only its side's legs change. */
+static int
+media_own_answer(struct media_session *ms, enum media_side from,
+    const char *body, size_t len, char *why, size_t whylen)
+{
+	struct sdp	*s = xmalloc(sizeof(*s));
+	const char	*err;
+	size_t		 k;
+	int		 code = 0;
+
+	ms->pending = ms->own = false;
+	if ((err = sdp_parse(body, len, s)) != NULL) {
+		code = media_fail(400, why, whylen, "SDP answer: %s", err);
+		goto out;
+	}
+	for (k = 0; k < ms->n; k++)
+		if (!ms->st[k].rejected && (code = media_answerer_leg(ms, s, k,
+		    from, why, whylen)) != 0)
+			goto out;
+	for (k = 0; k < ms->n; k++)
+		ms->st[k].changed = !ms->st[k].rejected;
+	media_settle(ms, from, ms->offer, ms->offer_len, NULL, 0);
+out:
+	if (code != 0)
+		media_restore(ms);
+	for (k = 0; k < ms->n; k++)
+		media_lines_clear(ms, k);
+	OPENSSL_cleanse(s, sizeof(*s));
+	free(s);
+	return code;
+}
+
+int
 media_answer(struct media_session *ms, enum media_side from,
     const char *body, size_t len, char **out, size_t *outlen, char *why,
     size_t whylen)
@@ -888,6 +1112,8 @@ media_answer(struct media_session *ms, enum media_side from,
 	if (!ms->pending || ms->from != to)
 		return media_fail(400, why, whylen, "an SDP answer without an "
 		    "offer");
+	if (ms->own)
+		return media_own_answer(ms, from, body, len, why, whylen);
 	ms->pending = false;
 	if (ms->refresh && media_memo_repeat(memo, body, len, out, outlen)) {
 		media_unchanged(ms);
@@ -977,6 +1203,8 @@ media_answer(struct media_session *ms, enum media_side from,
 	memo->out = media_dup(*out, *outlen);
 	memo->out_len = *outlen;
 	ms->answered = true;
+	media_settle(ms, to, *out, *outlen, ms->offers[to].out,
+	    ms->offers[to].out_len);
 	goto out;
 edit:
 	code = media_fail(500, why, whylen, "cannot rewrite the SDP answer: "
@@ -984,6 +1212,7 @@ edit:
 out:
 	if (code != 0) {
 		media_release_fresh(ms);
+		media_restore(ms);
 		media_memo_clear(&ms->offers[to]);
 		if (*out != NULL) {
 			OPENSSL_cleanse(*out, *outlen);

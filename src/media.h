@@ -128,6 +128,18 @@ int		 media_answer(struct media_session *, enum media_side from,
 int		 media_answer_again(struct media_session *, enum media_side from,
 		    const char *body, size_t len, char **out, size_t *outlen,
 		    char *why, size_t whylen);
+/*
+ * The edge's own offer to side `to` of what the relay has (the last
+ * exchange that completed), with fresh keys: for a side left believing
+ * in an answer the edge refused. Its answer goes to media_answer(),
+ * which then changes only that side's legs and gives no SDP back (*out
+ * stays NULL); media_offer_failed() when it gets none. 491 while an
+ * offer is pending, 500 when nothing has been settled yet.
+ */
+int		 media_reoffer(struct media_session *, enum media_side to,
+		    char **out, size_t *outlen, char *why, size_t whylen);
+/* Is the pending offer the edge's own (media_reoffer)? */
+bool		 media_own_pending(const struct media_session *);
 /* Did the last offer get its answer (so media_answer_again applies)? */
 bool		 media_answered(const struct media_session *,
 		    enum media_side *offerer);

@@ -838,17 +838,6 @@ proxy_account_incoming(struct proxy *p, struct conn *c, osip_message_t *m,
 	proxy_fork(p, c, m, hops, k);
 }
 
-/* Add delta to a message's CSeq number. */
-static void
-proxy_account_cseq_set(osip_message_t *m, unsigned long n)
-{
-	char	buf[16];
-
-	snprintf(buf, sizeof(buf), "%lu", n);
-	osip_free(m->cseq->number);
-	m->cseq->number = osip_strdup(buf);
-}
-
 /* The phone's request in a dialog whose CSeq the edge moved on. */
 static void
 proxy_account_shift(osip_message_t *m, uint64_t flow)
@@ -859,7 +848,7 @@ proxy_account_shift(osip_message_t *m, uint64_t flow)
 	    (dlg = dialog_find(sip_msg_call_id(m), flow)) == NULL ||
 	    dlg->cseq_delta == 0)
 		return;
-	proxy_account_cseq_set(m, strtoul(m->cseq->number, NULL, 10) +
+	sip_hdr_cseq_set(m, strtoul(m->cseq->number, NULL, 10) +
 	    dlg->cseq_delta);
 }
 
@@ -991,7 +980,7 @@ proxy_account_answer(struct proxy_edit *e, struct proxy_account_txn *at,
 	if (osip_message_set_header(again, hname, value) != 0)
 		goto fail;
 	OPENSSL_cleanse(value, sizeof(value));
-	proxy_account_cseq_set(again, strtoul(again->cseq->number, NULL, 10) +
+	sip_hdr_cseq_set(again, strtoul(again->cseq->number, NULL, 10) +
 	    1);
 	if (proxy_send(e->from, again) == -1)
 		goto fail;

@@ -84,6 +84,24 @@ struct pmedia {
 	unsigned		 legs[MEDIA_MAX_STREAMS];
 	/* The phone's profile relays unsignalled plain SRTCP (Cisco SPA). */
 	bool			 lenient;
+	/*
+	 * What the edge adds to the CSeq of requests towards a side: one for
+	 * each re-INVITE of its own there (pm_reoffer_send), so that the
+	 * other side's next request is still the higher (RFC 3261 §12.2.2).
+	 */
+	uint32_t		 shift[2];
+};
+
+/*
+ * The edge's own re-INVITE to a side: what its answer needs to find the
+ * call again (it may have ended meanwhile).
+ */
+struct pm_reoffer {
+	struct proxy		*p;
+	char			*call_id;
+	uint64_t		 flow;
+	enum media_side		 to;
+	uint32_t		 cseq;
 };
 
 static int
@@ -575,6 +593,15 @@ pm_note_cseq(struct pmedia *pm, const osip_message_t *m, enum media_side to)
 		pm->peer[to].cseq = c;
 }
 
+/* A request in the dialog towards side to, after the edge's own there. */
+static void
+pm_shift(const struct pmedia *pm, osip_message_t *m, enum media_side to)
+{
+	if (pm->shift[to] != 0 && m->cseq != NULL && m->cseq->number != NULL)
+		sip_hdr_cseq_set(m, (unsigned long)pm_cseq(m) +
+		    pm->shift[to]);
+}
+
 static void
 pm_bye_done(struct txn *t, const osip_message_t *resp, int status, void *arg)
 {
@@ -649,6 +676,158 @@ pm_own_request(struct proxy *p, const struct pmedia *pm, enum media_side to,
 	txn_arm(t, TXN_TIMER_F);
 }
 
+/* The ACK of a 2xx to the edge's own INVITE, on the connection it came on. */
+static void
+pm_own_ack(struct pmedia *pm, struct proxy *p, enum media_side to,
+    uint64_t conn, uint32_t cseq)
+{
+	uint64_t	saved = pm->peer[to].conn;
+
+	pm->peer[to].conn = conn;
+	pm_own_request(p, pm, to, "ACK", cseq, 0, NULL);
+	pm->peer[to].conn = saved;
+}
+
+static void
+pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
+    void *arg)
+{
+	struct pm_reoffer	*ro = arg;
+	struct dialog		*dlg = dialog_find(ro->call_id, ro->flow);
+	struct pmedia		*pm = dlg != NULL ? dlg->media : NULL;
+	const char		*side = pm_side_name(ro->to);
+	osip_message_t		*ack;
+	osip_body_t		*b;
+	struct conn		*c;
+	char			 why[256], *out = NULL;
+	size_t			 outlen = 0;
+	bool			 other;
+	int			 code;
+
+	if (pm == NULL || !media_own_pending(pm->ms)) {
+		log_info("media call=%s: the edge's re-INVITE to the %s side "
+		    "answered %d after the call ended", ro->call_id, side,
+		    status);
+		goto out;
+	}
+	if (status >= 300 || resp == NULL) {
+		if (resp != NULL && (c = conn_find(t->out_conn)) != NULL &&
+		    (ack = sip_hdr_build_ack(t->out_req, resp)) != NULL) {
+			(void)proxy_send(c, ack);
+			sip_msg_free(ack);
+		}
+		media_offer_failed(pm->ms);
+		log_warn("media call=%s: the edge's re-INVITE to the %s side "
+		    "got %d: that side may be on media the relay does not "
+		    "have", pm->call_id, side, status);
+		goto out;
+	}
+	pm_own_ack(pm, ro->p, ro->to, t->out_conn, ro->cseq);
+	if ((b = pm_sdp(resp, &other)) == NULL) {
+		media_offer_failed(pm->ms);
+		log_warn("media call=%s: the %s side's 2xx to the edge's "
+		    "re-INVITE has no SDP answer", pm->call_id, side);
+		goto out;
+	}
+	if ((code = media_answer(pm->ms, ro->to, b->body, b->length, &out,
+	    &outlen, why, sizeof(why))) != 0) {
+		pm_log_refusal(pm, code, why);
+		log_warn("media call=%s: the %s side's answer to the edge's "
+		    "re-INVITE was refused too", pm->call_id, side);
+		goto out;
+	}
+	free(out);			/* none: the other side keeps its own */
+	pm_apply(pm);
+	log_notice("media call=%s: the %s side answered the edge's re-INVITE "
+	    "and is back on the media the relay has", pm->call_id, side);
+out:
+	free(ro->call_id);
+	free(ro);
+}
+
+/*
+ * The callee of a re-INVITE has answered with SDP the edge refused (its
+ * caller gets the refusal) and has its ACK, so it now believes in media
+ * the relay never took: offer it again what the relay has (RFC 3264 §8),
+ * in the same dialog as the re-INVITE it answered (a copy of it, with
+ * the edge's Via, the next CSeq and the edge's offer).
+ */
+static void
+pm_reoffer_send(struct proxy *p, struct pmedia *pm, const struct txn *t,
+    enum media_side to)
+{
+	struct conn		*c = conn_find(t->out_conn);
+	struct pm_reoffer	*ro;
+	osip_message_t		*m = NULL;
+	struct txn		*own;
+	char			 why[256], host[128], *out = NULL;
+	char			 branch[SIP_HDR_BRANCH_MAX];
+	size_t			 outlen = 0;
+	uint32_t		 cseq = pm_cseq(t->out_req);
+	uint16_t		 port;
+
+	if (c == NULL)
+		return;
+	if (pm->peer[to].cseq > cseq)
+		cseq = pm->peer[to].cseq;
+	cseq++;
+	if (media_reoffer(pm->ms, to, &out, &outlen, why, sizeof(why)) != 0) {
+		log_warn("media call=%s: the %s side keeps an answer the edge "
+		    "refused: %s", pm->call_id, pm_side_name(to), why);
+		return;
+	}
+	if (sip_msg_clone(t->out_req, &m) != 0)
+		goto fail;
+	while (sip_hdr_via_pop(m) == 0)
+		;
+	osip_list_special_free(&m->record_routes,
+	    (void (*)(void *))osip_record_route_free);
+	proxy_drop_headers(m, "Authorization");
+	proxy_drop_headers(m, "Proxy-Authorization");
+	sip_hdr_branch_new(branch, sizeof(branch));
+	proxy_via_self(p, c, host, sizeof(host), &port);
+	if (sip_hdr_via_push(m, host, port, branch) == -1 ||
+	    pm_set_body(m, out, outlen) == -1)
+		goto fail;
+	sip_hdr_cseq_set(m, cseq);
+	OPENSSL_cleanse(out, outlen);
+	free(out);
+	out = NULL;
+	ro = xcalloc(1, sizeof(*ro));
+	ro->p = p;
+	ro->call_id = xstrdup(pm->call_id);
+	ro->flow = t->flow;
+	ro->to = to;
+	ro->cseq = cseq;
+	own = txn_new_local(c->id, branch, true, pm_reoffer_done, ro);
+	own->out_req = m;		/* for the ACK of a non-2xx */
+	if (proxy_send(c, m) == -1) {
+		txn_free(own);		/* and m */
+		free(ro->call_id);
+		free(ro);
+		media_offer_failed(pm->ms);
+		log_warn("media call=%s: cannot send the edge's re-INVITE to "
+		    "the %s side", pm->call_id, pm_side_name(to));
+		return;
+	}
+	txn_arm(own, TXN_TIMER_B);
+	pm->shift[to] += cseq - pm_cseq(t->out_req);
+	pm->peer[to].cseq = cseq;
+	log_notice("media call=%s: re-INVITE (CSeq %u) to the %s side with "
+	    "the media the relay has, since its answer was refused",
+	    pm->call_id, cseq, pm_side_name(to));
+	return;
+fail:
+	if (out != NULL) {
+		OPENSSL_cleanse(out, outlen);
+		free(out);
+	}
+	sip_msg_free(m);
+	media_offer_failed(pm->ms);
+	log_warn("media call=%s: cannot build the edge's re-INVITE to the %s "
+	    "side", pm->call_id, pm_side_name(to));
+}
+
 /* Refuse a message whose SDP hides in a multipart body (pm_sdp). */
 static enum proxy_verdict
 pm_refuse_multipart(struct proxy_edit *e, const char *call_id,
@@ -700,8 +879,10 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 	if (e->p->relay == NULL)
 		return PROXY_PASS;
 	pm = pm_find(e, m, e->hop->flow);
-	if (pm != NULL && sip_hdr_to_tag(m) != NULL)
+	if (pm != NULL && sip_hdr_to_tag(m) != NULL) {
+		pm_shift(pm, m, MEDIA_OTHER(side));
 		pm_note_cseq(pm, m, MEDIA_OTHER(side));
+	}
 	if (!pm_method(m))
 		return PROXY_PASS;
 	b = pm_sdp(m, &other);
@@ -731,11 +912,19 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 		e->slot->data = pm;
 		e->slot->free = pm_free;
 	}
+	if (b == NULL && media_own_pending(pm->ms) &&
+	    proxy_method_is(m, "INVITE")) {
+		/* Its offer would come in a 2xx while ours waits: glare. */
+		e->code = 491;
+		snprintf(e->reason, sizeof(e->reason), "%s",
+		    osip_message_get_reason(491));
+		return PROXY_REFUSE;
+	}
 	if (b == NULL)
 		return PROXY_PASS;	/* a late offer: it comes in the 2xx */
 	/* A PRACK (or UPDATE) may answer an offer of a reliable 1xx. */
 	answer = media_offer_pending(pm->ms, &pend) && pend != side &&
-	    proxy_method_is(m, "PRACK");
+	    !media_own_pending(pm->ms) && proxy_method_is(m, "PRACK");
 	code = pm_body(pm, m, b, side, answer, false, e->reason,
 	    sizeof(e->reason));
 	if (code == 0)
@@ -766,11 +955,13 @@ pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
 		return;
 	}
 	pm_own_request(p, pm, callee, "ACK", pm_cseq(t->out_req), 0, NULL);
-	if (initial)
+	if (initial) {
 		pm_own_request(p, pm, callee, "BYE", pm_cseq(t->out_req) + 1,
 		    code, "the edge cannot anchor this answer");
-	else
-		pm->peer[callee] = saved;
+		return;
+	}
+	pm->peer[callee] = saved;
+	pm_reoffer_send(p, pm, t, callee);
 }
 
 static enum proxy_verdict
@@ -784,6 +975,10 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	bool		 other, late;
 	int		 code;
 
+	/* The requester sees its own CSeq again (pm_shift). */
+	if (t->in_req != NULL && resp->cseq != NULL &&
+	    resp->cseq->number != NULL && pm_cseq(resp) != pm_cseq(t->in_req))
+		sip_hdr_cseq_set(resp, pm_cseq(t->in_req));
 	if (e->p->relay == NULL || t->out_req == NULL ||
 	    !pm_method(t->out_req))
 		return PROXY_PASS;
@@ -807,13 +1002,25 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	    sip_hdr_to_tag(t->out_req) == NULL)
 		pm_confirm(pm, t, resp, side);
 	b = pm_sdp(resp, &other);
-	if (other)
+	if (other) {
+		if (status >= 200 && proxy_method_is(t->out_req, "INVITE")) {
+			if (media_offer_pending(pm->ms, &pend) && pend != side)
+				media_offer_failed(pm->ms);
+			pm_refuse_2xx(e->p, pm, t, side, 488);
+		}
 		return pm_refuse_multipart(e, pm->call_id, side);
+	}
 	if (b == NULL)
 		return PROXY_PASS;
 	late = proxy_method_is(t->out_req, "INVITE") &&
 	    osip_list_size(&t->out_req->bodies) == 0;
-	if (media_offer_pending(pm->ms, &pend) && pend != side)
+	if (media_own_pending(pm->ms)) {
+		/* Only the answer to the edge's re-INVITE answers its offer. */
+		log_info("media call=%s: SDP in a %d while the edge's own offer "
+		    "is pending dropped", pm->call_id, status);
+		(void)pm_set_body(resp, NULL, 0);
+		return PROXY_PASS;
+	} else if (media_offer_pending(pm->ms, &pend) && pend != side)
 		code = pm_body(pm, resp, b, side, true, false, e->reason,
 		    sizeof(e->reason));
 	else if (media_answered(pm->ms, &pend) && pend != side)
@@ -853,7 +1060,9 @@ proxy_media_ack(struct proxy *p, struct conn *from, osip_message_t *m,
 	    (dlg = dialog_find(sip_msg_call_id(m), hop->flow)) == NULL ||
 	    (pm = dlg->media) == NULL)
 		return;
-	if (!media_offer_pending(pm->ms, &pend) || pend == side)
+	pm_shift(pm, m, MEDIA_OTHER(side));
+	if (!media_offer_pending(pm->ms, &pend) || pend == side ||
+	    media_own_pending(pm->ms))
 		return;
 	b = pm_sdp(m, &other);
 	if (b == NULL) {

@@ -171,6 +171,16 @@ sip_hdr_via_push(osip_message_t *m, const char *host, uint16_t port,
 	return 0;
 }
 
+void
+sip_hdr_cseq_set(osip_message_t *m, unsigned long n)
+{
+	char	buf[16];
+
+	snprintf(buf, sizeof(buf), "%lu", n);
+	osip_free(m->cseq->number);
+	m->cseq->number = osip_strdup(buf);
+}
+
 int
 sip_hdr_via_pop(osip_message_t *m)
 {

@@ -59,6 +59,8 @@ int	sip_hdr_via_push(osip_message_t *, const char *host, uint16_t port,
 	    const char *branch);
 /* Remove the top Via; -1 when there is none. */
 int	sip_hdr_via_pop(osip_message_t *);
+/* Set the CSeq number of a message that has a CSeq. */
+void	sip_hdr_cseq_set(osip_message_t *, unsigned long);
 /*
  * Has the request looped? A Via of ours (our prefix, one of our hosts)
  * whose loop hash still matches the request: it came back unchanged. A

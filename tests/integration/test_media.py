@@ -446,6 +446,90 @@ class ScriptedShapes(ScriptedCase):
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
 
 
+class RefusedReanswer(ScriptedCase):
+    """A callee that answers a re-INVITE with SDP the edge refuses has its
+    ACK and believes in that answer: the edge offers it the relay's media
+    again in a re-INVITE of its own, and moves the caller's later CSeqs on
+    past it, both ways unseen by the caller."""
+
+    def refused_reinvite(self):
+        """A call whose re-INVITE the carrier answers with plain RTP; returns
+        the phone's dialog and what the carrier got, the edge's own
+        re-INVITE last."""
+        self.call("Cisco/SPA504G-7.6.2", CISCO)
+        p, out, ok = self.last
+        d = {"p": p, "out": out, "ok": ok,
+             "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+             "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
+        rekey = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
+                              "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
+        rinv = self.phone_request("INVITE", d, 2)
+        rinv.headers.append(("Content-Type", "application/sdp"))
+        rinv.body = rekey
+        p.send(rinv)
+        cinv = d["cinv"] = self.carrier.stream.expect_request("INVITE")
+        n = d["n"] = cinv.cseq[0]
+        # The carrier answers plain RTP, which srtp = mandatory refuses.
+        plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "",
+                                                      CARRIER_ANSWER.format(tag=1)))
+        self.carrier.stream.send(response(cinv, 200, "OK", body=plain))
+        self.assertEqual(p.expect_response("INVITE", 488).cseq, (2, "INVITE"))
+        self.assertEqual(self.carrier.stream.expect_request("ACK").cseq, (n, "ACK"))
+        own = d["own"] = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(own.cseq, (n + 1, "INVITE"))
+        self.assertEqual(len(own.get_all("Via")), 1, own.get_all("Via"))
+        self.assertEqual((own.tag("From"), own.tag("To")), (cinv.tag("From"), cinv.tag("To")))
+        self.assertEqual(own.ruri, cinv.ruri)
+        return d
+
+    def phone_request(self, method, d, cseq):
+        return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
+                         d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
+
+    def bye_goes_past_the_edges_cseq(self, d):
+        """The phone's next request goes past the edge's own CSeq, and its
+        answer comes back with the phone's."""
+        d["p"].send(self.phone_request("BYE", d, 3))
+        cbye = self.carrier.stream.expect_request("BYE")
+        self.assertEqual(cbye.cseq, (d["n"] + 2, "BYE"))
+        self.carrier.stream.send(response(cbye, 200, "OK"))
+        self.assertEqual(d["p"].expect_response("BYE", 200).cseq, (3, "BYE"))
+        self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
+
+    def test_the_callee_is_offered_the_relays_media_again_and_cseqs_follow(self):
+        d = self.refused_reinvite()
+        out, own = d["out"], d["own"]
+        self.assertEqual(audio_of(own.body), ("127.0.0.1", audio_of(out.body)[1], "RTP/SAVP"),
+                         own.body)
+        # What the edge offered first, with keys it has not sent before.
+        lines = re.findall(r"a=crypto:(\d+) (\S+) inline:", own.body)
+        self.assertEqual(lines, re.findall(r"a=crypto:(\d+) (\S+) inline:", out.body))
+        self.assertFalse(set(keys_of(own.body)) & set(keys_of(out.body) + keys_of(d["cinv"].body)))
+        self.assertNotIn("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk", own.body)
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", own.body).group(1)
+        answer = CARRIER_ANSWER.format(tag=tag).replace(
+            "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        self.carrier.stream.send(response(own, 200, "OK", body=answer,
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        self.assertEqual(self.carrier.stream.expect_request("ACK").cseq, (d["n"] + 1, "ACK"))
+        self.assertTrue(self.edge.wait_log("the carrier side answered the edge's re-INVITE", 5),
+                        self.edge.log())
+        self.assertNotIn("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", self.edge.log())
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "INVITE", 0.5))
+        self.bye_goes_past_the_edges_cseq(d)
+
+    def test_a_refused_edge_reinvite_is_acked_logged_and_the_call_goes_on(self):
+        d = self.refused_reinvite()
+        self.carrier.stream.send(response(d["own"], 488, "Not Acceptable Here"))
+        self.assertEqual(self.carrier.stream.expect_request("ACK").cseq, (d["n"] + 1, "ACK"))
+        self.assertTrue(self.edge.wait_log("the edge's re-INVITE to the carrier side got 488", 5),
+                        self.edge.log())
+        self.assertEqual(len(self.edge.json("calls")["items"]), 1)
+        self.bye_goes_past_the_edges_cseq(d)
+
+
 class PortExhaustion(ScriptedCase):
     """Four relay ports: one stream's pair on each side, one call."""
 

@@ -1373,6 +1373,140 @@ test_pending_offer_repeated_is_the_same_offer_and_another_is_491(void)
 	CU_ASSERT_EQUAL(ports.released, 2);
 }
 
+/* Is a leg's key the one in base64 b64 (an AES-128 key and salt)? */
+static bool
+key_b64_is(const struct media_key *k, const char *b64)
+{
+	struct sdes_line	l;
+	char			line[256];
+	bool			same;
+
+	snprintf(line, sizeof(line), "1 AES_CM_128_HMAC_SHA1_80 inline:%s",
+	    b64);
+	CU_ASSERT_PTR_NULL_FATAL(sdes_parse(line, strlen(line), &l));
+	same = k->keysalt_len == l.keys[0].keysalt_len &&
+	    memcmp(k->keysalt, l.keys[0].keysalt, k->keysalt_len) == 0;
+	sdes_clear(&l);
+	return same;
+}
+
+/*
+ * A re-INVITE whose answer the edge refuses leaves the streams as the
+ * relay has them; the edge's own offer then brings the answerer back to
+ * that state with fresh keys of the suites and tags it had, and its
+ * answer changes only the answerer's legs.
+ */
+static void
+test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	struct media_stream	*st, before;
+	struct sdes_line	 first[4], again[4];
+	struct sdp		*o, *r;
+	struct sdp_origin	 v1, v3;
+	char			*out, *out2, *re, *a1, *ans, *bad, *changed;
+	char			*rekeyed, *key, why[256];
+	size_t			 outlen, out2len, relen, a1len, n1, n2, i;
+
+	CU_ASSERT_EQUAL(media_reoffer(ms, MEDIA_CARRIER, &re, &relen, why,
+	    sizeof(why)), 500);		/* nothing settled yet */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	ans = carrier_answer("RTP/SAVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &a1, &a1len, why, sizeof(why)), why), 0);
+	free(a1);
+	before = *media_stream_get(ms, 0);
+
+	/* The phone re-keys; the carrier answers a suite it was not offered. */
+	xasprintf(&changed, "%s", baresip_savp);
+	memcpy(strstr(changed, KEY_PHONE), KEY_PHONE2, strlen(KEY_PHONE2));
+	memcpy(strstr(changed, "2451"), "2452", 4);
+	memcpy(strstr(changed, "10012"), "10014", 5);	/* and moves */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, changed,
+	    strlen(changed), &out2, &out2len, why, sizeof(why)), why), 0);
+	free(out2);
+	bad = carrier_answer("RTP/SAVP", 1, "AES_256_CM_HMAC_SHA1_80");
+	CU_ASSERT_EQUAL(media_answer(ms, MEDIA_CARRIER, bad, strlen(bad),
+	    &a1, &a1len, why, sizeof(why)), 488);
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_TRUE(key_b64_is(&st->leg[MEDIA_PHONE].rx, KEY_PHONE));
+	CU_ASSERT_TRUE(key_b64_is(&st->leg[MEDIA_CARRIER].rx, KEY_CARRIER));
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].peer_port, 10012);
+	CU_ASSERT_EQUAL(memcmp(&st->leg[MEDIA_CARRIER].tx,
+	    &before.leg[MEDIA_CARRIER].tx, sizeof(before.leg[0].tx)), 0);
+	CU_ASSERT_FALSE(st->changed);
+
+	/* The edge offers the carrier what the relay has, with new keys. */
+	CU_ASSERT_EQUAL_FATAL(said(media_reoffer(ms, MEDIA_CARRIER, &re,
+	    &relen, why, sizeof(why)), why), 0);
+	CU_ASSERT_TRUE(media_own_pending(ms));
+	o = parsed(out, outlen);
+	r = parsed(re, relen);
+	check_section(r, 0, 30000, "RTP/SAVP", NULL);
+	n1 = cryptos(o, 0, first, 4);
+	n2 = cryptos(r, 0, again, 4);
+	CU_ASSERT_EQUAL_FATAL(n2, n1);
+	for (i = 0; i < n1; i++) {
+		CU_ASSERT_EQUAL(again[i].tag, first[i].tag);
+		CU_ASSERT_EQUAL(again[i].suite, first[i].suite);
+		CU_ASSERT_NOT_EQUAL(memcmp(again[i].keys[0].keysalt,
+		    first[i].keys[0].keysalt, first[i].keys[0].keysalt_len), 0);
+		check_own_key(&again[i]);
+	}
+	CU_ASSERT_PTR_NULL(sdp_origin(o, &v1));
+	CU_ASSERT_PTR_NULL(sdp_origin(r, &v3));
+	CU_ASSERT_TRUE(strtoull(v3.sess_version, NULL, 10) >
+	    strtoull(v1.sess_version, NULL, 10));
+	/* Nothing else may offer meanwhile. */
+	CU_ASSERT_EQUAL(media_offer(ms, MEDIA_PHONE, changed, strlen(changed),
+	    &out2, &out2len, why, sizeof(why)), 491);
+
+	/* The carrier answers with a key of its own: only its legs follow. */
+	xasprintf(&rekeyed, "%s", ans);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(key = strstr(rekeyed, KEY_CARRIER));
+	memcpy(key, KEY_PHONE2, strlen(KEY_PHONE2));
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, rekeyed,
+	    strlen(rekeyed), &a1, &a1len, why, sizeof(why)), why), 0);
+	CU_ASSERT_PTR_NULL(a1);
+	CU_ASSERT_FALSE(media_own_pending(ms));
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_TRUE(st->changed);
+	CU_ASSERT_TRUE(key_b64_is(&st->leg[MEDIA_CARRIER].rx, KEY_PHONE2));
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].tx.keysalt_len,
+	    again[0].keys[0].keysalt_len);
+	CU_ASSERT_EQUAL(memcmp(st->leg[MEDIA_CARRIER].tx.keysalt,
+	    again[0].keys[0].keysalt, again[0].keys[0].keysalt_len), 0);
+	CU_ASSERT_TRUE(key_b64_is(&st->leg[MEDIA_PHONE].rx, KEY_PHONE));
+	CU_ASSERT_EQUAL(memcmp(&st->leg[MEDIA_PHONE].tx,
+	    &before.leg[MEDIA_PHONE].tx, sizeof(before.leg[0].tx)), 0);
+
+	/* An own offer refused (a 488) leaves the repaired state alone. */
+	free(re);
+	CU_ASSERT_EQUAL_FATAL(said(media_reoffer(ms, MEDIA_CARRIER, &re,
+	    &relen, why, sizeof(why)), why), 0);
+	media_offer_failed(ms);
+	CU_ASSERT_FALSE(media_offer_pending(ms, NULL));
+	CU_ASSERT_TRUE(key_b64_is(&media_stream_get(ms, 0)->leg[MEDIA_CARRIER].rx,
+	    KEY_PHONE2));
+
+	for (i = 0; i < n1; i++)
+		sdes_clear(&first[i]);
+	for (i = 0; i < n2; i++)
+		sdes_clear(&again[i]);
+	OPENSSL_cleanse(&before, sizeof(before));
+	free(o);
+	free(r);
+	free(re);
+	free(out);
+	free(ans);
+	free(bad);
+	free(changed);
+	free(rekeyed);
+	media_session_free(ms);
+}
+
 void
 test_media_register(void)
 {
@@ -1398,4 +1532,6 @@ test_media_register(void)
 	UNIT_TEST(s, test_answer_again_without_an_answered_offer_is_400);
 	UNIT_TEST(s,
 	    test_pending_offer_repeated_is_the_same_offer_and_another_is_491);
+	UNIT_TEST(s,
+	    test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer);
 }
