@@ -469,9 +469,12 @@ class ScriptedCarrier:
         s.settimeout(None)
         return SipStream(s)
 
-    def wait_connected(self, edge, count=1, timeout=10):
+    def wait_connected(self, edge, count=1, timeout=15):
         """Wait until the edge has made count TLS connections to us; fail
-        the test with what both sides saw if it has not."""
+        the test with what both sides saw if it has not. The default outlasts
+        one stalled handshake (the edge gives up on it after 10 s and tries
+        again a second later): twice in CI, under ASan, the edge had not
+        connected within 10 s, and nothing then said why."""
         if wait_for(lambda: len(self.streams) >= count, timeout):
             return
         log = edge.log()
