@@ -1507,6 +1507,85 @@ test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer(void)
 	media_session_free(ms);
 }
 
+/*
+ * A dual phone that took the plain copy is offered the dual shape again
+ * by the edge's own offer, with fresh keys on the RTP/SAVP section; an
+ * answer that takes RTP/SAVP this time keys its leg.
+ */
+static void
+test_reoffer_to_a_dual_phone_that_took_the_plain_copy(void)
+{
+	static const char carrier_offer[] =
+	    "v=0\r\n"
+	    "o=carrier 9 9 IN IP4 203.0.113.5\r\n"
+	    "s=-\r\n"
+	    "c=IN IP4 203.0.113.5\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 40000 RTP/AVP 8\r\n"
+	    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n";
+	static const char plain_answer[] =
+	    "v=0\r\n"
+	    "o=- 1 1 IN IP4 10.1.1.5\r\n"
+	    "s=-\r\n"
+	    "c=IN IP4 10.1.1.5\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 0 RTP/SAVP 8\r\n"
+	    "m=audio 2222 RTP/AVP 8\r\n";
+	static const char savp_answer[] =
+	    "v=0\r\n"
+	    "o=- 1 2 IN IP4 10.1.1.5\r\n"
+	    "s=-\r\n"
+	    "c=IN IP4 10.1.1.5\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 2224 RTP/SAVP 8\r\n"
+	    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_PHONE "\r\n"
+	    "m=audio 0 RTP/AVP 8\r\n";
+	struct media_session	*ms = session(SRTP_POLICY_OPTIONAL,
+	    SDP_SHAPE_SAVP_AVP, SRTP_POLICY_OPTIONAL, SDP_SHAPE_SAVP);
+	struct media_stream	*st;
+	struct sdes_line	 l[4];
+	struct sdp		*r;
+	char			*out, *re, why[256];
+	size_t			 outlen, relen, n, i;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, carrier_offer,
+	    strlen(carrier_offer), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_PHONE, plain_answer,
+	    strlen(plain_answer), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	CU_ASSERT_FALSE(media_stream_get(ms, 0)->leg[MEDIA_PHONE].srtp);
+
+	CU_ASSERT_EQUAL_FATAL(said(media_reoffer(ms, MEDIA_PHONE, &re, &relen,
+	    why, sizeof(why)), why), 0);
+	r = parsed(re, relen);
+	CU_ASSERT_EQUAL_FATAL(r->nmedia, 2);
+	check_section(r, 0, 20000, "RTP/SAVP", PHONE_ADDR);
+	check_section(r, 1, 20000, "RTP/AVP", PHONE_ADDR);
+	n = cryptos(r, 0, l, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(cryptos(r, 1, &l[2], 2), 0);
+	CU_ASSERT_EQUAL(l[1].tag, 2);
+	CU_ASSERT_EQUAL(l[1].suite, SDES_AES_CM_128_HMAC_SHA1_32);
+
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_PHONE, savp_answer,
+	    strlen(savp_answer), &out, &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_PTR_NULL(out);
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_TRUE(st->changed);
+	CU_ASSERT_TRUE(st->leg[MEDIA_PHONE].srtp);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].peer_port, 2224);
+	CU_ASSERT_TRUE(key_b64_is(&st->leg[MEDIA_PHONE].rx, KEY_PHONE));
+	CU_ASSERT_TRUE(key_is(&st->leg[MEDIA_PHONE].tx,
+	    SDES_AES_CM_128_HMAC_SHA1_32, l[1].keys[0].keysalt,
+	    l[1].keys[0].keysalt_len));
+	for (i = 0; i < n; i++)
+		sdes_clear(&l[i]);
+	free(r);
+	free(re);
+	media_session_free(ms);
+}
+
 void
 test_media_register(void)
 {
@@ -1534,4 +1613,5 @@ test_media_register(void)
 	    test_pending_offer_repeated_is_the_same_offer_and_another_is_491);
 	UNIT_TEST(s,
 	    test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer);
+	UNIT_TEST(s, test_reoffer_to_a_dual_phone_that_took_the_plain_copy);
 }
