@@ -970,6 +970,21 @@ media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 	return code;
 }
 
+/* Every stream's answerer leg from answer s: 0 or the refusal. */
+static int
+media_answerer_legs(struct media_session *ms, const struct sdp *s,
+    enum media_side from, char *why, size_t whylen)
+{
+	size_t	k;
+	int	code;
+
+	for (k = 0; k < ms->n; k++)
+		if (!ms->st[k].rejected && (code = media_answerer_leg(ms, s, k,
+		    from, why, whylen)) != 0)
+			return code;
+	return 0;
+}
+
 int
 media_reoffer(struct media_session *ms, enum media_side to, char **out,
     size_t *outlen, char *why, size_t whylen)
@@ -1077,10 +1092,8 @@ media_own_answer(struct media_session *ms, enum media_side from,
 		code = media_fail(400, why, whylen, "SDP answer: %s", err);
 		goto out;
 	}
-	for (k = 0; k < ms->n; k++)
-		if (!ms->st[k].rejected && (code = media_answerer_leg(ms, s, k,
-		    from, why, whylen)) != 0)
-			goto out;
+	if ((code = media_answerer_legs(ms, s, from, why, whylen)) != 0)
+		goto out;
 	for (k = 0; k < ms->n; k++)
 		ms->st[k].changed = !ms->st[k].rejected;
 	media_settle(ms, from, ms->offer, ms->offer_len, NULL, 0);
@@ -1137,10 +1150,8 @@ media_answer(struct media_session *ms, enum media_side from,
 		code = media_fail(500, why, whylen, "the offer again: %s", err);
 		goto out;
 	}
-	for (k = 0; k < ms->n; k++)
-		if (!ms->st[k].rejected && (code = media_answerer_leg(ms, s, k,
-		    from, why, whylen)) != 0)
-			goto out;
+	if ((code = media_answerer_legs(ms, s, from, why, whylen)) != 0)
+		goto out;
 	/* The offerer's answer, on a copy of the answerer's; from the last. */
 	o = xmalloc(sizeof(*o));
 	*o = *s;

@@ -538,17 +538,19 @@ test_port_exhaustion_is_503_and_releases_what_it_took(void)
 }
 
 /* A carrier's offer to a dual-shaped phone: both m= lines, one answered. */
+/* A carrier's offer of RTP/AVP with crypto, tag 7. */
+static const char carrier_avp_offer[] =
+    "v=0\r\n"
+    "o=carrier 9 9 IN IP4 203.0.113.5\r\n"
+    "s=-\r\n"
+    "c=IN IP4 203.0.113.5\r\n"
+    "t=0 0\r\n"
+    "m=audio 40000 RTP/AVP 8\r\n"
+    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n";
+
 static void
 test_offer_to_a_dual_phone_and_its_answer(void)
 {
-	static const char carrier_offer[] =
-	    "v=0\r\n"
-	    "o=carrier 9 9 IN IP4 203.0.113.5\r\n"
-	    "s=-\r\n"
-	    "c=IN IP4 203.0.113.5\r\n"
-	    "t=0 0\r\n"
-	    "m=audio 40000 RTP/AVP 8\r\n"
-	    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n";
 	struct media_session	*ms = session(SRTP_POLICY_OPTIONAL,
 	    SDP_SHAPE_SAVP_AVP, SRTP_POLICY_OPTIONAL, SDP_SHAPE_SAVP);
 	struct sdes_line	 l[4];
@@ -556,8 +558,8 @@ test_offer_to_a_dual_phone_and_its_answer(void)
 	char			*out, *ans, why[256];
 	size_t			 outlen, n;
 
-	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, carrier_offer,
-	    strlen(carrier_offer), &out, &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, carrier_avp_offer,
+	    strlen(carrier_avp_offer), &out, &outlen, why, sizeof(why)), why), 0);
 	o = parsed(out, outlen);
 	CU_ASSERT_EQUAL_FATAL(o->nmedia, 2);
 	check_section(o, 0, 20000, "RTP/SAVP", PHONE_ADDR);
@@ -1515,14 +1517,6 @@ test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer(void)
 static void
 test_reoffer_to_a_dual_phone_that_took_the_plain_copy(void)
 {
-	static const char carrier_offer[] =
-	    "v=0\r\n"
-	    "o=carrier 9 9 IN IP4 203.0.113.5\r\n"
-	    "s=-\r\n"
-	    "c=IN IP4 203.0.113.5\r\n"
-	    "t=0 0\r\n"
-	    "m=audio 40000 RTP/AVP 8\r\n"
-	    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n";
 	static const char plain_answer[] =
 	    "v=0\r\n"
 	    "o=- 1 1 IN IP4 10.1.1.5\r\n"
@@ -1548,8 +1542,8 @@ test_reoffer_to_a_dual_phone_that_took_the_plain_copy(void)
 	char			*out, *re, why[256];
 	size_t			 outlen, relen, n, i;
 
-	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, carrier_offer,
-	    strlen(carrier_offer), &out, &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, carrier_avp_offer,
+	    strlen(carrier_avp_offer), &out, &outlen, why, sizeof(why)), why), 0);
 	free(out);
 	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_PHONE, plain_answer,
 	    strlen(plain_answer), &out, &outlen, why, sizeof(why)), why), 0);
