@@ -21,7 +21,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/event.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <uthash.h>
 
 #include "carrier.h"
@@ -58,6 +60,24 @@ struct pm_peer {
 /* The media of one call. */
 struct pmedia;
 
+/*
+ * The edge's own re-INVITE to a side that answered it 491 (glare), to be
+ * sent again after the RFC 3261 §14.1 wait unless that side settles its
+ * media with the other meanwhile.
+ */
+struct pm_retry {
+	struct pmedia		*pm;
+	struct event		*ev;		/* NULL: none due */
+	osip_message_t		*tmpl;		/* the re-INVITE that got 491 */
+	uint64_t		 conn;
+	uint64_t		 flow;
+	unsigned		 attempt;	/* re-INVITEs sent so far */
+	uint32_t		 settled;	/* pm->settled[to] when armed */
+};
+
+/* How many times the edge offers a side again before it gives up. */
+#define PM_RETRY_MAX		3
+
 /* A relay session's call, by session id (timeouts and latches name ids). */
 struct pm_ref {
 	uint32_t		 id;
@@ -90,6 +110,11 @@ struct pmedia {
 	 * other side's next request is still the higher (RFC 3261 §12.2.2).
 	 */
 	uint32_t		 shift[2];
+	struct proxy		*p;
+	enum media_side		 caller;	/* owns the Call-ID */
+	/* Per side: exchanges it completed, and a re-INVITE due to it. */
+	uint32_t		 settled[2];
+	struct pm_retry		 retry[2];
 };
 
 /*
@@ -102,6 +127,7 @@ struct pm_reoffer {
 	uint64_t		 flow;
 	enum media_side		 to;
 	uint32_t		 cseq;
+	unsigned		 attempt;
 };
 
 static int
@@ -178,6 +204,18 @@ pm_peer_clear(struct pm_peer *pp)
 }
 
 static void
+pm_retry_cancel(struct pmedia *pm, enum media_side to)
+{
+	struct pm_retry	*r = &pm->retry[to];
+
+	if (r->ev != NULL)
+		event_free(r->ev);
+	sip_msg_free(r->tmpl);
+	r->ev = NULL;
+	r->tmpl = NULL;
+}
+
+static void
 pm_free(void *arg)
 {
 	struct pmedia	*pm = arg;
@@ -187,6 +225,8 @@ pm_free(void *arg)
 		return;
 	pm_peer_clear(&pm->peer[0]);
 	pm_peer_clear(&pm->peer[1]);
+	pm_retry_cancel(pm, MEDIA_PHONE);
+	pm_retry_cancel(pm, MEDIA_CARRIER);
 	media_session_free(pm->ms);	/* releases the ports it holds */
 	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
 		if (pm->have[k]) {
@@ -266,6 +306,7 @@ pm_new(struct proxy *p, const osip_message_t *m, const struct conn *phone,
 	struct pmedia		*pm = xcalloc(1, sizeof(*pm));
 
 	pm->relay = p->relay;
+	pm->p = p;
 	pm->call_id = xstrdup(sip_msg_call_id(m) != NULL ?
 	    sip_msg_call_id(m) : "-");
 	pm_phone_policy(p->cfg, phone, &pol[MEDIA_PHONE], &pm->lenient);
@@ -479,8 +520,11 @@ pm_body(struct pmedia *pm, osip_message_t *m, osip_body_t *b,
 	}
 	OPENSSL_cleanse(out, outlen);
 	free(out);
-	if (answer)
+	if (answer) {
 		pm_apply(pm);
+		pm->settled[MEDIA_PHONE]++;
+		pm->settled[MEDIA_CARRIER]++;
+	}
 	log_debug("media call=%s: %s from the %s side anchored", pm->call_id,
 	    answer ? "answer" : "offer", pm_side_name(side));
 	return 0;
@@ -688,6 +732,91 @@ pm_own_ack(struct pmedia *pm, struct proxy *p, enum media_side to,
 	pm->peer[to].conn = saved;
 }
 
+static void	pm_reoffer_send(struct pmedia *, const osip_message_t *,
+		    uint64_t, uint64_t, enum media_side, unsigned);
+static void	pm_retry_arm(struct pmedia *, enum media_side,
+		    const osip_message_t *, uint64_t, uint64_t, unsigned);
+
+/*
+ * The 491 wait of RFC 3261 §14.1, in 10 ms units: 2.1 to 4 s for the
+ * owner of the Call-ID, up to 2 s for the other party. The edge's
+ * re-INVITE to a side stands in for the other side, so it waits as that
+ * one would, and never in step with the side it glared with.
+ */
+static unsigned
+pm_retry_ms(const struct pmedia *pm, enum media_side to)
+{
+	uint16_t	r = 0;
+
+	(void)RAND_bytes((unsigned char *)&r, sizeof(r));
+	if (MEDIA_OTHER(to) == pm->caller)
+		return 2100 + (r % 191) * 10;
+	return (r % 201) * 10;
+}
+
+static void
+pm_retry_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct pm_retry	*r = arg;
+	struct pmedia	*pm = r->pm;
+	enum media_side	 to = (enum media_side)(r - pm->retry);
+	osip_message_t	*tmpl = r->tmpl;
+
+	(void)fd;
+	(void)what;
+	event_free(r->ev);
+	r->ev = NULL;
+	r->tmpl = NULL;
+	if (pm->settled[to] != r->settled) {
+		log_info("media call=%s: the %s side settled its media after "
+		    "its 491, so the edge does not offer it again",
+		    pm->call_id, pm_side_name(to));
+	} else if (media_offer_pending(pm->ms, NULL)) {
+		/* An exchange is under way: wait for it as after a 491. */
+		if (r->attempt + 1 < PM_RETRY_MAX) {
+			pm_retry_arm(pm, to, tmpl, r->conn, r->flow,
+			    r->attempt + 1);
+		} else
+			log_warn("media call=%s: the edge gives up offering "
+			    "the %s side again: that side may be on media "
+			    "the relay does not have", pm->call_id,
+			    pm_side_name(to));
+	} else
+		pm_reoffer_send(pm, tmpl, r->conn, r->flow, to, r->attempt);
+	sip_msg_free(tmpl);
+}
+
+/* After a 491 to the edge's re-INVITE number attempt: try again later. */
+static void
+pm_retry_arm(struct pmedia *pm, enum media_side to, const osip_message_t *req,
+    uint64_t conn, uint64_t flow, unsigned attempt)
+{
+	struct pm_retry	*r = &pm->retry[to];
+	struct timeval	 tv;
+	unsigned	 ms = pm_retry_ms(pm, to);
+
+	pm_retry_cancel(pm, to);
+	if (sip_msg_clone(req, &r->tmpl) != 0) {
+		r->tmpl = NULL;
+		log_warn("media call=%s: cannot keep the edge's re-INVITE to "
+		    "the %s side for after its 491", pm->call_id,
+		    pm_side_name(to));
+		return;
+	}
+	r->pm = pm;
+	r->conn = conn;
+	r->flow = flow;
+	r->attempt = attempt;
+	r->settled = pm->settled[to];
+	r->ev = evtimer_new(pm->p->base, pm_retry_fire, r);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(r->ev, &tv);
+	log_notice("media call=%s: the %s side answered the edge's re-INVITE "
+	    "491 (glare); offering again in %u ms", pm->call_id,
+	    pm_side_name(to), ms);
+}
+
 static void
 pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
     void *arg)
@@ -717,6 +846,12 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 			sip_msg_free(ack);
 		}
 		media_offer_failed(pm->ms);
+		if (status == 491 && resp != NULL &&
+		    ro->attempt < PM_RETRY_MAX) {
+			pm_retry_arm(pm, ro->to, t->out_req, t->out_conn,
+			    ro->flow, ro->attempt);
+			goto out;
+		}
 		log_warn("media call=%s: the edge's re-INVITE to the %s side "
 		    "got %d: that side may be on media the relay does not "
 		    "have", pm->call_id, side, status);
@@ -738,6 +873,7 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 	}
 	free(out);			/* none: the other side keeps its own */
 	pm_apply(pm);
+	pm->settled[ro->to]++;
 	log_notice("media call=%s: the %s side answered the edge's re-INVITE "
 	    "and is back on the media the relay has", pm->call_id, side);
 out:
@@ -753,21 +889,27 @@ out:
  * the edge's Via, the next CSeq and the edge's offer).
  */
 static void
-pm_reoffer_send(struct proxy *p, struct pmedia *pm, const struct txn *t,
-    enum media_side to)
+pm_reoffer_send(struct pmedia *pm, const osip_message_t *tmpl, uint64_t conn,
+    uint64_t flow, enum media_side to, unsigned attempt)
 {
-	struct conn		*c = conn_find(t->out_conn);
+	struct proxy		*p = pm->p;
+	struct conn		*c = conn_find(conn);
 	struct pm_reoffer	*ro;
 	osip_message_t		*m = NULL;
 	struct txn		*own;
 	char			 why[256], host[128], *out = NULL;
 	char			 branch[SIP_HDR_BRANCH_MAX];
 	size_t			 outlen = 0;
-	uint32_t		 cseq = pm_cseq(t->out_req);
+	uint32_t		 cseq = pm_cseq(tmpl);
 	uint16_t		 port;
 
-	if (c == NULL)
+	pm_retry_cancel(pm, to);	/* this one supersedes it */
+	if (c == NULL) {
+		log_warn("media call=%s: no connection to the %s side for the "
+		    "edge's re-INVITE: that side may be on media the relay "
+		    "does not have", pm->call_id, pm_side_name(to));
 		return;
+	}
 	if (pm->peer[to].cseq > cseq)
 		cseq = pm->peer[to].cseq;
 	cseq++;
@@ -776,7 +918,7 @@ pm_reoffer_send(struct proxy *p, struct pmedia *pm, const struct txn *t,
 		    "refused: %s", pm->call_id, pm_side_name(to), why);
 		return;
 	}
-	if (sip_msg_clone(t->out_req, &m) != 0)
+	if (sip_msg_clone(tmpl, &m) != 0)
 		goto fail;
 	while (sip_hdr_via_pop(m) == 0)
 		;
@@ -796,9 +938,10 @@ pm_reoffer_send(struct proxy *p, struct pmedia *pm, const struct txn *t,
 	ro = xcalloc(1, sizeof(*ro));
 	ro->p = p;
 	ro->call_id = xstrdup(pm->call_id);
-	ro->flow = t->flow;
+	ro->flow = flow;
 	ro->to = to;
 	ro->cseq = cseq;
+	ro->attempt = attempt + 1;
 	own = txn_new_local(c->id, branch, true, pm_reoffer_done, ro);
 	own->out_req = m;		/* for the ACK of a non-2xx */
 	if (proxy_send(c, m) == -1) {
@@ -811,11 +954,12 @@ pm_reoffer_send(struct proxy *p, struct pmedia *pm, const struct txn *t,
 		return;
 	}
 	txn_arm(own, TXN_TIMER_B);
-	pm->shift[to] += cseq - pm_cseq(t->out_req);
+	pm->shift[to] += cseq - pm_cseq(tmpl);
 	pm->peer[to].cseq = cseq;
 	log_notice("media call=%s: re-INVITE (CSeq %u) to the %s side with "
-	    "the media the relay has, since its answer was refused",
-	    pm->call_id, cseq, pm_side_name(to));
+	    "the media the relay has, since %s", pm->call_id, cseq,
+	    pm_side_name(to), attempt == 0 ? "its answer was refused" :
+	    "its 491 wait is over");
 	return;
 fail:
 	if (out != NULL) {
@@ -909,6 +1053,7 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 		    e->hop->conn;
 		pm = pm_new(e->p, m, phone, e->hop->carrier != NULL ?
 		    e->hop->carrier->name : NULL);
+		pm->caller = side;
 		e->slot->data = pm;
 		e->slot->free = pm_free;
 	}
@@ -961,7 +1106,7 @@ pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
 		return;
 	}
 	pm->peer[callee] = saved;
-	pm_reoffer_send(p, pm, t, callee);
+	pm_reoffer_send(pm, t->out_req, t->out_conn, t->flow, callee, 0);
 }
 
 static enum proxy_verdict

@@ -529,6 +529,63 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
         self.bye_goes_past_the_edges_cseq(d)
 
+    def glare(self):
+        """The carrier answers the edge's own re-INVITE 491 and has it
+        ACKed; returns the dialog and when the 491 went."""
+        d = self.refused_reinvite()
+        self.carrier.stream.send(response(d["own"], 491, "Request Pending"))
+        sent = time.monotonic()
+        self.assertEqual(self.carrier.stream.expect_request("ACK").cseq, (d["n"] + 1, "ACK"))
+        return d, sent
+
+    def test_after_a_491_the_edge_offers_again_later_with_fresh_keys(self):
+        d, sent = self.glare()
+        again = self.carrier.stream.expect_request("INVITE", timeout=6)
+        waited = time.monotonic() - sent
+        # RFC 3261 §14.1: the edge stands in for the phone, which owns
+        # the Call-ID, so it waits 2.1 to 4 s (the carrier up to 2).
+        self.assertTrue(2.0 <= waited <= 4.5, waited)
+        self.assertEqual(again.cseq, (d["n"] + 2, "INVITE"))
+        self.assertEqual(len(again.get_all("Via")), 1, again.get_all("Via"))
+        self.assertEqual(audio_of(again.body), audio_of(d["own"].body))
+        self.assertTrue(keys_of(again.body))
+        self.assertFalse(set(keys_of(again.body)) & set(keys_of(d["own"].body)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", again.body).group(1)
+        self.carrier.stream.send(response(again, 200, "OK", body=CARRIER_ANSWER.format(tag=tag),
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        self.assertEqual(self.carrier.stream.expect_request("ACK").cseq, (d["n"] + 2, "ACK"))
+        self.assertTrue(self.edge.wait_log("the carrier side answered the edge's re-INVITE "
+                                           "and is back", 5), self.edge.log())
+        d["n"] += 1                 # one CSeq more of the edge's own
+        self.bye_goes_past_the_edges_cseq(d)
+
+    def test_after_a_491_a_side_that_settles_its_media_is_not_offered_again(self):
+        d, _ = self.glare()
+        p, out = d["p"], d["out"]
+        # The carrier won the glare: its own re-INVITE goes to the phone.
+        offer = CARRIER_ANSWER.format(tag=1).replace(" 1 1 ", " 1 2 ")
+        rinv = in_dialog("INVITE", out, [uri_of(r) for r in out.get_all("Record-Route")],
+                         uri_of(out.get("Contact")), ("sip:bob@carrier.test", "gw"),
+                         (p.aor, d["ok"].tag("From")), out.call_id, 7,
+                         via_host="127.0.0.1", via_port=self.carrier.port)
+        rinv.headers.append(("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port))
+        rinv.headers.append(("Content-Type", "application/sdp"))
+        rinv.body = offer
+        self.carrier.stream.send(rinv)
+        pinv = p.expect_request("INVITE")
+        tag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", pinv.body).groups()
+        answer = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (tag, suite), CISCO)
+        p.send(response(pinv, 200, "OK", body=answer,
+                        extra=[("Contact", "<sip:alice@192.0.2.10:%d;transport=tls>"
+                                % p.claimed_port)]))
+        ok = self.carrier.stream.expect_response("INVITE", 200)
+        self.assertTrue(keys_of(ok.body))
+        self.assertTrue(self.edge.wait_log("settled its media after its 491", 6), self.edge.log())
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "INVITE", 0.5))
+        self.assertEqual(len(self.edge.json("calls")["items"]), 1)
+
 
 class PortExhaustion(ScriptedCase):
     """Four relay ports: one stream's pair on each side, one call."""
