@@ -217,6 +217,12 @@ daemon_relay_result(const struct relay_result *r, void *arg)
 	case RELAY_RESULT_TIMEOUT:
 		if (dlg == NULL || dlg->state != DIALOG_CONFIRMED)
 			break;		/* ringing: no media is expected yet */
+		if (proxy_media_rejected(r->session)) {
+			/* Port 0 in the answer: no packets are expected. */
+			log_info("call %s: %s (a stream the answer rejected: "
+			    "kept)", dlg->call_id, r->text);
+			break;
+		}
 		if (proxy_media_held(dlg)) {
 			log_info("call %s: %s (on hold: kept)", dlg->call_id,
 			    r->text);

@@ -63,6 +63,8 @@ bool		 proxy_media_held(const struct dialog *);
 void		 proxy_media_timeout(struct proxy *, struct dialog *);
 /* The call a relay session belongs to, or NULL. */
 struct dialog	*proxy_media_dialog(uint32_t relay_id);
+/* Was that relay session's stream rejected (port 0) by the last answer? */
+bool		 proxy_media_rejected(uint32_t relay_id);
 
 /* An [account] the edge holds, as sipedgectl registrations lists it. */
 struct proxy_account_info {

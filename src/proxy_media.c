@@ -1281,6 +1281,25 @@ proxy_media_dialog(uint32_t relay_id)
 	return r != NULL ? r->pm->dlg : NULL;
 }
 
+bool
+proxy_media_rejected(uint32_t relay_id)
+{
+	struct pm_ref			*r;
+	const struct media_stream	*st;
+	size_t				 k;
+
+	HASH_FIND(hh, pm_refs, &relay_id, sizeof(relay_id), r);
+	if (r == NULL)
+		return false;
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
+		if (r->pm->have[k] && r->pm->id[k] == relay_id)
+			break;
+	if (k == MEDIA_MAX_STREAMS ||
+	    (st = media_stream_get(r->pm->ms, k)) == NULL)
+		return false;
+	return st->rejected;
+}
+
 const struct proxy_editor proxy_media_editor = {
 	.name = "media",
 	.request = pm_request,

@@ -28,6 +28,12 @@
 #define RELAY_TICK_MS		10	/* timeouts and re-key windows */
 #define RELAY_TICK_SLICES	10	/* a tenth of the sessions a tick */
 #define RELAY_IDLE_MS		1000	/* the longest wait without sessions */
+/*
+ * A plain leg's packets prove nothing about their source: one from a new
+ * address moves the latch only when the latched peer has sent nothing
+ * for this long (a roaming phone), never while it is live (RTP bleed).
+ */
+#define RELAY_PLAIN_RELATCH_MS	2000
 #define RELAY_QUEUE_LEN		1024	/* commands or results per thread */
 
 /*
@@ -102,6 +108,9 @@ struct relay_leg {
 	socklen_t		 peer_rtp_len;	/* 0: not known yet */
 	socklen_t		 peer_rtcp_len;
 	bool			 rtcp_peer_given; /* else follows RTP's */
+	/* mono_ms of the last packet from each peer; 0: none since set. */
+	uint64_t		 peer_rtp_ms;
+	uint64_t		 peer_rtcp_ms;
 	unsigned		 flags;		/* RELAY_LEG_* */
 	unsigned		 in_flags;	/* RELAY_CRYPTO_* of in */
 	srtp_t			 in;		/* NULL: plain */

@@ -102,11 +102,36 @@ relay_latch(struct relay_thread *t, struct relay_session *s,
 	*plen = srclen;
 	if (in->rtcp)
 		x->rtcp_peer_given = true;
-	else if (!x->rtcp_peer_given)
+	else if (!x->rtcp_peer_given) {
 		relay_rtcp_follow(x);
+		x->peer_rtcp_ms = 0;
+	}
 	if (!in->rtcp)
 		relay_thread_result(t, RELAY_RESULT_LATCHED, s, in->leg, src,
 		    srclen);
+}
+
+/*
+ * May an unauthenticated packet from src (a plain leg's) go on, and
+ * latch? From the latched peer, or the first since the peer was set, or
+ * when the latched peer has been silent for RELAY_PLAIN_RELATCH_MS.
+ */
+static bool
+relay_plain_from(const struct relay_thread *t, struct relay_leg *x,
+    const struct relay_sock *in, const struct sockaddr *src)
+{
+	const struct sockaddr_storage	*peer = in->rtcp ? &x->peer_rtcp :
+	    &x->peer_rtp;
+	socklen_t			 plen = in->rtcp ? x->peer_rtcp_len :
+	    x->peer_rtp_len;
+	uint64_t			*last = in->rtcp ? &x->peer_rtcp_ms :
+	    &x->peer_rtp_ms;
+
+	if (*last != 0 && plen != 0 && !relay_addr_eq(peer, src) &&
+	    t->now_ms - *last < RELAY_PLAIN_RELATCH_MS)
+		return false;
+	*last = t->now_ms != 0 ? t->now_ms : 1;
+	return true;
 }
 
 /*
@@ -197,8 +222,6 @@ relay_packet(struct relay_thread *t, struct relay_sock *in,
 
 	relay_ctr_add(&x->ctr.packets_in, 1);
 	relay_ctr_add(&x->ctr.bytes_in, len);
-	atomic_store_explicit(&x->ctr.last_ms, t->now_ms,
-	    memory_order_relaxed);
 	if (len > RELAY_PKT_MAX || cap < len + SRTP_MAX_TRAILER_LEN + 4)
 		return relay_refuse(x, srtp_err_status_bad_param);
 	if (x->no_context || y->no_context)
@@ -219,6 +242,11 @@ relay_packet(struct relay_thread *t, struct relay_sock *in,
 		    srtp_err_status_ok)
 			return relay_refuse(x, st);
 	}
+	if ((plain || x->in == NULL) && !relay_plain_from(t, x, in, src))
+		return relay_refuse(x, srtp_err_status_fail);
+	/* Only what got this far keeps the call from timing out. */
+	atomic_store_explicit(&x->ctr.last_ms, t->now_ms,
+	    memory_order_relaxed);
 	if (latch)
 		relay_latch(t, s, x, in, src, srclen);
 	if (!plain && y->out != NULL) {

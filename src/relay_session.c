@@ -50,6 +50,8 @@ relay_leg_set_peers(struct relay_leg *l, const struct sockaddr_storage *rtp,
 {
 	l->peer_rtp = *rtp;
 	l->peer_rtp_len = relay_addr_len(rtp);
+	l->peer_rtp_ms = 0;
+	l->peer_rtcp_ms = 0;
 	l->rtcp_peer_given = relay_addr_len(rtcp) != 0;
 	if (l->rtcp_peer_given) {
 		l->peer_rtcp = *rtcp;

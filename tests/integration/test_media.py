@@ -7,6 +7,8 @@ Spectralink dual offer and the Cisco shape and check the answers."""
 import random
 import re
 import signal
+import socket
+import struct
 import time
 import unittest
 
@@ -585,6 +587,58 @@ class RefusedReanswer(ScriptedCase):
         self.assertTrue(self.carrier.stream.nothing(
             lambda m: m.is_request and m.method == "INVITE", 0.5))
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
+
+
+class RejectedStream(ScriptedCase):
+    """Plain RTP on both sides and a five-second media timeout: a stream
+    the answer rejects with port 0 carries nothing, and that silence
+    must not end a call whose audio goes on."""
+
+    def setUp(self):
+        self.carrier = ScriptedCarrier().start()
+        self.addCleanup(self.carrier.stop)
+        self.edge = Edge(carriers={}, srtp=None, phones_extra="srtp = off\n")
+        self.edge.edit_main("[media]", MEDIA.format(timeout=5))
+        self.edge.write_carrier("test", None, SCRIPTED_CARRIER.format(
+            port=self.carrier.port, certs=certs()) + "srtp = off\n")
+        self.addCleanup(self.edge.close)
+        self.edge.start()
+        self.carrier.wait_connected(self.edge)
+        wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
+
+    def test_a_stream_rejected_with_port_0_does_not_time_the_call_out(self):
+        rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(rtp.close)
+        rtp.bind(("127.0.0.1", 0))
+        port = rtp.getsockname()[1]
+        offer = ("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                 "m=video %d RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n" % (port, port + 2))
+        p = self.registered_phone("Linphone/5.0")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=offer))
+        out = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(out.body.count("m="), 2, out.body)
+        answer = ("v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                  "m=video 0 RTP/AVP 96\r\n")
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=answer, extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        self.assertRegex(ok.body, r"m=video 0 ")
+        relay_port = audio_of(ok.body)[1]
+        # Audio from the phone every 20 ms for twice the media timeout.
+        seq = 0
+        end = time.monotonic() + 7
+        while time.monotonic() < end:
+            seq += 1
+            pkt = struct.pack("!BBHII", 0x80, 0, seq, seq * 160, 0x1234) + b"\xd5" * 160
+            rtp.sendto(pkt, ("127.0.0.1", relay_port))
+            time.sleep(0.02)
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "BYE", 0.2))
+        self.assertEqual(len(self.edge.json("calls")["items"]), 1, self.edge.log())
+        self.assertTrue(self.edge.wait_log("a stream the answer rejected: kept", 1),
+                        self.edge.log())
 
 
 class PortExhaustion(ScriptedCase):

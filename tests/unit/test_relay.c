@@ -442,6 +442,54 @@ run_plain_rtp(enum relay_io io)
 }
 
 /*
+ * A plain leg proves nothing about a packet's source: one from a
+ * stranger while the latched phone is live goes nowhere and moves
+ * nothing (RTP bleed), and the carrier's audio still reaches the phone;
+ * once the phone has been silent for RELAY_PLAIN_RELATCH_MS, a new
+ * address is the phone roaming and takes the latch.
+ */
+static void
+run_plain_bleed(enum relay_io io)
+{
+	struct trelay	t;
+	unsigned char	buf[512], in[512];
+	uint16_t	sport;
+	size_t		n;
+	int		stranger;
+
+	if (trelay_start(&t, io, 0, 0, 0) == NULL)
+		return;
+	trelay_session(&t, NULL, 0, 0);
+	stranger = udp_sock(&sport);
+	n = rtp_make(buf, 100, 0x1234);
+	send_to(t.phone, t.info.rtp_port[RELAY_LEG_A], buf, n);
+	CU_ASSERT_EQUAL(recv_wait(t.carrier, in, sizeof(in), WAIT_MS, NULL),
+	    (int)n);
+	n = rtp_make(buf, 101, 0x1234);
+	send_to(stranger, t.info.rtp_port[RELAY_LEG_A], buf, n);
+	CU_ASSERT_EQUAL(recv_wait(t.carrier, in, sizeof(in), QUIET_MS, NULL),
+	    -1);
+	n = rtp_make(buf, 200, 0x5678);
+	send_to(t.carrier, t.info.rtp_port[RELAY_LEG_B], buf, n);
+	CU_ASSERT_EQUAL(recv_wait(t.phone, in, sizeof(in), WAIT_MS, NULL),
+	    (int)n);
+	CU_ASSERT_EQUAL(recv_wait(stranger, in, sizeof(in), QUIET_MS, NULL),
+	    -1);
+	/* The phone silent long enough: the new address is the phone. */
+	sleep_ms(RELAY_PLAIN_RELATCH_MS + 100);
+	n = rtp_make(buf, 102, 0x1234);
+	send_to(stranger, t.info.rtp_port[RELAY_LEG_A], buf, n);
+	CU_ASSERT_EQUAL(recv_wait(t.carrier, in, sizeof(in), WAIT_MS, NULL),
+	    (int)n);
+	n = rtp_make(buf, 201, 0x5678);
+	send_to(t.carrier, t.info.rtp_port[RELAY_LEG_B], buf, n);
+	CU_ASSERT_EQUAL(recv_wait(stranger, in, sizeof(in), WAIT_MS, NULL),
+	    (int)n);
+	close(stranger);
+	trelay_stop(&t);
+}
+
+/*
  * SRTP re-keyed per leg; a replayed and a forged packet are dropped and
  * counted, and the stream goes on.
  */
@@ -1009,6 +1057,7 @@ static void test_relay_##fn##_epoll(void) { run_##fn(RELAY_IO_EPOLL); }	\
 static void test_relay_##fn##_io_uring(void) { run_##fn(RELAY_IO_URING); }
 
 RELAY_TESTS(plain_rtp)
+RELAY_TESTS(plain_bleed)
 RELAY_TESTS(srtp_rekeyed)
 RELAY_TESTS(relatch)
 RELAY_TESTS(wrap_rekey)
@@ -1081,6 +1130,7 @@ test_relay_register(void)
 
 	UNIT_TEST(e, test_relay_plain_rtp_epoll);
 	UNIT_TEST(e, test_relay_plain_rtp_epoll_single);
+	UNIT_TEST(e, test_relay_plain_bleed_epoll);
 	UNIT_TEST(e, test_relay_srtp_rekeyed_epoll);
 	UNIT_TEST(e, test_relay_srtp_rekeyed_epoll_single);
 	UNIT_TEST(e, test_relay_relatch_epoll);
@@ -1094,6 +1144,7 @@ test_relay_register(void)
 	UNIT_TEST(e, test_relay_refuses_bad_key_without_showing_it);
 	UNIT_TEST(e, test_relay_pool_packs_and_reuses);
 	UNIT_TEST(u, test_relay_plain_rtp_io_uring);
+	UNIT_TEST(u, test_relay_plain_bleed_io_uring);
 	UNIT_TEST(u, test_relay_srtp_rekeyed_io_uring);
 	UNIT_TEST(u, test_relay_relatch_io_uring);
 	UNIT_TEST(u, test_relay_wrap_rekey_io_uring);
