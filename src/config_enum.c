@@ -251,8 +251,14 @@ parse_suites(const struct config_key *k, const char *value, const char *file,
 	for (i = 0; i < n && why == NULL; i++) {
 		if (config_srtp_suite_parse(v[i], &s) == -1) {
 			known = config_srtp_suites_known();
-			why = config_msg("unknown SRTP suite \"%s\" (known: "
-			    "%s)", v[i], known);
+			s = sdes_suite_from_name(v[i], strlen(v[i]));
+			if (sdes_suite_info(s) != NULL &&
+			    strcmp(sdes_suite_info(s)->name, v[i]) == 0)
+				why = config_msg("SRTP suite \"%s\" is not one "
+				    "the relay keys (those: %s)", v[i], known);
+			else
+				why = config_msg("unknown SRTP suite \"%s\" "
+				    "(known: %s)", v[i], known);
 			free(known);
 			break;
 		}

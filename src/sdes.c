@@ -27,7 +27,10 @@ sdes_policy_aes128_80(srtp_crypto_policy_t *p)
  * The suites. SRTCP keeps an 80-bit tag under the _32 suites (RFC 4568
  * §6.2, RFC 6188); GCM tags are the same for both (RFC 7714).
  * F8 is not in libsrtp2 2.x; the NULL suites have no confidentiality and
- * are never used, whatever libsrtp2 can do.
+ * are never used, whatever libsrtp2 can do. AES_192 and the _GCM_8
+ * suites are parsed but not used: the relay keys the six suites of
+ * RFC 4568, RFC 6188's AES_256 and RFC 7714's 16-octet tags (relay.h),
+ * and a line it cannot key must never be accepted.
  */
 static const struct sdes_suite_info sdes_suites[SDES_SUITE_COUNT] = {
 	[SDES_AES_CM_128_HMAC_SHA1_80] = {
@@ -44,12 +47,12 @@ static const struct sdes_suite_info sdes_suites[SDES_SUITE_COUNT] = {
 		16, 14, 10, 10, 0, 0, NULL, NULL },
 	[SDES_AES_192_CM_HMAC_SHA1_80] = {
 		SDES_AES_192_CM_HMAC_SHA1_80, "AES_192_CM_HMAC_SHA1_80",
-		24, 14, 10, 10, 0, 1,
+		24, 14, 10, 10, 0, 0,
 		srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80,
 		srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 },
 	[SDES_AES_192_CM_HMAC_SHA1_32] = {
 		SDES_AES_192_CM_HMAC_SHA1_32, "AES_192_CM_HMAC_SHA1_32",
-		24, 14, 4, 10, 0, 1,
+		24, 14, 4, 10, 0, 0,
 		srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32,
 		srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80 },
 	[SDES_AES_256_CM_HMAC_SHA1_80] = {
@@ -69,7 +72,7 @@ static const struct sdes_suite_info sdes_suites[SDES_SUITE_COUNT] = {
 		srtp_crypto_policy_set_aes_gcm_128_16_auth },
 	[SDES_AEAD_AES_128_GCM_8] = {
 		SDES_AEAD_AES_128_GCM_8, "AEAD_AES_128_GCM_8",
-		16, 12, 8, 8, 1, 1,
+		16, 12, 8, 8, 1, 0,
 		srtp_crypto_policy_set_aes_gcm_128_8_auth,
 		srtp_crypto_policy_set_aes_gcm_128_8_auth },
 	[SDES_AEAD_AES_256_GCM] = {
@@ -79,7 +82,7 @@ static const struct sdes_suite_info sdes_suites[SDES_SUITE_COUNT] = {
 		srtp_crypto_policy_set_aes_gcm_256_16_auth },
 	[SDES_AEAD_AES_256_GCM_8] = {
 		SDES_AEAD_AES_256_GCM_8, "AEAD_AES_256_GCM_8",
-		32, 12, 8, 8, 1, 1,
+		32, 12, 8, 8, 1, 0,
 		srtp_crypto_policy_set_aes_gcm_256_8_auth,
 		srtp_crypto_policy_set_aes_gcm_256_8_auth },
 	[SDES_NULL_HMAC_SHA1_80] = {

@@ -129,7 +129,8 @@ int
 sdes_answer_check(const struct sdes_line *offer, size_t n,
     const struct sdes_line *ans, char *why, size_t whylen)
 {
-	size_t	i;
+	const char	*err = NULL;
+	size_t		 i;
 
 	if (whylen > 0)
 		why[0] = '\0';
@@ -156,6 +157,12 @@ sdes_answer_check(const struct sdes_line *offer, size_t n,
 	if (sdes_key_reused(&offer[i], ans)) {
 		snprintf(why, whylen, "answer to crypto tag %u reuses the "
 		    "offered key", (unsigned)ans->tag);
+		return -1;
+	}
+	/* Its sender's packets would fail every check (asterisk #825). */
+	if (!sdes_usable(ans, &err)) {
+		snprintf(why, whylen, "answer to crypto tag %u: %s",
+		    (unsigned)ans->tag, err);
 		return -1;
 	}
 	return (int)i;

@@ -814,7 +814,9 @@ test_relay_suites_are_those_libsrtp2_does(void)
 	CU_ASSERT_FALSE(sdes_suite_relay_ok(SDES_F8_128_HMAC_SHA1_80));
 	CU_ASSERT_FALSE(sdes_suite_relay_ok(SDES_NULL_HMAC_SHA1_80));
 	CU_ASSERT_FALSE(sdes_suite_relay_ok(SDES_SUITE_UNKNOWN));
-	CU_ASSERT_TRUE(sdes_suite_relay_ok(SDES_AEAD_AES_256_GCM_8));
+	/* libsrtp2 has these, the relay does not key them (relay.h). */
+	CU_ASSERT_FALSE(sdes_suite_relay_ok(SDES_AEAD_AES_256_GCM_8));
+	CU_ASSERT_FALSE(sdes_suite_relay_ok(SDES_AES_192_CM_HMAC_SHA1_80));
 }
 
 /*
@@ -938,7 +940,8 @@ test_usable_declines_what_the_relay_cannot_do(void)
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30, NULL },
 		{ "1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2^31 KDR=0 "
 		    "WSH=32767 UNENCRYPTED_SRTCP -x", NULL },
-		{ "1 AEAD_AES_256_GCM_8 inline:" K44, NULL },
+		{ "1 AEAD_AES_256_GCM_8 inline:" K44,
+		    "crypto suite not supported by the relay" },
 		{ "1 F8_128_HMAC_SHA1_80 inline:" K30,
 		    "crypto suite not supported by the relay" },
 		{ "1 NULL_HMAC_SHA1_80 inline:" K30,
@@ -1083,7 +1086,8 @@ why_has_no_key(const char *why)
 
 /*
  * freeswitch #691: Cisco MPP answers AEAD_AES_256_GCM to an
- * AEAD_AES_256_GCM_8 offer. Refused, both suites named, no key.
+ * AEAD_AES_256_GCM_8 offer. Refused, both suites named, no key; and an
+ * answer the relay cannot do (MKI, KDR) is refused, not taken.
  */
 static void
 test_answer_check_refuses_a_changed_suite_or_unknown_tag(void)
@@ -1114,11 +1118,25 @@ test_answer_check_refuses_a_changed_suite_or_unknown_tag(void)
 	ASSERT_STR(why, "answer to crypto tag 2 reuses the "
 	    "offered key");
 	CU_ASSERT(why_has_no_key(why));
+	/* What the relay cannot do: MKI, a key derivation rate. */
+	CU_ASSERT_PTR_NULL(parse("2 AES_CM_128_HMAC_SHA1_80 inline:" K30B
+	    "|2^20|1:4", a));
+	CU_ASSERT_EQUAL(sdes_answer_check(o, 2, a, why, sizeof(why)), -1);
+	ASSERT_STR(why, "answer to crypto tag 2: MKI not supported");
+	CU_ASSERT(why_has_no_key(why));
+	CU_ASSERT_PTR_NULL(parse("2 AES_CM_128_HMAC_SHA1_80 inline:" K30B
+	    " KDR=1", a));
+	CU_ASSERT_EQUAL(sdes_answer_check(o, 2, a, why, sizeof(why)), -1);
+	ASSERT_STR(why, "answer to crypto tag 2: key derivation rate not "
+	    "supported");
 	CU_ASSERT_PTR_NULL(parse("2 AES_CM_128_HMAC_SHA1_80 inline:" K30B, a));
 	CU_ASSERT_EQUAL(sdes_answer_check(o, 2, a, why, sizeof(why)), 1);
+	/* The right suite, but one the relay cannot key: refused too. */
 	CU_ASSERT_PTR_NULL(parse("1 AEAD_AES_256_GCM_8 inline:" K44U, a));
 	a->keys[0].keysalt[0] ^= 0x80;
-	CU_ASSERT_EQUAL(sdes_answer_check(o, 2, a, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(sdes_answer_check(o, 2, a, why, sizeof(why)), -1);
+	ASSERT_STR(why, "answer to crypto tag 1: crypto suite not supported "
+	    "by the relay");
 	offer_free(o, 2);
 	line_free(a);
 }
