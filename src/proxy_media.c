@@ -115,6 +115,15 @@ struct pmedia {
 	/* Per side: exchanges it completed, and a re-INVITE due to it. */
 	uint32_t		 settled[2];
 	struct pm_retry		 retry[2];
+	/*
+	 * Per stream and side, the RTP and RTCP peers the last SDP named,
+	 * as given to the relay: SDP that names them again (a hold, a
+	 * session refresh) leaves the relay's latch where packets put it,
+	 * so a phone behind NAT still hears its music on hold.
+	 */
+	bool			 sdp_peer_set[MEDIA_MAX_STREAMS][2];
+	unsigned char		 sdp_peer[MEDIA_MAX_STREAMS][2][2]
+				    [sizeof(struct sockaddr_in6)];
 };
 
 /*
@@ -423,6 +432,23 @@ pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
 	}
 }
 
+/* Does the SDP name other peers for stream k's side s than it did? */
+static bool
+pm_peer_new(struct pmedia *pm, size_t k, int s,
+    const struct relay_leg_update *ul)
+{
+	unsigned char	(*p)[sizeof(struct sockaddr_in6)] = pm->sdp_peer[k][s];
+
+	if (pm->sdp_peer_set[k][s] &&
+	    memcmp(p[0], &ul->rtp_peer, sizeof(p[0])) == 0 &&
+	    memcmp(p[1], &ul->rtcp_peer, sizeof(p[1])) == 0)
+		return false;
+	memcpy(p[0], &ul->rtp_peer, sizeof(p[0]));
+	memcpy(p[1], &ul->rtcp_peer, sizeof(p[1]));
+	pm->sdp_peer_set[k][s] = true;
+	return true;
+}
+
 /* Tell the relay what the last answer settled, stream by stream. */
 static void
 pm_apply(struct pmedia *pm)
@@ -444,11 +470,13 @@ pm_apply(struct pmedia *pm)
 		for (s = 0; s < 2; s++) {
 			leg = &st->leg[s];
 			ul = &u.leg[pm_relay_leg(s)];
-			ul->what = RELAY_UPD_PEER | RELAY_UPD_CRYPTO_IN |
-			    RELAY_UPD_CRYPTO_OUT | RELAY_UPD_FLAGS;
+			ul->what = RELAY_UPD_CRYPTO_IN | RELAY_UPD_CRYPTO_OUT |
+			    RELAY_UPD_FLAGS;
 			pm_addr(leg->peer, leg->peer_port, &ul->rtp_peer);
 			pm_addr(leg->peer, leg->mux ? leg->peer_port :
 			    leg->peer_rtcp_port, &ul->rtcp_peer);
+			if (pm_peer_new(pm, k, s, ul))
+				ul->what |= RELAY_UPD_PEER;
 			ul->flags = (leg->mux ? RELAY_LEG_RTCP_MUX : 0) |
 			    (st->udp ? RELAY_LEG_PLAIN_UDP : 0);
 			if (leg->srtp && !st->udp) {

@@ -589,10 +589,9 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
 
 
-class RejectedStream(ScriptedCase):
-    """Plain RTP on both sides and a five-second media timeout: a stream
-    the answer rejects with port 0 carries nothing, and that silence
-    must not end a call whose audio goes on."""
+class PlainScripted(ScriptedCase):
+    """Plain RTP on both sides and a five-second media timeout, so that
+    a test can send and receive the media itself."""
 
     def setUp(self):
         self.carrier = ScriptedCarrier().start()
@@ -605,6 +604,57 @@ class RejectedStream(ScriptedCase):
         self.edge.start()
         self.carrier.wait_connected(self.edge)
         wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
+
+    def udp(self):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(u.close)
+        u.bind(("127.0.0.1", 0))
+        u.settimeout(2)
+        return u, u.getsockname()[1]
+
+    def test_sdp_that_names_the_same_peer_again_keeps_the_latch(self):
+        """A phone behind NAT sends from elsewhere than its SDP says; its
+        hold re-INVITE names the same address again, and what the
+        carrier sends still reaches where the phone's packets come from."""
+        named, named_port = self.udp()
+        real, _ = self.udp()
+        gw, gw_port = self.udp()
+        offer = ("v=0\r\no=- 4 {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na={dir}\r\n" % named_port)
+        answer = ("v=0\r\no=gw 1 {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na={dir}\r\n" % gw_port)
+        p = self.registered_phone("Linphone/5.0")
+        inv = p.req("INVITE", "sip:bob@carrier.test", body=offer.format(v=4, dir="sendrecv"))
+        p.send(inv)
+        out = self.carrier.stream.expect_request("INVITE")
+        edge_carrier_port = audio_of(out.body)[1]
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw",
+                                          body=answer.format(v=1, dir="sendrecv"), extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        edge_phone_port = audio_of(ok.body)[1]
+        pkt = struct.pack("!BBHII", 0x80, 0, 1, 160, 0x1234) + b"\xd5" * 160
+        real.sendto(pkt, ("127.0.0.1", edge_phone_port))
+        self.assertEqual(gw.recv(512), pkt)
+        back = struct.pack("!BBHII", 0x80, 0, 1, 160, 0x5678) + b"\xd5" * 160
+        gw.sendto(back, ("127.0.0.1", edge_carrier_port))
+        self.assertEqual(real.recv(512), back)
+        # Hold: the same address in the SDP again.
+        route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
+        rinv = in_dialog("INVITE", ok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                         ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
+                         via_port=p.claimed_port)
+        rinv.headers.append(("Content-Type", "application/sdp"))
+        rinv.body = offer.format(v=5, dir="sendonly")
+        p.send(rinv)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.carrier.stream.send(response(cinv, 200, "OK", body=answer.format(v=2, dir="recvonly")))
+        p.expect_response("INVITE", 200)
+        time.sleep(0.2)             # the relay has the update
+        gw.sendto(back, ("127.0.0.1", edge_carrier_port))
+        self.assertEqual(real.recv(512), back)
+        named.settimeout(0.3)
+        self.assertRaises(socket.timeout, named.recv, 512)
 
     def test_a_stream_rejected_with_port_0_does_not_time_the_call_out(self):
         rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
