@@ -764,6 +764,8 @@ static void	pm_reoffer_send(struct pmedia *, const osip_message_t *,
 		    uint64_t, uint64_t, enum media_side, unsigned);
 static void	pm_retry_arm(struct pmedia *, enum media_side,
 		    const osip_message_t *, uint64_t, uint64_t, unsigned);
+static void	pm_end_call(struct proxy *, struct dialog *, int,
+		    const char *, const char *);
 
 /*
  * The 491 wait of RFC 3261 §14.1, in 10 ms units: 2.1 to 4 s for the
@@ -1218,16 +1220,40 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	return PROXY_REFUSE;
 }
 
+/* A call to end once the message in hand has been forwarded. */
+struct pm_end {
+	struct proxy	*p;
+	char		*call_id;
+	uint64_t	 flow;
+};
+
+static void
+pm_end_later(evutil_socket_t fd, short what, void *arg)
+{
+	struct pm_end	*e = arg;
+	struct dialog	*dlg = dialog_find(e->call_id, e->flow);
+
+	(void)fd;
+	(void)what;
+	if (dlg != NULL && dlg->media != NULL)
+		pm_end_call(e->p, dlg, 488, "the edge cannot anchor this "
+		    "answer", "no media anchored");
+	free(e->call_id);
+	free(e);
+}
+
 void
 proxy_media_ack(struct proxy *p, struct conn *from, osip_message_t *m,
     const struct hop *hop)
 {
-	struct dialog	*dlg;
-	struct pmedia	*pm;
-	osip_body_t	*b;
-	enum media_side	 side = pm_side(from), pend;
-	char		 reason[64];
-	bool		 other;
+	static const struct timeval	 now = { 0, 0 };
+	struct dialog			*dlg;
+	struct pmedia			*pm;
+	struct pm_end			*e;
+	osip_body_t			*b;
+	enum media_side			 side = pm_side(from), pend;
+	char				 reason[64];
+	bool				 other;
 
 	if (p->relay == NULL ||
 	    (dlg = dialog_find(sip_msg_call_id(m), hop->flow)) == NULL ||
@@ -1243,10 +1269,28 @@ proxy_media_ack(struct proxy *p, struct conn *from, osip_message_t *m,
 		    "no answer to the offer in the 2xx", pm->call_id,
 		    pm_side_name(side));
 		media_offer_failed(pm->ms);
-		return;
-	}
-	if (pm_body(pm, m, b, side, true, false, reason, sizeof(reason)) != 0)
+	} else if (pm_body(pm, m, b, side, true, false, reason,
+	    sizeof(reason)) != 0)
 		(void)pm_set_body(m, NULL, 0);	/* never the other's keys */
+	else
+		return;
+	/*
+	 * The first exchange of the call failed: it has no media at all,
+	 * and would sit silent with no relay session to time it out. It
+	 * ends once this ACK has gone on, so that the callee has its ACK
+	 * before the BYE.
+	 */
+	if (pm->settled[MEDIA_PHONE] == 0) {
+		e = xcalloc(1, sizeof(*e));
+		e->p = p;
+		e->call_id = xstrdup(pm->call_id);
+		e->flow = hop->flow;
+		if (event_base_once(p->base, -1, EV_TIMEOUT, pm_end_later, e,
+		    &now) != 0) {
+			free(e->call_id);
+			free(e);
+		}
+	}
 }
 
 bool
@@ -1334,21 +1378,29 @@ const struct proxy_editor proxy_media_editor = {
 	.response = pm_response,
 };
 
-void
-proxy_media_timeout(struct proxy *p, struct dialog *dlg)
+/* End a call with a BYE to both sides, cause and text in their Reason. */
+static void
+pm_end_call(struct proxy *p, struct dialog *dlg, int cause, const char *text,
+    const char *why)
 {
 	struct pmedia	*pm = dlg->media;
 
-	if (pm == NULL)
-		return;
 	if (!pm->confirmed)
 		log_warn("media call=%s: the dialog is not known well enough "
 		    "for a BYE; the call ends here only", pm->call_id);
 	else {
 		pm_own_request(p, pm, MEDIA_PHONE, "BYE",
-		    pm->peer[MEDIA_PHONE].cseq + 1, 408, "media timeout");
+		    pm->peer[MEDIA_PHONE].cseq + 1, cause, text);
 		pm_own_request(p, pm, MEDIA_CARRIER, "BYE",
-		    pm->peer[MEDIA_CARRIER].cseq + 1, 408, "media timeout");
+		    pm->peer[MEDIA_CARRIER].cseq + 1, cause, text);
 	}
-	dialog_end(dlg, "no media");
+	dialog_end(dlg, why);
+}
+
+void
+proxy_media_timeout(struct proxy *p, struct dialog *dlg)
+{
+	if (dlg->media == NULL)
+		return;
+	pm_end_call(p, dlg, 408, "media timeout", "no media");
 }

@@ -411,6 +411,30 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
         self.assertEqual(legs["carrier"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
 
+    def test_a_late_offer_whose_ack_has_no_answer_ends_the_call_on_both_sides(self):
+        p = self.registered_phone("Spectralink 8440 6.2.2")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", call_id="late-2"))
+        out = self.carrier.stream.expect_request("INVITE")
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw",
+                                          body=CARRIER_ANSWER.format(tag=3),
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        p.send(in_dialog("ACK", ok, [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                         uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                         ("sip:bob@carrier.test", ok.tag("To")), "late-2", 1,
+                         via_port=p.claimed_port))
+        # The callee has its ACK first, then both sides a BYE that says why.
+        self.assertEqual(self.carrier.stream.expect_request("ACK").body, "")
+        cbye = self.carrier.stream.expect_request("BYE")
+        self.assertIn("cause=488", cbye.get("Reason"))
+        pbye = p.expect_request("BYE")
+        self.assertIn("cause=488", pbye.get("Reason"))
+        self.assertTrue(self.edge.wait_log("media refused call=late-2 side=phone reason=the ACK "
+                                           "has no answer", 2), self.edge.log())
+        self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 5))
+        self.assertEqual(self.edge.json("media")["ports_in_use"], 0)
+
     def test_update_with_a_new_offer_is_anchored_on_the_same_relay_ports(self):
         first = self.call("Cisco/SPA504G-7.6.2", CISCO)
         p, out, ok = self.last
