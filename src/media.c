@@ -1216,6 +1216,12 @@ media_answer(struct media_session *ms, enum media_side from,
 	ms->answered = true;
 	media_settle(ms, to, *out, *outlen, ms->offers[to].out,
 	    ms->offers[to].out_len);
+	/*
+	 * What was kept for the other way round no longer matches what
+	 * the edge has: a repeat of it is a new offer, not a refresh.
+	 */
+	media_memo_clear(&ms->offers[from]);
+	media_memo_clear(&ms->answers[to]);
 	goto out;
 edit:
 	code = media_fail(500, why, whylen, "cannot rewrite the SDP answer: "

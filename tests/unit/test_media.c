@@ -463,6 +463,70 @@ test_answer_with_another_suite_for_the_tag_is_refused(void)
 	media_session_free(ms);
 }
 
+static char	*peer_sdp(const char *, unsigned, const char *, unsigned,
+		    const char *, const char *);
+
+/*
+ * A repeat of an offer is a refresh only until the other side has had an
+ * exchange of its own: then the edge's SDP has moved on, and the repeat
+ * gets fresh keys and an o= version above the last the carrier saw.
+ */
+static void
+test_a_repeat_after_the_other_sides_exchange_is_a_new_offer(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	struct sdes_line	 l[4];
+	struct sdp_origin	 v2, v3;
+	struct sdp		*po, *ca, *o3;
+	char			*out1, *a1, *pout, *cans, *out3, *ans, *offer;
+	char			*pans, why[256];
+	size_t			 out1len, a1len, poutlen, canslen, out3len, n;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out1, &out1len, why, sizeof(why)), why), 0);
+	ans = carrier_answer("RTP/SAVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &a1, &a1len, why, sizeof(why)), why), 0);
+	/* The carrier's own re-INVITE, answered by the phone. */
+	offer = peer_sdp("203.0.113.5", 40002, "RTP/SAVP", 7,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, offer,
+	    strlen(offer), &pout, &poutlen, why, sizeof(why)), why), 0);
+	po = parsed(pout, poutlen);
+	n = cryptos(po, 0, l, 4);
+	CU_ASSERT_FATAL(n >= 1);
+	pans = peer_sdp("10.1.1.5", 2224, "RTP/SAVP", l[0].tag,
+	    sdes_suite_name(l[0].suite), KEY_PHONE2);
+	while (n > 0)
+		sdes_clear(&l[--n]);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_PHONE, pans,
+	    strlen(pans), &cans, &canslen, why, sizeof(why)), why), 0);
+	ca = parsed(cans, canslen);
+	/* The phone's first offer again, byte for byte. */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out3, &out3len, why, sizeof(why)), why), 0);
+	o3 = parsed(out3, out3len);
+	CU_ASSERT(out3len != out1len || memcmp(out1, out3, out1len) != 0);
+	CU_ASSERT_PTR_NULL(sdp_origin(ca, &v2));
+	CU_ASSERT_PTR_NULL(sdp_origin(o3, &v3));
+	CU_ASSERT(strtoull(v3.sess_version, NULL, 10) >
+	    strtoull(v2.sess_version, NULL, 10));
+	media_offer_failed(ms);
+	free(po);
+	free(ca);
+	free(o3);
+	free(out1);
+	free(a1);
+	free(pout);
+	free(cans);
+	free(out3);
+	free(ans);
+	free(offer);
+	free(pans);
+	media_session_free(ms);
+}
+
 /* The same offer again is a refresh: the same SDP, the same keys. */
 static void
 test_identical_reoffer_keeps_keys_and_a_new_one_does_not(void)
@@ -1605,6 +1669,8 @@ test_media_register(void)
 	UNIT_TEST(s, test_answer_again_without_an_answered_offer_is_400);
 	UNIT_TEST(s,
 	    test_pending_offer_repeated_is_the_same_offer_and_another_is_491);
+	UNIT_TEST(s,
+	    test_a_repeat_after_the_other_sides_exchange_is_a_new_offer);
 	UNIT_TEST(s,
 	    test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer);
 	UNIT_TEST(s, test_reoffer_to_a_dual_phone_that_took_the_plain_copy);
