@@ -242,18 +242,19 @@ static char *
 parse_suites(const struct config_key *k, const char *value, const char *file,
     void *obj)
 {
-	enum sdes_suite	 *out = FIELD(obj, k, enum sdes_suite), s;
-	char		**v, *why, *known;
-	size_t		  n, i, j;
+	enum sdes_suite			 *out = FIELD(obj, k, enum sdes_suite), s;
+	const struct sdes_suite_info	 *si;
+	char				**v, *why, *known;
+	size_t				  n, i, j;
 
 	if (config_list_split(value, ",", &v, &n, &why) == -1)
 		return why;
 	for (i = 0; i < n && why == NULL; i++) {
 		if (config_srtp_suite_parse(v[i], &s) == -1) {
 			known = config_srtp_suites_known();
-			s = sdes_suite_from_name(v[i], strlen(v[i]));
-			if (sdes_suite_info(s) != NULL &&
-			    strcmp(sdes_suite_info(s)->name, v[i]) == 0)
+			si = sdes_suite_info(sdes_suite_from_name(v[i],
+			    strlen(v[i])));
+			if (si != NULL && strcmp(si->name, v[i]) == 0)
 				why = config_msg("SRTP suite \"%s\" is not one "
 				    "the relay keys (those: %s)", v[i], known);
 			else
@@ -297,7 +298,7 @@ parse_digests(const struct config_key *k, const char *value,
 {
 	enum digest_alg	 *out = FIELD(obj, k, enum digest_alg), a;
 	char		**v, *why, *known;
-	size_t		  n, i, j;
+	size_t				  n, i, j;
 
 	if (config_list_split(value, ",", &v, &n, &why) == -1)
 		return why;

@@ -763,7 +763,7 @@ pm_own_ack(struct pmedia *pm, struct proxy *p, enum media_side to,
 static void	pm_reoffer_send(struct pmedia *, const osip_message_t *,
 		    uint64_t, uint64_t, enum media_side, unsigned);
 static void	pm_retry_arm(struct pmedia *, enum media_side,
-		    const osip_message_t *, uint64_t, uint64_t, unsigned);
+		    osip_message_t *, uint64_t, uint64_t, unsigned);
 static void	pm_end_call(struct proxy *, struct dialog *, int,
 		    const char *, const char *);
 
@@ -806,19 +806,22 @@ pm_retry_fire(evutil_socket_t fd, short what, void *arg)
 		if (r->attempt + 1 < PM_RETRY_MAX) {
 			pm_retry_arm(pm, to, tmpl, r->conn, r->flow,
 			    r->attempt + 1);
-		} else
-			log_warn("media call=%s: the edge gives up offering "
-			    "the %s side again: that side may be on media "
-			    "the relay does not have", pm->call_id,
-			    pm_side_name(to));
+			return;
+		}
+		log_warn("media call=%s: the edge gives up offering the %s "
+		    "side again: that side may be on media the relay does "
+		    "not have", pm->call_id, pm_side_name(to));
 	} else
 		pm_reoffer_send(pm, tmpl, r->conn, r->flow, to, r->attempt);
 	sip_msg_free(tmpl);
 }
 
-/* After a 491 to the edge's re-INVITE number attempt: try again later. */
+/*
+ * After a 491 to the edge's re-INVITE number attempt, tmpl: send it
+ * again later (the retry owns tmpl from here on).
+ */
 static void
-pm_retry_arm(struct pmedia *pm, enum media_side to, const osip_message_t *req,
+pm_retry_arm(struct pmedia *pm, enum media_side to, osip_message_t *tmpl,
     uint64_t conn, uint64_t flow, unsigned attempt)
 {
 	struct pm_retry	*r = &pm->retry[to];
@@ -826,13 +829,7 @@ pm_retry_arm(struct pmedia *pm, enum media_side to, const osip_message_t *req,
 	unsigned	 ms = pm_retry_ms(pm, to);
 
 	pm_retry_cancel(pm, to);
-	if (sip_msg_clone(req, &r->tmpl) != 0) {
-		r->tmpl = NULL;
-		log_warn("media call=%s: cannot keep the edge's re-INVITE to "
-		    "the %s side for after its 491", pm->call_id,
-		    pm_side_name(to));
-		return;
-	}
+	r->tmpl = tmpl;
 	r->pm = pm;
 	r->conn = conn;
 	r->flow = flow;
@@ -855,7 +852,7 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 	struct dialog		*dlg = dialog_find(ro->call_id, ro->flow);
 	struct pmedia		*pm = dlg != NULL ? dlg->media : NULL;
 	const char		*side = pm_side_name(ro->to);
-	osip_message_t		*ack;
+	osip_message_t		*ack, *tmpl = NULL;
 	osip_body_t		*b;
 	struct conn		*c;
 	char			 why[256], *out = NULL;
@@ -878,9 +875,14 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 		media_offer_failed(pm->ms);
 		if (status == 491 && resp != NULL &&
 		    ro->attempt < PM_RETRY_MAX) {
-			pm_retry_arm(pm, ro->to, t->out_req, t->out_conn,
-			    ro->flow, ro->attempt);
-			goto out;
+			if (sip_msg_clone(t->out_req, &tmpl) == 0) {
+				pm_retry_arm(pm, ro->to, tmpl, t->out_conn,
+				    ro->flow, ro->attempt);
+				goto out;
+			}
+			log_warn("media call=%s: cannot keep the edge's "
+			    "re-INVITE to the %s side for after its 491",
+			    pm->call_id, side);
 		}
 		log_warn("media call=%s: the edge's re-INVITE to the %s side "
 		    "got %d: that side may be on media the relay does not "
@@ -1358,16 +1360,11 @@ proxy_media_rejected(uint32_t relay_id)
 {
 	struct pm_ref			*r;
 	const struct media_stream	*st;
-	size_t				 k;
 
 	HASH_FIND(hh, pm_refs, &relay_id, sizeof(relay_id), r);
-	if (r == NULL)
-		return false;
-	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
-		if (r->pm->have[k] && r->pm->id[k] == relay_id)
-			break;
-	if (k == MEDIA_MAX_STREAMS ||
-	    (st = media_stream_get(r->pm->ms, k)) == NULL)
+	/* A stream's ref is pm->ref[k], k its index. */
+	if (r == NULL || (st = media_stream_get(r->pm->ms,
+	    (size_t)(r - r->pm->ref))) == NULL)
 		return false;
 	return st->rejected;
 }

@@ -289,14 +289,18 @@ class ScriptedCase(unittest.TestCase):
     """A scripted phone and a scripted carrier with the defaults
     (srtp = mandatory, RTP/SAVP)."""
     media_ports = None
+    media_timeout = 60
+    phones_extra = ""
+    carrier_extra = ""
 
     def setUp(self):
         self.carrier = ScriptedCarrier().start()
         self.addCleanup(self.carrier.stop)
-        self.edge = Edge(carriers={}, srtp=None, media_ports=self.media_ports)
-        self.edge.edit_main("[media]", MEDIA.format(timeout=60))
+        self.edge = Edge(carriers={}, srtp=None, media_ports=self.media_ports,
+                         phones_extra=self.phones_extra)
+        self.edge.edit_main("[media]", MEDIA.format(timeout=self.media_timeout))
         self.edge.write_carrier("test", None, SCRIPTED_CARRIER.format(
-            port=self.carrier.port, certs=certs()))
+            port=self.carrier.port, certs=certs()) + self.carrier_extra)
         self.addCleanup(self.edge.close)
         self.edge.start()
         self.carrier.wait_connected(self.edge)
@@ -616,18 +620,14 @@ class RefusedReanswer(ScriptedCase):
 class PlainScripted(ScriptedCase):
     """Plain RTP on both sides and a five-second media timeout, so that
     a test can send and receive the media itself."""
+    media_timeout = 5
+    phones_extra = "srtp = off\n"
+    carrier_extra = "srtp = off\n"
 
-    def setUp(self):
-        self.carrier = ScriptedCarrier().start()
-        self.addCleanup(self.carrier.stop)
-        self.edge = Edge(carriers={}, srtp=None, phones_extra="srtp = off\n")
-        self.edge.edit_main("[media]", MEDIA.format(timeout=5))
-        self.edge.write_carrier("test", None, SCRIPTED_CARRIER.format(
-            port=self.carrier.port, certs=certs()) + "srtp = off\n")
-        self.addCleanup(self.edge.close)
-        self.edge.start()
-        self.carrier.wait_connected(self.edge)
-        wait_for(lambda: self.edge.json("carriers")["items"][0]["state"] == "connected", 10)
+    @staticmethod
+    def rtp(seq, ssrc):
+        """A G.711 RTP packet of silence."""
+        return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + b"\xd5" * 160
 
     def udp(self):
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -657,10 +657,10 @@ class PlainScripted(ScriptedCase):
             ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
         ok = p.expect_response("INVITE", 200)
         edge_phone_port = audio_of(ok.body)[1]
-        pkt = struct.pack("!BBHII", 0x80, 0, 1, 160, 0x1234) + b"\xd5" * 160
+        pkt = self.rtp(1, 0x1234)
         real.sendto(pkt, ("127.0.0.1", edge_phone_port))
         self.assertEqual(gw.recv(512), pkt)
-        back = struct.pack("!BBHII", 0x80, 0, 1, 160, 0x5678) + b"\xd5" * 160
+        back = self.rtp(1, 0x5678)
         gw.sendto(back, ("127.0.0.1", edge_carrier_port))
         self.assertEqual(real.recv(512), back)
         # Hold: the same address in the SDP again.
@@ -681,10 +681,7 @@ class PlainScripted(ScriptedCase):
         self.assertRaises(socket.timeout, named.recv, 512)
 
     def test_a_stream_rejected_with_port_0_does_not_time_the_call_out(self):
-        rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.addCleanup(rtp.close)
-        rtp.bind(("127.0.0.1", 0))
-        port = rtp.getsockname()[1]
+        rtp, port = self.udp()
         offer = ("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                  "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
                  "m=video %d RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n" % (port, port + 2))
@@ -700,13 +697,12 @@ class PlainScripted(ScriptedCase):
         ok = p.expect_response("INVITE", 200)
         self.assertRegex(ok.body, r"m=video 0 ")
         relay_port = audio_of(ok.body)[1]
-        # Audio from the phone every 20 ms for twice the media timeout.
+        # Audio from the phone every 20 ms for longer than the media timeout.
         seq = 0
-        end = time.monotonic() + 7
+        end = time.monotonic() + self.media_timeout + 2
         while time.monotonic() < end:
             seq += 1
-            pkt = struct.pack("!BBHII", 0x80, 0, seq, seq * 160, 0x1234) + b"\xd5" * 160
-            rtp.sendto(pkt, ("127.0.0.1", relay_port))
+            rtp.sendto(self.rtp(seq, 0x1234), ("127.0.0.1", relay_port))
             time.sleep(0.02)
         self.assertTrue(self.carrier.stream.nothing(
             lambda m: m.is_request and m.method == "BYE", 0.2))
