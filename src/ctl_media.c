@@ -5,6 +5,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "proxy.h"
 #include "relay.h"
 #include "util.h"
 
@@ -27,15 +28,21 @@ ctl_media_exec(struct daemon *d, int argc, char **argv, char **error)
 	for (i = 0; i < st.threads; i++)
 		if (relay_thread_stats(d->relay, i, &ts) == 0)
 			json_array_append_new(threads, json_pack(
-			    "{s:I, s:I, s:I}",
+			    "{s:I, s:I, s:I, s:I}",
 			    "id", (json_int_t)ts.id,
 			    "sessions", (json_int_t)ts.sessions,
+			    "streams", (json_int_t)ts.sessions,
 			    "packets", (json_int_t)ts.packets));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o}",
+	/*
+	 * "sessions" counts calls, as the contract says; a call's audio and
+	 * video are a relay session each, counted in "streams".
+	 */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:o}",
 	    "ports_in_use", (json_int_t)st.ports_in_use,
 	    "ports_total", (json_int_t)st.ports_total,
 	    "ports_quarantined", (json_int_t)st.ports_quarantined,
-	    "sessions", (json_int_t)st.sessions,
+	    "sessions", (json_int_t)proxy_media_calls(),
+	    "streams", (json_int_t)st.sessions,
 	    "packets_relayed", (json_int_t)st.packets_relayed,
 	    "srtp_failures", (json_int_t)st.srtp_failures,
 	    "io", st.io != NULL ? st.io : "none",

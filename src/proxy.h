@@ -65,6 +65,8 @@ void		 proxy_media_timeout(struct proxy *, struct dialog *);
 struct dialog	*proxy_media_dialog(uint32_t relay_id);
 /* Was that relay session's stream rejected (port 0) by the last answer? */
 bool		 proxy_media_rejected(uint32_t relay_id);
+/* Calls whose media the edge anchors (a relay session for a stream). */
+unsigned	 proxy_media_calls(void);
 
 /* An [account] the edge holds, as sipedgectl registrations lists it. */
 struct proxy_account_info {

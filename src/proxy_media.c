@@ -85,6 +85,8 @@ struct pm_ref {
 	UT_hash_handle		 hh;
 };
 static struct pm_ref	*pm_refs;
+/* Calls with at least one relay session: sipedgectl media's "sessions". */
+static unsigned		 pm_calls;
 
 struct pmedia {
 	struct dialog		*dlg;		/* once the dialog has it */
@@ -151,6 +153,18 @@ pm_side_name(enum media_side side)
 	return side == MEDIA_PHONE ? "phone" : "carrier";
 }
 
+/* Does the call hold a relay session for any stream? */
+static bool
+pm_relayed(const struct pmedia *pm)
+{
+	size_t	k;
+
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
+		if (pm->have[k])
+			return true;
+	return false;
+}
+
 /* media_ports: a stream's first port makes its relay session (both legs). */
 static int
 pm_port_alloc(void *arg, size_t k, enum media_side side, unsigned *port,
@@ -167,6 +181,8 @@ pm_port_alloc(void *arg, size_t k, enum media_side side, unsigned *port,
 		if (relay_session_new(pm->relay, &spec, &info, why,
 		    whylen) != 0)
 			return -1;
+		if (!pm_relayed(pm))
+			pm_calls++;
 		pm->have[k] = true;
 		pm->id[k] = info.id;
 		pm->ref[k].id = info.id;
@@ -196,6 +212,8 @@ pm_port_release(void *arg, size_t k, enum media_side side, unsigned port)
 	HASH_DEL(pm_refs, &pm->ref[k]);
 	relay_session_free(pm->relay, pm->id[k]);
 	pm->have[k] = false;
+	if (!pm_relayed(pm))
+		pm_calls--;
 }
 
 static void
@@ -237,6 +255,8 @@ pm_free(void *arg)
 	pm_retry_cancel(pm, MEDIA_PHONE);
 	pm_retry_cancel(pm, MEDIA_CARRIER);
 	media_session_free(pm->ms);	/* releases the ports it holds */
+	if (pm_relayed(pm))
+		pm_calls--;
 	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
 		if (pm->have[k]) {
 			HASH_DEL(pm_refs, &pm->ref[k]);
@@ -1353,6 +1373,12 @@ proxy_media_dialog(uint32_t relay_id)
 
 	HASH_FIND(hh, pm_refs, &relay_id, sizeof(relay_id), r);
 	return r != NULL ? r->pm->dlg : NULL;
+}
+
+unsigned
+proxy_media_calls(void)
+{
+	return pm_calls;
 }
 
 bool

@@ -696,6 +696,9 @@ class PlainScripted(ScriptedCase):
             ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
         ok = p.expect_response("INVITE", 200)
         self.assertRegex(ok.body, r"m=video 0 ")
+        # One call, two streams: "sessions" counts calls (the contract).
+        media = self.edge.json("media")
+        self.assertEqual((media["sessions"], media["streams"]), (1, 2), media)
         relay_port = audio_of(ok.body)[1]
         # Audio from the phone every 20 ms for longer than the media timeout.
         seq = 0
