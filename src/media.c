@@ -67,8 +67,14 @@ struct media_session {
 	size_t			 offer_len;
 	struct media_memo	 offers[2];	/* by the side that offered */
 	struct media_memo	 answers[2];	/* by the side that answered */
-	unsigned long long	 version[2];	/* o= version towards a side */
+	/*
+	 * The o= line towards a side: its username and sess-id stay those of
+	 * the edge's first SDP there, whichever side's SDP a later one is
+	 * built from, and its version goes up by one (RFC 3264 §8).
+	 */
+	unsigned long long	 version[2];
 	bool			 have_version[2];
+	struct sdp_origin	 origin[2];
 	/*
 	 * The last exchange that completed, as the relay has it: the
 	 * streams, and the SDP the edge sent each side in it. A refused
@@ -418,6 +424,7 @@ media_key_from(struct media_key *k, const struct sdes_line *l)
 	OPENSSL_cleanse(k, sizeof(*k));
 	k->suite = l->suite;
 	k->flags = l->flags;
+	k->wsh = l->wsh;
 	k->keysalt_len = l->keys[0].keysalt_len;
 	memcpy(k->keysalt, l->keys[0].keysalt, k->keysalt_len);
 }
@@ -518,11 +525,13 @@ media_origin(struct media_session *ms, struct sdp *out, enum media_side to)
 		if (sdp_origin(out, &o) != NULL)
 			return "no o= line";
 		ms->version[to] = strtoull(o.sess_version, NULL, 10);
+		ms->origin[to] = o;
 		ms->have_version[to] = true;
 	} else
 		ms->version[to]++;
 	snprintf(v, sizeof(v), "%llu", ms->version[to]);
-	return sdp_origin_set(out, v, ms->pol[to].addr);
+	return sdp_origin_set(out, ms->origin[to].username,
+	    ms->origin[to].sess_id, v, ms->pol[to].addr);
 }
 
 /* Print an edited body into a fresh string. */

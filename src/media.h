@@ -65,6 +65,7 @@ struct media_key {
 	unsigned	 flags;				/* SDES_F_* */
 	unsigned char	 keysalt[SDES_KEYSALT_MAX];	/* secret */
 	size_t		 keysalt_len;
+	uint32_t	 wsh;		/* the line's WSH=, 0: none */
 };
 
 /* One side of one stream. */

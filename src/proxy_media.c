@@ -480,6 +480,7 @@ pm_apply(struct pmedia *pm)
 	char				 why[256];
 	size_t				 k, n = media_stream_count(pm->ms);
 	int				 s, bad;
+	unsigned			 window;
 
 	for (k = 0; k < n && k < MEDIA_MAX_STREAMS; k++) {
 		st = media_stream_get(pm->ms, k);
@@ -487,6 +488,13 @@ pm_apply(struct pmedia *pm)
 			continue;
 		memset(&u, 0, sizeof(u));
 		bad = 0;
+		/*
+		 * The larger WSH the peers gave for what they send, for all
+		 * four contexts: a packet the inbound window takes must not
+		 * be refused by the other leg's outbound one.
+		 */
+		window = st->leg[0].rx.wsh > st->leg[1].rx.wsh ?
+		    st->leg[0].rx.wsh : st->leg[1].rx.wsh;
 		for (s = 0; s < 2; s++) {
 			leg = &st->leg[s];
 			ul = &u.leg[pm_relay_leg(s)];
@@ -502,6 +510,7 @@ pm_apply(struct pmedia *pm)
 			if (leg->srtp && !st->udp) {
 				bad |= pm_key(&leg->rx, &ul->in);
 				bad |= pm_key(&leg->tx, &ul->out);
+				ul->in.window = ul->out.window = window;
 				if (s == MEDIA_PHONE && pm->lenient)
 					ul->in.flags |=
 					    RELAY_CRYPTO_LENIENT_SRTCP;

@@ -65,6 +65,15 @@ enum relay_suite {
 #define RELAY_KEY_MAX		46	/* AES-256 key and 112-bit salt */
 
 /*
+ * The replay window of a context, in packets: RELAY_WINDOW unless a
+ * crypto line's WSH asks for more (RFC 4568 §6.3.7, a hint), up to
+ * RELAY_WINDOW_MAX (1.4 s of 3,000 packets/s video; the window's bit
+ * vector is shifted on every packet, so a peer cannot make it cost more).
+ */
+#define RELAY_WINDOW		128
+#define RELAY_WINDOW_MAX	4096
+
+/*
  * One SRTP master key and salt, concatenated as in SDES inline keys:
  * key_len must be 30 (AES_CM_128), 46 (AES_256_CM), 28 (AEAD_AES_128_GCM)
  * or 44 (AEAD_AES_256_GCM). The relay wipes its own copies; the caller
@@ -75,6 +84,15 @@ struct relay_crypto {
 	unsigned char		 key[RELAY_KEY_MAX];
 	size_t			 key_len;
 	unsigned		 flags;		/* RELAY_CRYPTO_* */
+	/*
+	 * The replay window asked for, 0: RELAY_WINDOW; clamped to
+	 * RELAY_WINDOW..RELAY_WINDOW_MAX. The relay forwards sequence
+	 * numbers as they came, so a leg's outbound context needs the
+	 * window of the other leg's inbound one: proxy_media gives all
+	 * four contexts of a stream the same. A kept key (the same key
+	 * again) keeps the window its context was made with.
+	 */
+	unsigned		 window;
 };
 
 /* Leg flags. */

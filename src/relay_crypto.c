@@ -143,7 +143,8 @@ relay_crypto_context(const struct relay_crypto *c, bool inbound, srtp_t *ctx,
 	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
 	memcpy(key, c->key, c->key_len);
 	p.key = key;
-	p.window_size = 128;
+	p.window_size = c->window < RELAY_WINDOW ? RELAY_WINDOW :
+	    c->window > RELAY_WINDOW_MAX ? RELAY_WINDOW_MAX : c->window;
 	p.allow_repeat_tx = 0;
 	st = srtp_create(ctx, &p);
 	OPENSSL_cleanse(key, sizeof(key));

@@ -265,11 +265,12 @@ const char	*sdp_media_remove(struct sdp *, int media);
 const char	*sdp_media_copy(struct sdp *dst, int at, const struct sdp *src,
 		    int media);
 /*
- * Set the o= sess-version to a decimal string and, when addr is not NULL,
- * the unicast address to an IP literal (the line is then written anew:
- * "o=USER SESS-ID VERSION IN IP4|IP6 ADDR").
+ * Set the o= sess-version to a decimal string and, each where not NULL,
+ * the username and sess-id (tokens) and the unicast address (an IP
+ * literal: "IN IP4|IP6 ADDR"); the line is then written anew.
  */
-const char	*sdp_origin_set(struct sdp *, const char *version,
+const char	*sdp_origin_set(struct sdp *, const char *user,
+		    const char *sess_id, const char *version,
 		    const char *addr);
 /* Add one to the o= sess-version as decimal text, past 2^64 too. */
 const char	*sdp_origin_bump(struct sdp *);

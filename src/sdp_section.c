@@ -69,14 +69,16 @@ sdp_media_copy(struct sdp *dst, int at, const struct sdp *src, int media)
 	return NULL;
 }
 
-/* Set the o= sess-version and unicast address; see sdp.h. */
+/* Set the o= sess-version, and the rest where given; see sdp.h. */
 const char *
-sdp_origin_set(struct sdp *s, const char *version, const char *addr)
+sdp_origin_set(struct sdp *s, const char *user, const char *sess_id,
+    const char *version, const char *addr)
 {
 	struct sdp_origin	 o;
 	struct sdp_span		 v;
 	struct sdp_part		 parts[5];
-	char			 tail[SDP_NUM_MAX + SDP_ADDR_MAX + 16];
+	char			 tail[SDP_NUM_MAX + SDP_TOKEN_MAX * 2 +
+				     SDP_ADDR_MAX + 8];
 	struct in6_addr		 a6;
 	const char		*t, *err, *p;
 	size_t			 n;
@@ -91,24 +93,36 @@ sdp_origin_set(struct sdp *s, const char *version, const char *addr)
 	if (addr != NULL && inet_pton(AF_INET6, addr, &a6) != 1 &&
 	    inet_pton(AF_INET, addr, &a6) != 1)
 		return "o= address is not an IPv4 or IPv6 address";
+	if ((user != NULL && !sdp_token_ok(user, strlen(user),
+	    SDP_ADDR_MAX)) || (sess_id != NULL && !sdp_token_ok(sess_id,
+	    strlen(sess_id), SDP_NUM_MAX)))
+		return "o= username or sess-id is empty or has white space";
 	if ((line = sdp_line_find(s, SDP_SESSION, 'o')) < 0)
 		return "no o= line";
 	t = sdp_line_text(s, line, &n);
 	if ((err = sdp_parse_o(t, n, &o, &v)) != NULL)
 		return err;
-	if (addr == NULL) {
+	if (addr == NULL && user == NULL && sess_id == NULL) {
 		parts[0] = (struct sdp_part){ t, v.off };
 		parts[1] = (struct sdp_part){ version, strlen(version) };
 		parts[2] = (struct sdp_part){ t + v.off + v.len,
 		    n - v.off - v.len };
 		return sdp_line_build(s, (size_t)line, parts, 3);
 	}
-	(void)snprintf(tail, sizeof(tail), " %s IN %s %s", version,
-	    strchr(addr, ':') != NULL ? "IP6" : "IP4", addr);
+	if (addr != NULL)
+		(void)snprintf(tail, sizeof(tail), " %s IN %s %s", version,
+		    strchr(addr, ':') != NULL ? "IP6" : "IP4", addr);
+	else
+		(void)snprintf(tail, sizeof(tail), " %s %s %s %s", version,
+		    o.nettype, o.addrtype, o.addr);
+	if (user == NULL)
+		user = o.username;
+	if (sess_id == NULL)
+		sess_id = o.sess_id;
 	parts[0] = (struct sdp_part){ "o=", 2 };
-	parts[1] = (struct sdp_part){ o.username, strlen(o.username) };
+	parts[1] = (struct sdp_part){ user, strlen(user) };
 	parts[2] = (struct sdp_part){ " ", 1 };
-	parts[3] = (struct sdp_part){ o.sess_id, strlen(o.sess_id) };
+	parts[3] = (struct sdp_part){ sess_id, strlen(sess_id) };
 	parts[4] = (struct sdp_part){ tail, strlen(tail) };
 	return sdp_line_build(s, (size_t)line, parts, 5);
 }

@@ -123,8 +123,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(sdp_media_remove(&again, 0) == NULL);
 		CHECK(again.nmedia == nmedia);
 	}
-	(void)sdp_origin_set(&again, "42", size > 0 && (copy[0] & 1) ?
-	    "2001:db8::2" : "192.0.2.2");
+	(void)sdp_origin_set(&again, size > 1 && (copy[1] & 1) ? "edge" :
+	    NULL, size > 1 && (copy[1] & 2) ? "7" : NULL, "42",
+	    size > 0 && (copy[0] & 1) ? "2001:db8::2" : "192.0.2.2");
 	CHECK(sdp_print(&again, out, sizeof(out), &len) == NULL);
 	CHECK(sdp_parse(out, len, &s) == NULL);
 	CHECK(s.nmedia == nmedia);

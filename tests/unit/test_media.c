@@ -527,6 +527,82 @@ test_a_repeat_after_the_other_sides_exchange_is_a_new_offer(void)
 	media_session_free(ms);
 }
 
+/*
+ * The carrier's re-INVITE comes with another o= line (a B2BUA after a
+ * transfer): towards the phone the edge's o= keeps the username and
+ * sess-id of its first SDP there, one version up (RFC 3264 §8).
+ */
+static void
+test_the_origin_towards_a_side_stays_when_the_other_sides_changes(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	struct sdp_origin	 o1, o2;
+	struct sdp		*s1, *s2;
+	char			*out, *ans, *a1, *offer, *pout, why[256];
+	size_t			 outlen, a1len, poutlen;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	ans = carrier_answer("RTP/SAVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &a1, &a1len, why, sizeof(why)), why), 0);
+	offer = peer_sdp("203.0.113.9", 40010, "RTP/SAVP", 3,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER);
+	CU_ASSERT_EQUAL_FATAL(strncmp(offer + 5, "o=peer 55 55", 12), 0);
+	memcpy(offer + 5, "o=b2bu 91 11", 12);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER, offer,
+	    strlen(offer), &pout, &poutlen, why, sizeof(why)), why), 0);
+	s1 = parsed(a1, a1len);
+	s2 = parsed(pout, poutlen);
+	CU_ASSERT_PTR_NULL(sdp_origin(s1, &o1));
+	CU_ASSERT_PTR_NULL(sdp_origin(s2, &o2));
+	CU_ASSERT_STRING_EQUAL(o2.username, o1.username);
+	CU_ASSERT_STRING_EQUAL(o2.sess_id, o1.sess_id);
+	CU_ASSERT_EQUAL(strtoull(o2.sess_version, NULL, 10),
+	    strtoull(o1.sess_version, NULL, 10) + 1);
+	CU_ASSERT_STRING_EQUAL(o2.addr, o1.addr);
+	media_offer_failed(ms);
+	free(s1);
+	free(s2);
+	free(out);
+	free(ans);
+	free(a1);
+	free(offer);
+	free(pout);
+	media_session_free(ms);
+}
+
+/* Each peer's WSH= is kept with the key it gave, for the relay's window. */
+static void
+test_a_peers_window_size_hint_reaches_its_leg(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	const struct media_stream *st;
+	char			*offer, *ans, *ans2, *out, *a1, why[256];
+	size_t			 outlen, a1len;
+
+	xasprintf(&offer, "%.*s WSH=1024\r\n", (int)strlen(baresip_savp) - 2,
+	    baresip_savp);
+	ans = carrier_answer("RTP/SAVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	xasprintf(&ans2, "%.*s WSH=256\r\n", (int)strlen(ans) - 2, ans);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, offer,
+	    strlen(offer), &out, &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans2,
+	    strlen(ans2), &a1, &a1len, why, sizeof(why)), why), 0);
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_PHONE].rx.wsh, 1024);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].rx.wsh, 256);
+	free(offer);
+	free(ans);
+	free(ans2);
+	free(out);
+	free(a1);
+	media_session_free(ms);
+}
+
 /* The same offer again is a refresh: the same SDP, the same keys. */
 static void
 test_identical_reoffer_keeps_keys_and_a_new_one_does_not(void)
@@ -1671,6 +1747,9 @@ test_media_register(void)
 	    test_pending_offer_repeated_is_the_same_offer_and_another_is_491);
 	UNIT_TEST(s,
 	    test_a_repeat_after_the_other_sides_exchange_is_a_new_offer);
+	UNIT_TEST(s,
+	    test_the_origin_towards_a_side_stays_when_the_other_sides_changes);
+	UNIT_TEST(s, test_a_peers_window_size_hint_reaches_its_leg);
 	UNIT_TEST(s,
 	    test_refused_reanswer_restores_and_the_reoffer_repairs_the_answerer);
 	UNIT_TEST(s, test_reoffer_to_a_dual_phone_that_took_the_plain_copy);

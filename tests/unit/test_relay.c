@@ -238,7 +238,7 @@ peer_ctx(const struct relay_crypto *c, bool inbound)
 	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
 	memcpy(key, c->key, c->key_len);
 	p.key = key;
-	p.window_size = 128;
+	p.window_size = c->window != 0 ? c->window : 128;
 	CU_ASSERT_FATAL(srtp_create(&ctx, &p) == srtp_err_status_ok);
 	return ctx;
 }
@@ -541,6 +541,62 @@ run_srtp_rekeyed(enum relay_io io)
 	CU_ASSERT_EQUAL(st.leg[RELAY_LEG_B].packets_out, 3);
 	CU_ASSERT_EQUAL(st.leg[RELAY_LEG_B].suite_out,
 	    RELAY_SUITE_AES_CM_128_HMAC_SHA1_32);
+	peers_free(&p);
+	trelay_stop(&t);
+}
+
+/*
+ * A packet the network held back by 300 (the phone's WSH=1024 covers it)
+ * gets through both legs' windows; one held back past the window does
+ * not. With the default window of 128 the first would be dropped too.
+ */
+static void
+run_wsh(enum relay_io io)
+{
+	struct trelay			t;
+	struct relay_crypto		k[4];
+	struct relay_session_stats	st;
+	struct peers			p;
+	unsigned char			late[512], far[512], buf[512];
+	int				i, n, late_len = 0, far_len = 0;
+	uint16_t			seq;
+
+	if (trelay_start(&t, io, 0, 0, 0) == NULL)
+		return;
+	keys_fill(k, 11);
+	for (i = 0; i < 4; i++)
+		k[i].window = 1024;
+	trelay_session(&t, k, 0, 0);
+	peers_new(&p, k);
+	for (seq = 1; seq <= 1400; seq++) {
+		n = (int)rtp_make(buf, seq, 0xa7);
+		CU_ASSERT_FATAL(srtp_protect(p.phone_tx, buf, &n) == 0);
+		if (seq == 5 || seq == 100) {
+			memcpy(seq == 5 ? far : late, buf, (size_t)n);
+			*(seq == 5 ? &far_len : &late_len) = n;
+			continue;
+		}
+		send_to(t.phone, t.info.rtp_port[0], buf, (size_t)n);
+		n = recv_wait(t.carrier, buf, sizeof(buf), WAIT_MS, NULL);
+		CU_ASSERT_FATAL(n > 0 &&
+		    srtp_unprotect(p.carrier_rx, buf, &n) == 0);
+		if (seq == 400) {	/* 300 after it: inside the window */
+			send_to(t.phone, t.info.rtp_port[0], late,
+			    (size_t)late_len);
+			n = recv_wait(t.carrier, buf, sizeof(buf), WAIT_MS,
+			    NULL);
+			CU_ASSERT(n > 0 &&
+			    srtp_unprotect(p.carrier_rx, buf, &n) == 0 &&
+			    rtp_is(buf, n, 100));
+		}
+	}
+	/* 1,395 behind: past even the larger window, dropped as a replay. */
+	send_to(t.phone, t.info.rtp_port[0], far, (size_t)far_len);
+	CU_ASSERT_EQUAL(recv_wait(t.carrier, buf, sizeof(buf), QUIET_MS,
+	    NULL), -1);
+	stats_wait(t.r, t.info.id, RELAY_LEG_B, 1399, &st);
+	CU_ASSERT_EQUAL(st.leg[RELAY_LEG_B].packets_out, 1399);
+	CU_ASSERT_EQUAL(st.leg[RELAY_LEG_A].replays, 1);
 	peers_free(&p);
 	trelay_stop(&t);
 }
@@ -1067,6 +1123,7 @@ RELAY_TESTS(timeout)
 RELAY_TESTS(timeout_many)
 RELAY_TESTS(plain_udp)
 RELAY_TESTS(burst)
+RELAY_TESTS(wsh)
 
 static void
 test_relay_plain_rtp_epoll_single(void)
@@ -1141,6 +1198,7 @@ test_relay_register(void)
 	UNIT_TEST(e, test_relay_timeout_many_epoll);
 	UNIT_TEST(e, test_relay_plain_udp_epoll);
 	UNIT_TEST(e, test_relay_burst_epoll);
+	UNIT_TEST(e, test_relay_wsh_epoll);
 	UNIT_TEST(e, test_relay_refuses_bad_key_without_showing_it);
 	UNIT_TEST(e, test_relay_pool_packs_and_reuses);
 	UNIT_TEST(u, test_relay_plain_rtp_io_uring);
@@ -1154,4 +1212,5 @@ test_relay_register(void)
 	UNIT_TEST(u, test_relay_timeout_many_io_uring);
 	UNIT_TEST(u, test_relay_plain_udp_io_uring);
 	UNIT_TEST(u, test_relay_burst_io_uring);
+	UNIT_TEST(u, test_relay_wsh_io_uring);
 }

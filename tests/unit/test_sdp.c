@@ -922,6 +922,29 @@ test_replace_attribute_value(void)
 	free(s);
 }
 
+/* sdp_origin_set: each part given is set, the others stay. */
+static void
+test_origin_set(void)
+{
+	struct sdp	*s;
+
+	s = parse_str("v=0\r\no=alice 42 7 IN IP4 192.0.2.1\r\ns=-\r\n");
+	CU_ASSERT_PTR_NULL(sdp_origin_set(s, NULL, NULL, "8", NULL));
+	check_print(s, "v=0\r\no=alice 42 8 IN IP4 192.0.2.1\r\ns=-\r\n");
+	CU_ASSERT_PTR_NULL(sdp_origin_set(s, NULL, NULL, "9", "2001:db8::5"));
+	check_print(s, "v=0\r\no=alice 42 9 IN IP6 2001:db8::5\r\ns=-\r\n");
+	CU_ASSERT_PTR_NULL(sdp_origin_set(s, "edge", "1001", "10", NULL));
+	check_print(s,
+	    "v=0\r\no=edge 1001 10 IN IP6 2001:db8::5\r\ns=-\r\n");
+	/* What would not parse again is refused and changes nothing. */
+	CU_ASSERT_PTR_NOT_NULL(sdp_origin_set(s, "a b", NULL, "11", NULL));
+	CU_ASSERT_PTR_NOT_NULL(sdp_origin_set(s, NULL, "", "11", NULL));
+	CU_ASSERT_PTR_NOT_NULL(sdp_origin_set(s, NULL, NULL, "1x", NULL));
+	check_print(s,
+	    "v=0\r\no=edge 1001 10 IN IP6 2001:db8::5\r\ns=-\r\n");
+	free(s);
+}
+
 /* The o= version goes up by one in decimal, past 64 bits too. */
 static void
 test_origin_version_bump(void)
@@ -1221,6 +1244,7 @@ test_sdp_register(void)
 	UNIT_TEST(s, test_add_attribute_after_the_last_one);
 	UNIT_TEST(s, test_new_lines_follow_the_body_line_ends);
 	UNIT_TEST(s, test_replace_attribute_value);
+	UNIT_TEST(s, test_origin_set);
 	UNIT_TEST(s, test_origin_version_bump);
 	UNIT_TEST(s, test_copies_edit_independently);
 	UNIT_TEST(s, test_many_edits_compact_the_arena);
