@@ -227,6 +227,40 @@ class PlainCarrierLeg(MediaPeers):
         self.hears(alice, CARRIER_TONE)
         self.hears(bob, PHONE_TONE)
 
+    def test_phone_holds_and_resumes_with_a_plain_carrier_leg_and_audio_comes_back(self):
+        bob = self.carrier_user(mediaenc=None)
+        alice = self.phone()
+        self.established(alice, bob, "sip:bob@carrier.test")
+        self.assertTrue(self.flowing(), self.legs())
+        first = self.sdp_received(bob, "INVITE")
+
+        def offered(direction):
+            sdp = self.sdp_received(bob, "INVITE")
+            return sdp != first and "a=" + direction in sdp
+
+        alice.hold()
+        self.assertTrue(wait_for(lambda: offered("sendonly") or offered("inactive"), 5),
+                        self.sdp_received(bob, "INVITE"))
+        hold = self.sdp_received(bob, "INVITE")
+        # The re-offer keeps the carrier leg's relay port, in the same shape
+        # (RFC 8643: RTP/AVP with crypto, which bob declines again).
+        self.assertEqual(audio_of(hold)[:3], audio_of(first)[:3], hold)
+        self.assertTrue(keys_of(hold))
+        time.sleep(1)
+        alice.resume()
+        self.assertTrue(wait_for(lambda: offered("sendrecv"), 5), self.sdp_received(bob, "INVITE"))
+        before = self.legs()
+        self.assertTrue(self.flowing(since=before), (before, self.legs()))
+        legs = self.legs()
+        self.assertEqual(legs["carrier"]["srtp_suite"], "none")
+        self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
+        self.assertEqual(legs["phone"]["srtp_failures"], 0)
+        time.sleep(2)
+        alice.hangup()
+        self.assertTrue(bob.wait_state("closed"), bob.events)
+        self.hears(alice, CARRIER_TONE)
+        self.hears(bob, PHONE_TONE)
+
 
 class MediaTimeout(MediaPeers):
     timeout = 60
