@@ -24,6 +24,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <openssl/crypto.h>
 
 #include "media.h"
@@ -60,6 +63,8 @@ struct media_session {
 							 * this offer */
 	bool			 pending;
 	bool			 refresh;	/* the pending offer repeats */
+	size_t			 offered_nmedia; /* m= lines of the edge's
+						   pending offer */
 	/* The last offer has its answer; another may take its place. */
 	bool			 answered;
 	enum media_side		 from;
@@ -455,9 +460,38 @@ media_strip_ice(struct sdp *s, int media)
 		(void)sdp_attr_remove(s, media, names[i]);
 }
 
-/* Where a side's media of a section goes: address, RTP and RTCP port. */
-static void
-media_peer(const struct sdp *s, int media, struct media_leg *leg)
+/*
+ * Is a peer's address an IP literal of the other family than the relay's
+ * address on its side? The relay could not send there: the call is
+ * refused rather than left with a relay session that never got its keys.
+ * A name, none or a hold address (0.0.0.0, ::) is latched to, not refused;
+ * an IPv4-mapped IPv6 address is the IPv4 one.
+ */
+static bool
+media_family_differs(const char *peer, const char *relay)
+{
+	struct in6_addr	a;
+	bool		v6;
+
+	if (inet_pton(AF_INET, peer, &a) == 1)
+		v6 = false;
+	else if (inet_pton(AF_INET6, peer, &a) == 1)
+		v6 = !IN6_IS_ADDR_V4MAPPED(&a);	/* IPv4 (RFC 3266 §5) */
+	else
+		return false;
+	if (v6 ? IN6_IS_ADDR_UNSPECIFIED(&a) :
+	    ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY))
+		return false;
+	return v6 != (strchr(relay, ':') != NULL);
+}
+
+/*
+ * Where a side's media of a section goes: address, RTP and RTCP port;
+ * 488 for an address the relay cannot reach.
+ */
+static int
+media_peer(const struct media_session *ms, const struct sdp *s, int media,
+    struct media_leg *leg, enum media_side side, char *why, size_t whylen)
 {
 	struct sdp_conn		c;
 	struct sdp_media	m;
@@ -466,12 +500,18 @@ media_peer(const struct sdp *s, int media, struct media_leg *leg)
 	leg->peer[0] = '\0';
 	if (sdp_media_conn(s, media, &c) == NULL)
 		snprintf(leg->peer, sizeof(leg->peer), "%s", c.addr);
+	if (media_family_differs(leg->peer, ms->pol[side].addr))
+		return media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=its media address %s is not of the relay's "
+		    "address family on that side (%s)",
+		    media_side_name(side), leg->peer, ms->pol[side].addr);
 	leg->dir = sdp_direction(s, media);
 	(void)sdp_media(s, media, &m);
 	leg->peer_port = m.port;
 	leg->peer_rtcp_port = m.port + 1;
 	if (sdp_rtcp(s, media, &r) == 1)
 		leg->peer_rtcp_port = r.port;
+	return 0;
 }
 
 /* A relay port for a stream's leg, if it has none yet. */
@@ -670,7 +710,8 @@ media_offerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 	if (code != 0)
 		return code;
 peer:
-	media_peer(s, sec, leg);
+	if ((code = media_peer(ms, s, sec, leg, from, why, whylen)) != 0)
+		return code;
 	leg->mux = sdp_rtcp_mux(s, sec) == 1;
 	return 0;
 }
@@ -771,6 +812,14 @@ media_offer(struct media_session *ms, enum media_side from,
 		goto out;
 	}
 	n = media_group(s, from, first, second);
+	if (n == MEDIA_MAX_STREAMS && (size_t)(second[n - 1] >= 0 ?
+	    second[n - 1] : first[n - 1]) + 1 < s->nmedia) {
+		/* What is not a stream would pass with the offerer's keys. */
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=more than %d media streams",
+		    media_side_name(from), MEDIA_MAX_STREAMS);
+		goto out;
+	}
 	if (n < ms->n) {
 		code = media_fail(488, why, whylen, "the offer has fewer "
 		    "streams than the session (RFC 3264 §8)");
@@ -857,6 +906,7 @@ media_offer(struct media_session *ms, enum media_side from,
 		goto edit;
 	if ((code = media_print(o, out, outlen, why, whylen)) != 0)
 		goto fail;
+	ms->offered_nmedia = o->nmedia;
 	ms->n = n;
 	ms->pending = true;
 	ms->refresh = false;
@@ -952,13 +1002,19 @@ media_answerer_leg(struct media_session *ms, const struct sdp *s, size_t k,
 		return 0;
 	}
 	leg->srtp = false;
-	media_peer(s, sec, leg);
+	if ((code = media_peer(ms, s, sec, leg, from, why, whylen)) != 0)
+		return code;
 	leg->mux = sdp_rtcp_mux(s, sec) == 1;
 	if (st->udp || ML(ms, k)->n_offered == 0)
 		return 0;
 	lines = xcalloc(SDES_MAX_KEYS, sizeof(*lines));
 	n = media_crypto_lines(s, sec, lines, SDES_MAX_KEYS);
-	if (n == 0) {
+	if (n == 0 && sdp_attr_find(s, sec, "crypto") >= 0)
+		/* Crypto it sends with, not declined: plain would be noise. */
+		code = media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=an answer whose crypto line is not valid",
+		    media_side_name(from));
+	else if (n == 0) {
 		if (media_proto_savp(m.proto) ||
 		    ms->pol[from].srtp == SRTP_POLICY_MANDATORY)
 			code = media_fail(488, why, whylen, "media refused "
@@ -987,6 +1043,15 @@ media_answerer_legs(struct media_session *ms, const struct sdp *s,
 	size_t	k;
 	int	code;
 
+	/*
+	 * RFC 3264 §6: as many m= lines as the offer. One more would reach
+	 * the offerer as it came, with the answerer's address and keys.
+	 */
+	if (s->nmedia > ms->offered_nmedia)
+		return media_fail(488, why, whylen, "media refused side=%s "
+		    "reason=the answer has more m= lines (%zu) than the "
+		    "offer (%zu)", media_side_name(from), s->nmedia,
+		    ms->offered_nmedia);
 	for (k = 0; k < ms->n; k++)
 		if (!ms->st[k].rejected && (code = media_answerer_leg(ms, s, k,
 		    from, why, whylen)) != 0)
@@ -1060,6 +1125,7 @@ media_reoffer(struct media_session *ms, enum media_side to, char **out,
 		goto edit;
 	if ((code = media_print(s, out, outlen, why, whylen)) != 0)
 		goto out;
+	ms->offered_nmedia = s->nmedia;
 	/* The state is offered anew: no earlier exchange is a refresh now. */
 	for (side = 0; side < 2; side++) {
 		media_memo_clear(&ms->offers[side]);
@@ -1142,13 +1208,13 @@ media_answer(struct media_session *ms, enum media_side from,
 		ms->answered = true;
 		return 0;
 	}
-	if (ms->refresh) {
-		/* The answer to a repeated offer changed: not a refresh. */
-		code = media_fail(488, why, whylen, "media refused side=%s "
-		    "reason=a changed answer to a repeated offer",
-		    media_side_name(from));
-		goto out;
-	}
+	/*
+	 * The answer to a repeated offer changed (a new key, a bumped o=,
+	 * as RFC 4568 §7.1.4 allows an answerer on every exchange): it is
+	 * taken as an answer to the edge's offer, which is the one that side
+	 * had last time, lines and keys still at hand.
+	 */
+	ms->refresh = false;
 	s = xmalloc(sizeof(*s));
 	offer = xmalloc(sizeof(*offer));
 	if ((err = sdp_parse(body, len, s)) != NULL) {

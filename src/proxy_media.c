@@ -437,6 +437,7 @@ pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in	*in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*in6 = (struct sockaddr_in6 *)ss;
+	struct in_addr		 v4;
 
 	memset(ss, 0, sizeof(*ss));
 	if (port == 0 || port > 65535)
@@ -447,6 +448,15 @@ pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			/* The IPv4 address it stands for (RFC 3266 §5). */
+			memcpy(&v4, &in6->sin6_addr.s6_addr[12], sizeof(v4));
+			memset(ss, 0, sizeof(*ss));
+			in->sin_family = AF_INET;
+			in->sin_addr = v4;
+			in->sin_port = htons((uint16_t)port);
+			return;
+		}
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 	}

@@ -264,6 +264,9 @@ relay_uring_sock_add(struct relay_thread *t, struct relay_sock *k)
  * Cancel a socket's receive. The request holds its own reference to the
  * socket, so the fd may be closed at once; the final completion then
  * finds the slot empty or reused (another generation) and is dropped.
+ * Sends queued and not yet submitted leave first: one naming this fd
+ * must not meet it closed, or reopened by the proxy thread meanwhile as
+ * another call's socket (its packet would leave by that call's port).
  */
 static void
 relay_uring_sock_del(struct relay_thread *t, struct relay_sock *k)
@@ -271,6 +274,8 @@ relay_uring_sock_del(struct relay_thread *t, struct relay_sock *k)
 	struct relay_uring	*u = t->io_state;
 	struct io_uring_sqe	*sqe;
 
+	if (io_uring_sq_ready(&u->ring) > 0)
+		(void)io_uring_submit(&u->ring);
 	if (!k->armed || (sqe = relay_uring_sqe(u)) == NULL)
 		return;
 	io_uring_prep_cancel64(sqe, relay_uring_ud(UD_RECV, k), 0);

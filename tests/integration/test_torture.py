@@ -64,7 +64,7 @@ FORWARD = {"intmeth", "esc01", "escnull", "esc02", "lwsdisp",
            "regaut01", "cparam01", "cparam02", "regescrt", "sdp01",
            "inv2543", "badbranch", "mult-ip-in-header",
            "ipv4-mapped-ipv6", "via-received-param-with-delim",
-           "via-received-param-no-delim", "ipv6-in-sdp", "mult-ip-in-sdp"}
+           "via-received-param-no-delim"}
 # Valid requests for an IPv6 literal no carrier serves: the edge's 404.
 # ipv6-bug-abnf-3-colons (2001:db8:::192.0.2.1) may also be refused, 400.
 NO_CARRIER = {"ipv6-good": (404,), "port-ambiguous": (404,),
@@ -92,7 +92,13 @@ REFUSE_CODE = {"badvers": (505,), "mismatch02": (501, 400),
                "zeromf": (483,),
                # wsinv's To has a tag: an offer in a dialog the edge does
                # not know, so no media of its own to anchor it (issue 9).
-               "wsinv": (481,)}
+               "wsinv": (481,),
+               # Valid, but their audio is on IPv6 (mult-ip-in-sdp: one of
+               # two streams) and the edge's relay towards phones is IPv4
+               # here: refused with 488 and a "media refused" line rather
+               # than anchored where the relay cannot send (issue 9).
+               # ipv4-mapped-ipv6 is IPv4 (RFC 3266 §5) and forwarded.
+               "ipv6-in-sdp": (488,), "mult-ip-in-sdp": (488,)}
 # Framing: mcl01 (Content-Length 13 and 5, 67 octets follow) and ncl
 # (Content-Length -999) leave no way to know where the next message
 # starts; RFC 4475 §3.3.9 and §3.1.2.3 say a stream is then closed. Each

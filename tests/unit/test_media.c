@@ -658,6 +658,140 @@ test_identical_reoffer_keeps_keys_and_a_new_one_does_not(void)
 	media_session_free(ms);
 }
 
+/*
+ * A session refresh answered with a new key (and a bumped o=): a new
+ * answer, taken, not a 488 that would end the call at every refresh.
+ */
+static void
+test_a_refresh_answered_with_a_new_key_is_taken(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	const struct media_stream *st;
+	struct sdes_line	 k, l[2];
+	struct sdp		*o;
+	char			*out, *out2, *ans, *ans2, *a1, *a2, why[256];
+	char			 line[256];
+	size_t			 outlen, out2len, a1len, a2len;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	ans = carrier_answer("RTP/SAVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans,
+	    strlen(ans), &a1, &a1len, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out2, &out2len, why, sizeof(why)), why), 0);
+	xasprintf(&ans2, "%s", ans);
+	memcpy(strstr(ans2, KEY_CARRIER), KEY_PHONE2, strlen(KEY_PHONE2));
+	memcpy(strstr(ans2, "55 55"), "55 56", 5);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans2,
+	    strlen(ans2), &a2, &a2len, why, sizeof(why)), why), 0);
+	/* The relay follows the carrier's new key. */
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_TRUE(st->changed);
+	snprintf(line, sizeof(line), "1 AES_CM_128_HMAC_SHA1_80 inline:%s",
+	    KEY_PHONE2);
+	CU_ASSERT_PTR_NULL_FATAL(sdes_parse(line, strlen(line), &k));
+	CU_ASSERT_EQUAL(memcmp(st->leg[MEDIA_CARRIER].rx.keysalt,
+	    k.keys[0].keysalt, 30), 0);
+	/* The phone gets an answer in its shape, one crypto line its tag. */
+	o = parsed(a2, a2len);
+	check_section(o, 0, st->leg[MEDIA_PHONE].port, "RTP/SAVP", NULL);
+	CU_ASSERT_EQUAL(cryptos(o, 0, l, 2), 1);
+	CU_ASSERT_EQUAL(l[0].tag, 1);
+	CU_ASSERT_PTR_NULL(strstr(a2, KEY_PHONE2));
+	sdes_clear(&l[0]);
+	sdes_clear(&k);
+	free(o);
+	free(out);
+	free(out2);
+	free(a1);
+	free(a2);
+	free(ans);
+	free(ans2);
+	media_session_free(ms);
+}
+
+/*
+ * Opportunistic SRTP (srtp = optional): an answer whose crypto line does
+ * not parse has not declined SRTP; taking the leg as plain would relay
+ * its SRTP as noise. 488, with a reason.
+ */
+static void
+test_an_optional_answer_with_a_broken_crypto_line_is_488(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_OPTIONAL, SDP_SHAPE_AVP_CRYPTO);
+	char			*out, *ans, *broken, why[256];
+	size_t			 outlen;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	ans = carrier_answer("RTP/AVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	/* Two keys without MKI: not valid (RFC 4568 §9.1). */
+	xasprintf(&broken, "%.*s;inline:%s\r\n", (int)(strlen(ans) - 2), ans,
+	    KEY_PHONE2);
+	CU_ASSERT_EQUAL(media_answer(ms, MEDIA_CARRIER, broken, strlen(broken),
+	    &out, &outlen, why, sizeof(why)), 488);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "side=carrier reason=an answer "
+	    "whose crypto line is not valid"));
+	CU_ASSERT_PTR_NULL(strstr(why, KEY_PHONE2));
+	free(broken);
+	free(ans);
+	media_session_free(ms);
+}
+
+/*
+ * RFC 3264 §6: an answer with more m= lines than the offer is refused,
+ * so the extra one (the answerer's address and key) never reaches the
+ * offerer; an offer with more streams than the edge anchors is refused
+ * rather than passing the rest on with the offerer's keys.
+ */
+static void
+test_mline_counts_the_edge_cannot_map_are_488(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	char			*out, *ans, *extra, *many, why[256];
+	size_t			 outlen, i;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	ans = carrier_answer("RTP/SAVP", 1, "AES_CM_128_HMAC_SHA1_80");
+	xasprintf(&extra, "%sm=audio 40002 RTP/SAVP 0\r\n"
+	    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_PHONE2 "\r\n",
+	    ans);
+	CU_ASSERT_EQUAL(media_answer(ms, MEDIA_CARRIER, extra, strlen(extra),
+	    &out, &outlen, why, sizeof(why)), 488);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "side=carrier reason=the answer "
+	    "has more m= lines (2) than the offer (1)"));
+	free(extra);
+	free(ans);
+	media_session_free(ms);
+
+	ms = session(SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP,
+	    SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	xasprintf(&many, "%s", baresip_savp);
+	for (i = 0; i < MEDIA_MAX_STREAMS; i++) {
+		char	*more;
+
+		xasprintf(&more, "%sm=audio %zu RTP/SAVP 0\r\n"
+		    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_PHONE2
+		    "\r\n", many, 10014 + 2 * i);
+		free(many);
+		many = more;
+	}
+	CU_ASSERT_EQUAL(media_offer(ms, MEDIA_PHONE, many, strlen(many), &out,
+	    &outlen, why, sizeof(why)), 488);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "reason=more than 8 media streams"));
+	CU_ASSERT_EQUAL(ports.released, 100 - ports.left);
+	free(many);
+	media_session_free(ms);
+}
+
 /* No relay port: 503, and what was taken is given back. */
 static void
 test_port_exhaustion_is_503_and_releases_what_it_took(void)
@@ -687,6 +821,90 @@ static const char carrier_avp_offer[] =
     "t=0 0\r\n"
     "m=audio 40000 RTP/AVP 8\r\n"
     "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n";
+
+/*
+ * A peer address of the other family than the relay's on its side: 488
+ * with a reason, offer or answer, and its ports given back; a hold
+ * address (0.0.0.0) of either family is no such thing.
+ */
+static void
+test_a_peer_the_relay_cannot_reach_by_family_is_488(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_OPTIONAL, SDP_SHAPE_AVP_CRYPTO);
+	char			*v6, *ans, *out, why[256];
+	size_t			 outlen;
+
+	xasprintf(&v6,
+	    "v=0\r\n"
+	    "o=carrier 9 9 IN IP6 2001:db8::5\r\n"
+	    "s=-\r\n"
+	    "c=IN IP6 2001:db8::5\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 40000 RTP/AVP 8\r\n"
+	    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n");
+	CU_ASSERT_EQUAL(media_offer(ms, MEDIA_CARRIER, v6, strlen(v6), &out,
+	    &outlen, why, sizeof(why)), 488);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "media refused side=carrier "
+	    "reason=its media address 2001:db8::5 is not of the relay's"));
+	CU_ASSERT_FALSE(media_offer_pending(ms, NULL));
+	CU_ASSERT_EQUAL(ports.released, 100 - ports.left);
+	free(v6);
+
+	/* The same in an answer, from the phone's side this time. */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_CARRIER,
+	    carrier_avp_offer, strlen(carrier_avp_offer), &out, &outlen, why,
+	    sizeof(why)), why), 0);
+	free(out);
+	xasprintf(&ans,
+	    "v=0\r\n"
+	    "o=- 1 1 IN IP6 ::1\r\n"
+	    "s=-\r\n"
+	    "c=IN IP6 2001:db8::10\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 10012 RTP/SAVP 8\r\n"
+	    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_PHONE "\r\n");
+	CU_ASSERT_EQUAL(media_answer(ms, MEDIA_PHONE, ans, strlen(ans), &out,
+	    &outlen, why, sizeof(why)), 488);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "side=phone reason=its media "
+	    "address 2001:db8::10"));
+	free(ans);
+	media_session_free(ms);
+
+	/* A hold address is latched to, not refused. */
+	ms = session(SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP,
+	    SRTP_POLICY_OPTIONAL, SDP_SHAPE_AVP_CRYPTO);
+	xasprintf(&v6,
+	    "v=0\r\n"
+	    "o=carrier 9 9 IN IP4 203.0.113.5\r\n"
+	    "s=-\r\n"
+	    "c=IN IP4 0.0.0.0\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 40000 RTP/AVP 8\r\n"
+	    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n");
+	CU_ASSERT_EQUAL(said(media_offer(ms, MEDIA_CARRIER, v6, strlen(v6),
+	    &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	free(v6);
+	media_session_free(ms);
+
+	/* An IPv4-mapped IPv6 address is IPv4 (RFC 3266 §5). */
+	ms = session(SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP,
+	    SRTP_POLICY_OPTIONAL, SDP_SHAPE_AVP_CRYPTO);
+	xasprintf(&v6,
+	    "v=0\r\n"
+	    "o=carrier 9 9 IN IP6 ::ffff:203.0.113.5\r\n"
+	    "s=-\r\n"
+	    "c=IN IP6 ::ffff:203.0.113.5\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 40000 RTP/AVP 8\r\n"
+	    "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_CARRIER "\r\n");
+	CU_ASSERT_EQUAL(said(media_offer(ms, MEDIA_CARRIER, v6, strlen(v6),
+	    &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	free(v6);
+	media_session_free(ms);
+}
 
 static void
 test_offer_to_a_dual_phone_and_its_answer(void)
@@ -1732,6 +1950,10 @@ test_media_register(void)
 	UNIT_TEST(s, test_policies_refuse_with_488_and_the_side);
 	UNIT_TEST(s, test_answer_with_another_suite_for_the_tag_is_refused);
 	UNIT_TEST(s, test_identical_reoffer_keeps_keys_and_a_new_one_does_not);
+	UNIT_TEST(s, test_a_refresh_answered_with_a_new_key_is_taken);
+	UNIT_TEST(s, test_mline_counts_the_edge_cannot_map_are_488);
+	UNIT_TEST(s, test_an_optional_answer_with_a_broken_crypto_line_is_488);
+	UNIT_TEST(s, test_a_peer_the_relay_cannot_reach_by_family_is_488);
 	UNIT_TEST(s, test_port_exhaustion_is_503_and_releases_what_it_took);
 	UNIT_TEST(s, test_hold_follows_each_streams_direction_on_each_side);
 	UNIT_TEST(s, test_offer_to_a_dual_phone_and_its_answer);
