@@ -775,6 +775,35 @@ media_section(struct sdp *out, int sec, const struct media_policy *pol,
 	return NULL;
 }
 
+/*
+ * RFC 2543 hold, c= 0.0.0.0 ("do not send to me"), does not survive the
+ * relay's address in its place: say it in the RFC 3264 way instead, one
+ * direction less for the side that held (sendrecv to sendonly, recvonly
+ * to inactive), so the other side still sees a hold and does not time
+ * out waiting for media.
+ */
+static const char *
+media_old_hold(struct sdp *out, int sec, const struct media_leg *held)
+{
+	static const char	*const dirs[] = {
+		"sendrecv", "sendonly", "recvonly", "inactive"
+	};
+	struct in6_addr		 a;
+	const char		*dir;
+	size_t			 i;
+
+	if (!(inet_pton(AF_INET, held->peer, &a) == 1 &&
+	    ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY)) &&
+	    !(inet_pton(AF_INET6, held->peer, &a) == 1 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&a)))
+		return NULL;
+	dir = held->dir == SDP_DIR_SENDRECV || held->dir == SDP_DIR_SENDONLY ?
+	    "sendonly" : "inactive";
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		(void)sdp_attr_remove(out, sec, dirs[i]);
+	return sdp_attr_add(out, sec, dir, NULL);
+}
+
 int
 media_offer(struct media_session *ms, enum media_side from,
     const char *body, size_t len, char **out, size_t *outlen, char *why,
@@ -869,7 +898,8 @@ media_offer(struct media_session *ms, enum media_side from,
 		(void)sdp_media(s, sec, &m);
 		if ((err = media_section(o, sec, &ms->pol[to],
 		    st->leg[to].port, st->udp ? NULL :
-		    media_proto_for(savp[k], m.proto))) != NULL)
+		    media_proto_for(savp[k], m.proto))) != NULL ||
+		    (err = media_old_hold(o, sec, &st->leg[from])) != NULL)
 			goto edit;
 		for (i = 0; crypto[k] && i < ML(ms, k)->n_offered; i++)
 			if ((err = media_crypto_add(o, sec,
@@ -1247,7 +1277,9 @@ media_answer(struct media_session *ms, enum media_side from,
 		} else {
 			(void)sdp_media(offer, ol->mline, &m);
 			if ((err = media_section(o, sec, &ms->pol[to], ol->port,
-			    st->udp ? NULL : m.proto)) != NULL)
+			    st->udp ? NULL : m.proto)) != NULL ||
+			    (err = media_old_hold(o, sec, &st->leg[from])) !=
+			    NULL)
 				goto edit;
 			if (ol->srtp) {
 				if ((err = sdes_answer(&ML(ms, k)->chosen,

@@ -1044,6 +1044,72 @@ test_hold_follows_each_streams_direction_on_each_side(void)
 #undef VIDEO
 }
 
+/* How often needle is in s. */
+static size_t
+occurrences(const char *s, const char *needle)
+{
+	size_t	n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * RFC 2543 hold (c= 0.0.0.0) reaches the other side as an RFC 3264 hold:
+ * the relay's address, and one direction less for the side that held.
+ */
+static void
+test_an_rfc2543_hold_reaches_the_other_side_as_a_hold(void)
+{
+#define OLD_HOLD(c, dir)	"v=0\r\no=- 7 1 IN IP4 10.1.1.8\r\ns=-\r\n" \
+	"c=IN IP4 " c "\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n" dir
+	struct media_session	*ms = session(SRTP_POLICY_OFF,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_OFF, SDP_SHAPE_SAVP);
+	static const struct {
+		const char	*offer, *want;
+	} cases[] = {
+		{ OLD_HOLD("0.0.0.0", ""), "a=sendonly" },
+		{ OLD_HOLD("0.0.0.0", "a=sendrecv\r\n"), "a=sendonly" },
+		{ OLD_HOLD("0.0.0.0", "a=recvonly\r\n"), "a=inactive" },
+		{ OLD_HOLD("10.1.1.8", "a=recvonly\r\n"), "a=recvonly" },
+	};
+	const char		*answer = OLD_HOLD("203.0.113.5", "");
+	char			*out, *ans, why[256];
+	size_t			 outlen, anslen, i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE,
+		    cases[i].offer, strlen(cases[i].offer), &out, &outlen, why,
+		    sizeof(why)), why), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, cases[i].want));
+		CU_ASSERT_EQUAL(occurrences(out, "a=sendrecv") +
+		    occurrences(out, "a=sendonly") + occurrences(out,
+		    "a=recvonly") + occurrences(out, "a=inactive"), 1);
+		CU_ASSERT_PTR_NULL(strstr(out, "0.0.0.0"));
+		CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER,
+		    answer, strlen(answer), &ans, &anslen, why, sizeof(why)),
+		    why), 0);
+		free(out);
+		free(ans);
+	}
+	/* The answerer holding the old way: the offerer hears of it too. */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE,
+	    OLD_HOLD("10.1.1.8", ""), strlen(OLD_HOLD("10.1.1.8", "")), &out,
+	    &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER,
+	    OLD_HOLD("0.0.0.0", ""), strlen(OLD_HOLD("0.0.0.0", "")), &ans,
+	    &anslen, why, sizeof(why)), why), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ans, "a=sendonly"));
+	CU_ASSERT_PTR_NULL(strstr(ans, "0.0.0.0"));
+	free(out);
+	free(ans);
+	media_session_free(ms);
+#undef OLD_HOLD
+}
+
 /*
  * The matrix of issue 9's tests: every phone shape (with [phones] srtp =
  * mandatory) against every carrier policy, an offer from each side.
@@ -1956,6 +2022,7 @@ test_media_register(void)
 	UNIT_TEST(s, test_a_peer_the_relay_cannot_reach_by_family_is_488);
 	UNIT_TEST(s, test_port_exhaustion_is_503_and_releases_what_it_took);
 	UNIT_TEST(s, test_hold_follows_each_streams_direction_on_each_side);
+	UNIT_TEST(s, test_an_rfc2543_hold_reaches_the_other_side_as_a_hold);
 	UNIT_TEST(s, test_offer_to_a_dual_phone_and_its_answer);
 	UNIT_TEST(s, test_t38_image_udptl_is_plain_udp);
 	UNIT_TEST(s,
