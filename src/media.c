@@ -461,28 +461,41 @@ media_strip_ice(struct sdp *s, int media)
 }
 
 /*
+ * The family of an SDP address: AF_INET (an IPv4-mapped IPv6 address too,
+ * RFC 3266 §5), AF_INET6, or 0 for a name or none; *hold says whether it
+ * is the unspecified one (0.0.0.0, ::), an RFC 2543 hold.
+ */
+static int
+media_addr_family(const char *addr, bool *hold)
+{
+	struct in6_addr	a;
+
+	*hold = false;
+	if (inet_pton(AF_INET, addr, &a) == 1) {
+		*hold = ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		return 0;
+	*hold = IN6_IS_ADDR_UNSPECIFIED(&a);
+	return IN6_IS_ADDR_V4MAPPED(&a) ? AF_INET : AF_INET6;
+}
+
+/*
  * Is a peer's address an IP literal of the other family than the relay's
  * address on its side? The relay could not send there: the call is
  * refused rather than left with a relay session that never got its keys.
- * A name, none or a hold address (0.0.0.0, ::) is latched to, not refused;
- * an IPv4-mapped IPv6 address is the IPv4 one.
+ * A name, none or a hold address is latched to, not refused.
  */
 static bool
 media_family_differs(const char *peer, const char *relay)
 {
-	struct in6_addr	a;
-	bool		v6;
+	bool	hold;
+	int	af = media_addr_family(peer, &hold);
 
-	if (inet_pton(AF_INET, peer, &a) == 1)
-		v6 = false;
-	else if (inet_pton(AF_INET6, peer, &a) == 1)
-		v6 = !IN6_IS_ADDR_V4MAPPED(&a);	/* IPv4 (RFC 3266 §5) */
-	else
+	if (af == 0 || hold)
 		return false;
-	if (v6 ? IN6_IS_ADDR_UNSPECIFIED(&a) :
-	    ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY))
-		return false;
-	return v6 != (strchr(relay, ':') != NULL);
+	return (af == AF_INET6) != (strchr(relay, ':') != NULL);
 }
 
 /*
@@ -788,14 +801,12 @@ media_old_hold(struct sdp *out, int sec, const struct media_leg *held)
 	static const char	*const dirs[] = {
 		"sendrecv", "sendonly", "recvonly", "inactive"
 	};
-	struct in6_addr		 a;
 	const char		*dir;
 	size_t			 i;
+	bool			 hold;
 
-	if (!(inet_pton(AF_INET, held->peer, &a) == 1 &&
-	    ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY)) &&
-	    !(inet_pton(AF_INET6, held->peer, &a) == 1 &&
-	    IN6_IS_ADDR_UNSPECIFIED(&a)))
+	(void)media_addr_family(held->peer, &hold);
+	if (!hold)
 		return NULL;
 	dir = held->dir == SDP_DIR_SENDRECV || held->dir == SDP_DIR_SENDONLY ?
 	    "sendonly" : "inactive";
