@@ -798,21 +798,17 @@ media_section(struct sdp *out, int sec, const struct media_policy *pol,
 static const char *
 media_old_hold(struct sdp *out, int sec, const struct media_leg *held)
 {
-	static const char	*const dirs[] = {
-		"sendrecv", "sendonly", "recvonly", "inactive"
-	};
-	const char		*dir;
-	size_t			 i;
-	bool			 hold;
+	enum sdp_dir	d;
+	bool		hold;
 
 	(void)media_addr_family(held->peer, &hold);
 	if (!hold)
 		return NULL;
-	dir = held->dir == SDP_DIR_SENDRECV || held->dir == SDP_DIR_SENDONLY ?
-	    "sendonly" : "inactive";
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		(void)sdp_attr_remove(out, sec, dirs[i]);
-	return sdp_attr_add(out, sec, dir, NULL);
+	for (d = SDP_DIR_SENDRECV; d <= SDP_DIR_INACTIVE; d++)
+		(void)sdp_attr_remove(out, sec, sdp_dir_name(d));
+	d = held->dir == SDP_DIR_SENDRECV || held->dir == SDP_DIR_SENDONLY ?
+	    SDP_DIR_SENDONLY : SDP_DIR_INACTIVE;
+	return sdp_attr_add(out, sec, sdp_dir_name(d), NULL);
 }
 
 int
