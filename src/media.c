@@ -42,6 +42,20 @@ struct media_memo {
 	size_t	 out_len;
 };
 
+/*
+ * An early dialog's answer to the pending offer: a forked INVITE gets one
+ * per To tag (RFC 3261 §13.2.2.4), and each dialog keeps its own. What
+ * the edge answered there, and the streams as that answer left them.
+ */
+#define MEDIA_MAX_FORKS	4
+
+struct media_fork {
+	char			*tag;
+	struct media_memo	 memo;
+	struct media_stream	*st;	/* n of them */
+	size_t			 n;
+};
+
 struct media_lines {
 	struct sdes_line	 offered[MEDIA_MAX_OFFERED];
 	size_t			 n_offered;
@@ -91,6 +105,10 @@ struct media_session {
 	char			*good_sdp[2];	/* by the side it went to */
 	size_t			 good_len[2];
 	bool			 own;		/* the pending offer is ours */
+	/* The early dialogs' answers to the last offer, oldest first. */
+	struct media_fork	 forks[MEDIA_MAX_FORKS];
+	size_t			 n_forks;
+	char			*tag;		/* of the answer at hand */
 };
 
 /* Format a reason into why; returns code. */
@@ -140,6 +158,82 @@ media_memo_clear(struct media_memo *m)
 	free(m->in);
 	free(m->out);
 	memset(m, 0, sizeof(*m));
+}
+
+static void
+media_fork_clear(struct media_fork *f)
+{
+	free(f->tag);
+	media_memo_clear(&f->memo);
+	if (f->st != NULL) {
+		OPENSSL_cleanse(f->st, f->n * sizeof(*f->st));
+		free(f->st);
+	}
+	memset(f, 0, sizeof(*f));
+}
+
+/* A new offer: the answers to the last one are history. */
+static void
+media_forks_clear(struct media_session *ms)
+{
+	size_t	i;
+
+	for (i = 0; i < ms->n_forks; i++)
+		media_fork_clear(&ms->forks[i]);
+	ms->n_forks = 0;
+}
+
+static struct media_fork *
+media_fork_find(struct media_session *ms, const char *tag)
+{
+	size_t	i;
+
+	for (i = 0; tag != NULL && i < ms->n_forks; i++)
+		if (strcmp(ms->forks[i].tag, tag) == 0)
+			return &ms->forks[i];
+	return NULL;
+}
+
+/*
+ * The answer just given (memo) is the one of early dialog ms->tag: keep
+ * it and the streams, the oldest dialog making room when all are taken.
+ */
+static void
+media_fork_keep(struct media_session *ms, const struct media_memo *memo)
+{
+	struct media_fork	*f;
+
+	if (ms->tag == NULL)
+		return;
+	if ((f = media_fork_find(ms, ms->tag)) != NULL)
+		media_fork_clear(f);
+	else {
+		if (ms->n_forks == MEDIA_MAX_FORKS) {
+			media_fork_clear(&ms->forks[0]);
+			memmove(&ms->forks[0], &ms->forks[1],
+			    (MEDIA_MAX_FORKS - 1) * sizeof(ms->forks[0]));
+			ms->n_forks--;
+		}
+		f = &ms->forks[ms->n_forks++];
+		memset(f, 0, sizeof(*f));
+	}
+	f->tag = xstrdup(ms->tag);
+	f->memo.in = media_dup(memo->in, memo->in_len);
+	f->memo.in_len = memo->in_len;
+	f->memo.out = media_dup(memo->out, memo->out_len);
+	f->memo.out_len = memo->out_len;
+	f->n = ms->n;
+	if (ms->n > 0) {
+		f->st = xcalloc(ms->n, sizeof(*f->st));
+		memcpy(f->st, ms->st, ms->n * sizeof(*f->st));
+	}
+}
+
+void
+media_answer_dialog(struct media_session *ms, const char *tag)
+{
+	free(ms->tag);
+	ms->tag = tag != NULL ? xstrdup(tag) : NULL;
 }
 
 /* Wipe the lines the edge offered for a stream. */
@@ -264,6 +358,8 @@ media_session_free(struct media_session *ms)
 		media_memo_clear(&ms->answers[s]);
 	}
 	media_good_clear(ms);
+	media_forks_clear(ms);
+	free(ms->tag);
 	free(ms->offer);
 	OPENSSL_cleanse(ms, sizeof(*ms));
 	free(ms);
@@ -835,6 +931,7 @@ media_offer(struct media_session *ms, enum media_side from,
 		return 0;	/* the pending offer again (a 183, its 2xx) */
 	if (ms->pending)
 		return media_fail(491, why, whylen, "an offer is pending");
+	media_forks_clear(ms);
 	if (media_memo_repeat(memo, body, len, out, outlen)) {
 		/* A refresh: the same offer gets the same SDP, same keys. */
 		ms->pending = ms->refresh = true;
@@ -1110,6 +1207,7 @@ media_reoffer(struct media_session *ms, enum media_side to, char **out,
 	*out = NULL;
 	if (ms->pending)
 		return media_fail(491, why, whylen, "an offer is pending");
+	media_forks_clear(ms);
 	if (ms->good_sdp[to] == NULL)
 		return media_fail(500, why, whylen, "no settled SDP to offer "
 		    "the %s side again", media_side_name(to));
@@ -1330,6 +1428,7 @@ media_answer(struct media_session *ms, enum media_side from,
 	ms->answered = true;
 	media_settle(ms, to, *out, *outlen, ms->offers[to].out,
 	    ms->offers[to].out_len);
+	media_fork_keep(ms, memo);
 	/*
 	 * What was kept for the other way round no longer matches what
 	 * the edge has: a repeat of it is a new offer, not a refresh.
@@ -1370,11 +1469,36 @@ media_answer_again(struct media_session *ms, enum media_side from,
     const char *body, size_t len, char **out, size_t *outlen, char *why,
     size_t whylen)
 {
+	struct media_fork	*f = media_fork_find(ms, ms->tag);
+	struct media_memo	*memo = &ms->answers[from];
+	size_t			 k;
+
 	*out = NULL;
 	if (!ms->answered || ms->from != MEDIA_OTHER(from))
 		return media_fail(400, why, whylen, "an SDP answer without an "
 		    "offer");
-	if (media_memo_repeat(&ms->answers[from], body, len, out, outlen)) {
+	if (f != NULL && f->n == ms->n && (memo->out_len != f->memo.out_len ||
+	    memcmp(memo->out, f->memo.out, f->memo.out_len) != 0) &&
+	    media_memo_repeat(&f->memo, body, len, out, outlen)) {
+		/*
+		 * An earlier early dialog's answer again (its 2xx after
+		 * another fork's 183): it gets what it had, same keys, and
+		 * the relay goes back to its streams.
+		 */
+		memcpy(ms->st, f->st, f->n * sizeof(*f->st));
+		for (k = 0; k < ms->n; k++)
+			ms->st[k].changed = !ms->st[k].rejected;
+		media_memo_clear(memo);
+		memo->in = media_dup(f->memo.in, f->memo.in_len);
+		memo->in_len = f->memo.in_len;
+		memo->out = media_dup(f->memo.out, f->memo.out_len);
+		memo->out_len = f->memo.out_len;
+		media_settle(ms, MEDIA_OTHER(from), *out, *outlen,
+		    ms->offers[MEDIA_OTHER(from)].out,
+		    ms->offers[MEDIA_OTHER(from)].out_len);
+		return 0;
+	}
+	if (media_memo_repeat(memo, body, len, out, outlen)) {
 		media_unchanged(ms);
 		return 0;
 	}

@@ -130,6 +130,13 @@ int		 media_answer_again(struct media_session *, enum media_side from,
 		    const char *body, size_t len, char **out, size_t *outlen,
 		    char *why, size_t whylen);
 /*
+ * The early dialog (the answerer's To tag; NULL: none) the answers given
+ * from now on come in. Each dialog keeps its answer: after another
+ * fork's, its own again gets what it had, keys and all, and the streams
+ * go back to it.
+ */
+void		 media_answer_dialog(struct media_session *, const char *tag);
+/*
  * The edge's own offer to side `to` of what the relay has (the last
  * exchange that completed), with fresh keys: for a side left believing
  * in an answer the edge refused. Its answer goes to media_answer(),

@@ -129,8 +129,8 @@ struct pmedia {
 };
 
 /*
- * The edge's own re-INVITE to a side: what its answer needs to find the
- * call again (it may have ended meanwhile).
+ * The edge's own re-INVITE (or UPDATE) to a side: what its answer needs
+ * to find the call again (it may have ended meanwhile).
  */
 struct pm_reoffer {
 	struct proxy		*p;
@@ -139,6 +139,7 @@ struct pm_reoffer {
 	enum media_side		 to;
 	uint32_t		 cseq;
 	unsigned		 attempt;
+	bool			 invite;	/* else an UPDATE: no ACK */
 };
 
 static int
@@ -565,6 +566,9 @@ pm_body(struct pmedia *pm, osip_message_t *m, osip_body_t *b,
 	size_t		 outlen = 0;
 	int		 code;
 
+	/* A response's answer is its early dialog's (a forked INVITE). */
+	media_answer_dialog(pm->ms, answer && MSG_IS_RESPONSE(m) ?
+	    sip_hdr_to_tag(m) : NULL);
 	if (answer && again)
 		code = media_answer_again(pm->ms, side, b->body, b->length,
 		    &out, &outlen, why, sizeof(why));
@@ -652,6 +656,13 @@ pm_cseq(const osip_message_t *m)
 {
 	return m->cseq != NULL && m->cseq->number != NULL ?
 	    (uint32_t)strtoul(m->cseq->number, NULL, 10) : 0;
+}
+
+/* What the edge's own offer in the shape of request m is, for log lines. */
+static const char *
+pm_reoffer_name(bool invite)
+{
+	return invite ? "re-INVITE" : "UPDATE";
 }
 
 /*
@@ -878,9 +889,9 @@ pm_retry_arm(struct pmedia *pm, enum media_side to, osip_message_t *tmpl,
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(r->ev, &tv);
-	log_notice("media call=%s: the %s side answered the edge's re-INVITE "
-	    "491 (glare); offering again in %u ms", pm->call_id,
-	    pm_side_name(to), ms);
+	log_notice("media call=%s: the %s side answered the edge's %s 491 "
+	    "(glare); offering again in %u ms", pm->call_id, pm_side_name(to),
+	    pm_reoffer_name(proxy_method_is(tmpl, "INVITE")), ms);
 }
 
 static void
@@ -891,6 +902,7 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 	struct dialog		*dlg = dialog_find(ro->call_id, ro->flow);
 	struct pmedia		*pm = dlg != NULL ? dlg->media : NULL;
 	const char		*side = pm_side_name(ro->to);
+	const char		*what = pm_reoffer_name(ro->invite);
 	osip_message_t		*ack, *tmpl = NULL;
 	osip_body_t		*b;
 	struct conn		*c;
@@ -900,13 +912,14 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 	int			 code;
 
 	if (pm == NULL || !media_own_pending(pm->ms)) {
-		log_info("media call=%s: the edge's re-INVITE to the %s side "
-		    "answered %d after the call ended", ro->call_id, side,
-		    status);
+		log_info("media call=%s: the edge's %s to the %s side "
+		    "answered %d after the call ended", ro->call_id, what,
+		    side, status);
 		goto out;
 	}
 	if (status >= 300 || resp == NULL) {
-		if (resp != NULL && (c = conn_find(t->out_conn)) != NULL &&
+		if (ro->invite && resp != NULL &&
+		    (c = conn_find(t->out_conn)) != NULL &&
 		    (ack = sip_hdr_build_ack(t->out_req, resp)) != NULL) {
 			(void)proxy_send(c, ack);
 			sip_msg_free(ack);
@@ -919,34 +932,35 @@ pm_reoffer_done(struct txn *t, const osip_message_t *resp, int status,
 				    ro->flow, ro->attempt);
 				goto out;
 			}
-			log_warn("media call=%s: cannot keep the edge's "
-			    "re-INVITE to the %s side for after its 491",
-			    pm->call_id, side);
+			log_warn("media call=%s: cannot keep the edge's %s "
+			    "to the %s side for after its 491", pm->call_id,
+			    what, side);
 		}
-		log_warn("media call=%s: the edge's re-INVITE to the %s side "
-		    "got %d: that side may be on media the relay does not "
-		    "have", pm->call_id, side, status);
+		log_warn("media call=%s: the edge's %s to the %s side got %d: "
+		    "that side may be on media the relay does not have",
+		    pm->call_id, what, side, status);
 		goto out;
 	}
-	pm_own_ack(pm, ro->p, ro->to, t->out_conn, ro->cseq);
+	if (ro->invite)
+		pm_own_ack(pm, ro->p, ro->to, t->out_conn, ro->cseq);
 	if ((b = pm_sdp(resp, &other)) == NULL) {
 		media_offer_failed(pm->ms);
-		log_warn("media call=%s: the %s side's 2xx to the edge's "
-		    "re-INVITE has no SDP answer", pm->call_id, side);
+		log_warn("media call=%s: the %s side's 2xx to the edge's %s "
+		    "has no SDP answer", pm->call_id, side, what);
 		goto out;
 	}
 	if ((code = media_answer(pm->ms, ro->to, b->body, b->length, &out,
 	    &outlen, why, sizeof(why))) != 0) {
 		pm_log_refusal(pm, code, why);
 		log_warn("media call=%s: the %s side's answer to the edge's "
-		    "re-INVITE was refused too", pm->call_id, side);
+		    "%s was refused too", pm->call_id, side, what);
 		goto out;
 	}
 	free(out);			/* none: the other side keeps its own */
 	pm_apply(pm);
 	pm->settled[ro->to]++;
-	log_notice("media call=%s: the %s side answered the edge's re-INVITE "
-	    "and is back on the media the relay has", pm->call_id, side);
+	log_notice("media call=%s: the %s side answered the edge's %s and is "
+	    "back on the media the relay has", pm->call_id, side, what);
 out:
 	free(ro->call_id);
 	free(ro);
@@ -957,7 +971,8 @@ out:
  * caller gets the refusal) and has its ACK, so it now believes in media
  * the relay never took: offer it again what the relay has (RFC 3264 §8),
  * in the same dialog as the re-INVITE it answered (a copy of it, with
- * the edge's Via, the next CSeq and the edge's offer).
+ * the edge's Via, the next CSeq and the edge's offer). The callee of an
+ * UPDATE likewise, in an UPDATE of the edge's own.
  */
 static void
 pm_reoffer_send(struct pmedia *pm, const osip_message_t *tmpl, uint64_t conn,
@@ -973,12 +988,14 @@ pm_reoffer_send(struct pmedia *pm, const osip_message_t *tmpl, uint64_t conn,
 	size_t			 outlen = 0;
 	uint32_t		 cseq = pm_cseq(tmpl);
 	uint16_t		 port;
+	bool			 invite = proxy_method_is(tmpl, "INVITE");
+	const char		*what = pm_reoffer_name(invite);
 
 	pm_retry_cancel(pm, to);	/* this one supersedes it */
 	if (c == NULL) {
 		log_warn("media call=%s: no connection to the %s side for the "
-		    "edge's re-INVITE: that side may be on media the relay "
-		    "does not have", pm->call_id, pm_side_name(to));
+		    "edge's %s: that side may be on media the relay does not "
+		    "have", pm->call_id, pm_side_name(to), what);
 		return;
 	}
 	if (pm->peer[to].cseq > cseq)
@@ -1013,22 +1030,23 @@ pm_reoffer_send(struct pmedia *pm, const osip_message_t *tmpl, uint64_t conn,
 	ro->to = to;
 	ro->cseq = cseq;
 	ro->attempt = attempt + 1;
-	own = txn_new_local(c->id, branch, true, pm_reoffer_done, ro);
+	ro->invite = invite;
+	own = txn_new_local(c->id, branch, invite, pm_reoffer_done, ro);
 	own->out_req = m;		/* for the ACK of a non-2xx */
 	if (proxy_send(c, m) == -1) {
 		txn_free(own);		/* and m */
 		free(ro->call_id);
 		free(ro);
 		media_offer_failed(pm->ms);
-		log_warn("media call=%s: cannot send the edge's re-INVITE to "
-		    "the %s side", pm->call_id, pm_side_name(to));
+		log_warn("media call=%s: cannot send the edge's %s to the %s "
+		    "side", pm->call_id, what, pm_side_name(to));
 		return;
 	}
-	txn_arm(own, TXN_TIMER_B);
+	txn_arm(own, invite ? TXN_TIMER_B : TXN_TIMER_F);
 	pm->shift[to] += cseq - pm_cseq(tmpl);
 	pm->peer[to].cseq = cseq;
-	log_notice("media call=%s: re-INVITE (CSeq %u) to the %s side with "
-	    "the media the relay has, since %s", pm->call_id, cseq,
+	log_notice("media call=%s: %s (CSeq %u) to the %s side with the "
+	    "media the relay has, since %s", pm->call_id, what, cseq,
 	    pm_side_name(to), attempt == 0 ? "its answer was refused" :
 	    "its 491 wait is over");
 	return;
@@ -1039,8 +1057,8 @@ fail:
 	}
 	sip_msg_free(m);
 	media_offer_failed(pm->ms);
-	log_warn("media call=%s: cannot build the edge's re-INVITE to the %s "
-	    "side", pm->call_id, pm_side_name(to));
+	log_warn("media call=%s: cannot build the edge's %s to the %s side",
+	    pm->call_id, what, pm_side_name(to));
 }
 
 /* Refuse a message whose SDP hides in a multipart body (pm_sdp). */
@@ -1152,7 +1170,8 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 /*
  * A 2xx to an INVITE whose SDP the edge cannot use: the callee has
  * answered, so it gets its ACK, and for the initial INVITE a BYE too,
- * while the caller gets the refusal instead of the 2xx.
+ * while the caller gets the refusal instead of the 2xx. The callee of a
+ * refused re-INVITE or UPDATE is offered the relay's media again.
  */
 static void
 pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
@@ -1161,6 +1180,21 @@ pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
 	struct pm_peer	 saved;
 	bool		 initial = sip_hdr_to_tag(t->out_req) == NULL;
 
+	if (proxy_method_is(t->out_req, "UPDATE")) {
+		/*
+		 * No ACK. In an early dialog the edge's own request would
+		 * shift CSeqs under the INVITE's ACK, so it waits for the
+		 * callee's next offer instead.
+		 */
+		if (pm->confirmed)
+			pm_reoffer_send(pm, t->out_req, t->out_conn, t->flow,
+			    callee, 0);
+		else
+			log_warn("media call=%s: the %s side keeps an answer "
+			    "to an UPDATE in an early dialog the edge "
+			    "refused", pm->call_id, pm_side_name(callee));
+		return;
+	}
 	if (!initial) {
 		/* In the dialog: the 2xx's own route set is the dialog's. */
 		saved = pm->peer[callee];
@@ -1219,7 +1253,7 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		pm_confirm(pm, t, resp, side);
 	b = pm_sdp(resp, &other);
 	if (other) {
-		if (status >= 200 && proxy_method_is(t->out_req, "INVITE")) {
+		if (status >= 200 && !proxy_method_is(t->out_req, "PRACK")) {
 			if (media_offer_pending(pm->ms, &pend) && pend != side)
 				media_offer_failed(pm->ms);
 			pm_refuse_2xx(e->p, pm, t, side, 488);
@@ -1255,7 +1289,7 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	}
 	if (code == 0)
 		return PROXY_PASS;
-	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
+	if (status >= 200 && !proxy_method_is(t->out_req, "PRACK"))
 		pm_refuse_2xx(e->p, pm, t, side, code);
 	e->code = code;
 	return PROXY_REFUSE;

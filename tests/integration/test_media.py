@@ -593,6 +593,42 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
         self.bye_goes_past_the_edges_cseq(d)
 
+    def test_the_callee_of_a_refused_update_answer_is_offered_again_in_an_update(self):
+        self.call("Cisco/SPA504G-7.6.2", CISCO)
+        p, out, ok = self.last
+        d = {"p": p, "out": out, "ok": ok,
+             "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+             "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
+        upd = self.phone_request("UPDATE", d, 2)
+        upd.headers.append(("Content-Type", "application/sdp"))
+        upd.body = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
+                                 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
+        p.send(upd)
+        cupd = self.carrier.stream.expect_request("UPDATE")
+        n = d["n"] = cupd.cseq[0]
+        plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "",
+                                                      CARRIER_ANSWER.format(tag=1)))
+        self.carrier.stream.send(response(cupd, 200, "OK", body=plain))
+        self.assertEqual(p.expect_response("UPDATE", 488).cseq, (2, "UPDATE"))
+        # The carrier believes in its plain answer: the edge offers it the
+        # relay's media again, in an UPDATE of its own (no ACK for one).
+        own = self.carrier.stream.expect_request("UPDATE")
+        self.assertEqual(own.cseq, (n + 1, "UPDATE"))
+        self.assertEqual(len(own.get_all("Via")), 1, own.get_all("Via"))
+        self.assertEqual((own.tag("From"), own.tag("To")), (cupd.tag("From"), cupd.tag("To")))
+        self.assertEqual(audio_of(own.body), ("127.0.0.1", audio_of(out.body)[1], "RTP/SAVP"),
+                         own.body)
+        self.assertTrue(keys_of(own.body))
+        self.assertFalse(set(keys_of(own.body)) & set(keys_of(out.body) + keys_of(cupd.body)))
+        self.assertNotIn("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk", own.body)
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", own.body).group(1)
+        self.carrier.stream.send(response(own, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)))
+        self.assertTrue(self.edge.wait_log("the carrier side answered the edge's UPDATE and is "
+                                           "back", 5), self.edge.log())
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method in ("ACK", "UPDATE", "INVITE"), 0.5))
+        self.bye_goes_past_the_edges_cseq(d)
+
     def glare(self):
         """The carrier answers the edge's own re-INVITE 491 and has it
         ACKed; returns the dialog and when the 491 went."""

@@ -1670,6 +1670,81 @@ test_a_different_answer_to_the_same_offer_replaces_the_first(void)
 	CU_ASSERT_EQUAL(ports.released, 2);
 }
 
+/*
+ * A forked INVITE: dialog A's 183, then B's, then A's 2xx repeating A's
+ * SDP. Dialog A's answer stays the one the phone had there (same keys:
+ * with 100rel the phone keeps it), and the relay goes back to A's peer.
+ */
+static void
+test_each_early_dialog_keeps_its_own_answer(void)
+{
+	struct media_session	*ms = session(SRTP_POLICY_MANDATORY,
+	    SDP_SHAPE_SAVP, SRTP_POLICY_MANDATORY, SDP_SHAPE_SAVP);
+	struct media_stream	*st;
+	struct media_key	 tx_a;
+	char			*ans_a, *ans_b, *out, *a1, *a2, *a3, *a4;
+	char			 why[256];
+	size_t			 outlen, a1len, a2len, a3len, a4len;
+
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	ans_a = peer_sdp(CARRIER_PEER, 40000, "RTP/SAVP", 1,
+	    "AES_CM_128_HMAC_SHA1_80", KEY_CARRIER);
+	ans_b = peer_sdp("203.0.113.9", 40002, "RTP/SAVP", 2,
+	    "AES_CM_128_HMAC_SHA1_32", KEY_CARRIER2);
+	media_answer_dialog(ms, "fork-a");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans_a,
+	    strlen(ans_a), &a1, &a1len, why, sizeof(why)), why), 0);
+	tx_a = media_stream_get(ms, 0)->leg[MEDIA_PHONE].tx;
+	media_answer_dialog(ms, "fork-b");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans_b,
+	    strlen(ans_b), &a2, &a2len, why, sizeof(why)), why), 0);
+	CU_ASSERT_FALSE(a2len == a1len && memcmp(a1, a2, a1len) == 0);
+	CU_ASSERT_STRING_EQUAL(media_stream_get(ms, 0)->leg[MEDIA_CARRIER].peer,
+	    "203.0.113.9");
+	/* A's 2xx: A's answer again, byte for byte, and the relay follows. */
+	media_answer_dialog(ms, "fork-a");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans_a,
+	    strlen(ans_a), &a3, &a3len, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL(a3len, a1len);
+	CU_ASSERT_EQUAL(memcmp(a1, a3, a1len), 0);
+	st = media_stream_get(ms, 0);
+	CU_ASSERT_TRUE(st->changed);
+	CU_ASSERT_STRING_EQUAL(st->leg[MEDIA_CARRIER].peer, CARRIER_PEER);
+	CU_ASSERT_EQUAL(st->leg[MEDIA_CARRIER].peer_port, 40000);
+	CU_ASSERT_EQUAL(memcmp(&st->leg[MEDIA_PHONE].tx, &tx_a, sizeof(tx_a)),
+	    0);
+	/* Once more from A: nothing new for the relay. */
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans_a,
+	    strlen(ans_a), &a4, &a4len, why, sizeof(why)), why), 0);
+	CU_ASSERT_EQUAL(a4len, a1len);
+	CU_ASSERT_EQUAL(memcmp(a1, a4, a1len), 0);
+	CU_ASSERT_FALSE(media_stream_get(ms, 0)->changed);
+	/* A new offer starts afresh: no dialog's answer is kept past it. */
+	CU_ASSERT_EQUAL_FATAL(said(media_offer(ms, MEDIA_PHONE, baresip_savp,
+	    strlen(baresip_savp), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	media_answer_dialog(ms, "fork-a");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer(ms, MEDIA_CARRIER, ans_a,
+	    strlen(ans_a), &out, &outlen, why, sizeof(why)), why), 0);
+	free(out);
+	media_answer_dialog(ms, "fork-b");
+	CU_ASSERT_EQUAL_FATAL(said(media_answer_again(ms, MEDIA_CARRIER, ans_b,
+	    strlen(ans_b), &out, &outlen, why, sizeof(why)), why), 0);
+	CU_ASSERT_FALSE(outlen == a2len && memcmp(a2, out, a2len) == 0);
+	free(out);
+	OPENSSL_cleanse(&tx_a, sizeof(tx_a));
+	free(a1);
+	free(a2);
+	free(a3);
+	free(a4);
+	free(ans_a);
+	free(ans_b);
+	media_session_free(ms);
+	CU_ASSERT_EQUAL(ports.released, 2);
+}
+
 /* media_answer_again() with no answered offer of the other side: 400. */
 static void
 test_answer_again_without_an_answered_offer_is_400(void)
@@ -2029,6 +2104,7 @@ test_media_register(void)
 	    test_answer_repeated_in_the_200_gives_the_same_answer_and_keys);
 	UNIT_TEST(s,
 	    test_a_different_answer_to_the_same_offer_replaces_the_first);
+	UNIT_TEST(s, test_each_early_dialog_keeps_its_own_answer);
 	UNIT_TEST(s, test_answer_again_without_an_answered_offer_is_400);
 	UNIT_TEST(s,
 	    test_pending_offer_repeated_is_the_same_offer_and_another_is_491);
