@@ -500,6 +500,34 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
         self.assertEqual(self.edge.json("media")["sessions"], 1)
 
+    def test_a_forked_call_keeps_each_early_dialogs_answer(self):
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=CISCO))
+        out = self.carrier.stream.expect_request("INVITE")
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        sdp_a = CARRIER_ANSWER.format(tag=tag)
+        sdp_b = sdp_a.replace("m=audio 5004", "m=audio 5006").replace("o=gw 1 1", "o=gw 2 1") \
+            .replace("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
+                     "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        contact = [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]
+        # Two early dialogs (a forking proxy behind the carrier), then
+        # the first one's 2xx with its SDP again.
+        for code, reason, to_tag, body in ((183, "Session Progress", "fork-a", sdp_a),
+                                           (183, "Session Progress", "fork-b", sdp_b),
+                                           (200, "OK", "fork-a", sdp_a)):
+            self.carrier.stream.send(response(out, code, reason, to_tag=to_tag, body=body,
+                                              extra=contact))
+        early_a = p.expect_response("INVITE", 183)
+        early_b = p.expect_response("INVITE", 183)
+        ok = p.expect_response("INVITE", 200)
+        self.assertEqual((early_a.tag("To"), early_b.tag("To"), ok.tag("To")),
+                         ("fork-a", "fork-b", "fork-a"))
+        self.assertNotEqual(keys_of(early_a.body), keys_of(early_b.body))
+        # Dialog A's answer, keys and o= as the phone had it in A's 183.
+        self.assertEqual(ok.body, early_a.body)
+        legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
+        self.assertEqual(legs["carrier"]["remote"], "127.0.0.1:5004", legs)
+
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
         addr, port, proto = audio_of(answer)
