@@ -95,14 +95,13 @@ relay_command(struct relay_thread *t, enum relay_cmd_kind kind,
 	return true;
 }
 
-/* A command that must get through (free, stop): wait for room. */
-static void
+void
 relay_command_wait(struct relay_thread *t, enum relay_cmd_kind kind,
-    struct relay_session *s)
+    struct relay_session *s, struct relay_upd *u)
 {
 	struct timespec	ts = { 0, 1000000 };
 
-	while (!relay_command(t, kind, s, NULL))
+	while (!relay_command(t, kind, s, u))
 		nanosleep(&ts, NULL);
 }
 
@@ -154,7 +153,7 @@ static void
 relay_thread_stop(struct relay_thread *t)
 {
 	if (atomic_load_explicit(&t->ready, memory_order_acquire) == 1) {
-		relay_command_wait(t, RELAY_CMD_STOP, NULL);
+		relay_command_wait(t, RELAY_CMD_STOP, NULL, NULL);
 		pthread_join(t->tid, NULL);
 	}
 	if (t->cmd_efd != -1)

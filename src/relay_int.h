@@ -279,6 +279,12 @@ struct relay {
 /* Queue a command for a thread and wake it; false when its ring is full. */
 bool	 relay_command(struct relay_thread *, enum relay_cmd_kind,
 	    struct relay_session *, struct relay_upd *);
+/*
+ * The same for a command that must get through: waits for room (the
+ * thread drains its ring every turn of its loop).
+ */
+void	 relay_command_wait(struct relay_thread *, enum relay_cmd_kind,
+	    struct relay_session *, struct relay_upd *);
 
 /* Where the packet step says a packet goes. */
 struct relay_out {

@@ -366,11 +366,12 @@ relay_session_update(struct relay *r, uint32_t id,
 			return -1;
 		}
 	}
-	if (!relay_command(h->thread, RELAY_CMD_UPDATE, h->sess, u)) {
-		snprintf(why, len, "relay thread %u busy", h->thread->id);
-		relay_upd_free(u);
-		return -1;
-	}
+	/*
+	 * The SDP that named these keys and peers is on its way: a full
+	 * ring must not leave the call on the old ones (dead air), so wait
+	 * for room, as for a free.
+	 */
+	relay_command_wait(h->thread, RELAY_CMD_UPDATE, h->sess, u);
 	for (i = 0; i < 2; i++) {
 		memcpy(h->fp_in[i], fp[i][0], 32);
 		memcpy(h->fp_out[i], fp[i][1], 32);
@@ -389,7 +390,6 @@ void
 relay_session_free(struct relay *r, uint32_t id)
 {
 	struct relay_handle	*h;
-	struct timespec		 ts = { 0, 1000000 };
 	uint64_t		 now = mono_ms();
 	int			 i;
 
@@ -399,9 +399,8 @@ relay_session_free(struct relay *r, uint32_t id)
 	for (i = 0; i < 2; i++)
 		r->gone_auth_fail += relay_ctr_get(
 		    &h->sess->leg[i].ctr.auth_fail);
-	/* Freeing must not fail: wait for room (the thread drains fast). */
-	while (!relay_command(h->thread, RELAY_CMD_FREE, h->sess, NULL))
-		nanosleep(&ts, NULL);
+	/* Freeing must not fail. */
+	relay_command_wait(h->thread, RELAY_CMD_FREE, h->sess, NULL);
 	for (i = 0; i < 2; i++)
 		relay_ports_put(r->ports, h->port[i], now);
 	h->thread->n_sessions--;

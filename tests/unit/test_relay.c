@@ -797,6 +797,48 @@ run_wrap_rekey(enum relay_io io)
 }
 
 /*
+ * More re-keys than the relay thread's command ring holds, sent faster
+ * than the thread builds the new contexts (a re-INVITE storm after a
+ * carrier fails over): every update is taken, none refused as "busy",
+ * and the last keys are the ones the relay uses.
+ */
+static void
+run_update_storm(enum relay_io io)
+{
+	struct trelay			t;
+	struct relay_crypto		k[2][4];
+	struct relay_session_update	up;
+	struct peers			p;
+	char				why[256];
+	uint16_t			seq = 1;
+	int				i, j, failed = 0, n = 3 * 1024;
+
+	if (trelay_start(&t, io, 0, 0, 0) == NULL)
+		return;
+	keys_fill(k[0], 41);
+	keys_fill(k[1], 51);
+	trelay_session(&t, k[0], 0, 0);
+	memset(&up, 0, sizeof(up));
+	for (i = 1; i <= n; i++) {
+		for (j = 0; j < 2; j++) {
+			up.leg[j].what = RELAY_UPD_CRYPTO_IN |
+			    RELAY_UPD_CRYPTO_OUT;
+			up.leg[j].in = k[i % 2][j == 0 ? K_PHONE : K_CARRIER];
+			up.leg[j].out = k[i % 2][j == 0 ? K_EDGE_A : K_EDGE_B];
+		}
+		if (relay_session_update(t.r, t.info.id, &up, why,
+		    sizeof(why)) != 0)
+			failed++;
+	}
+	CU_ASSERT_EQUAL(failed, 0);
+	settle(t.r);
+	peers_new(&p, k[n % 2]);
+	CU_ASSERT_EQUAL(bursts(&t, &p, &seq, 64), 128);
+	peers_free(&p);
+	trelay_stop(&t);
+}
+
+/*
  * rtcp-mux on the phone leg, separate RTCP on the carrier leg: SRTCP each
  * way lands on the right port. Plain RTCP from a phone that negotiated
  * SRTCP (Cisco SPA) is counted and dropped, RTP goes on, and with
@@ -1124,6 +1166,7 @@ RELAY_TESTS(timeout_many)
 RELAY_TESTS(plain_udp)
 RELAY_TESTS(burst)
 RELAY_TESTS(wsh)
+RELAY_TESTS(update_storm)
 
 static void
 test_relay_plain_rtp_epoll_single(void)
@@ -1199,6 +1242,7 @@ test_relay_register(void)
 	UNIT_TEST(e, test_relay_plain_udp_epoll);
 	UNIT_TEST(e, test_relay_burst_epoll);
 	UNIT_TEST(e, test_relay_wsh_epoll);
+	UNIT_TEST(e, test_relay_update_storm_epoll);
 	UNIT_TEST(e, test_relay_refuses_bad_key_without_showing_it);
 	UNIT_TEST(e, test_relay_pool_packs_and_reuses);
 	UNIT_TEST(u, test_relay_plain_rtp_io_uring);
@@ -1213,4 +1257,5 @@ test_relay_register(void)
 	UNIT_TEST(u, test_relay_plain_udp_io_uring);
 	UNIT_TEST(u, test_relay_burst_io_uring);
 	UNIT_TEST(u, test_relay_wsh_io_uring);
+	UNIT_TEST(u, test_relay_update_storm_io_uring);
 }
