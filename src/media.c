@@ -393,20 +393,42 @@ media_stream_count(const struct media_session *ms)
 	return ms->n;
 }
 
+/*
+ * The family of an SDP address: AF_INET (an IPv4-mapped IPv6 address too,
+ * RFC 3266 §5), AF_INET6, or 0 for a name or none; *hold says whether it
+ * is the unspecified one (0.0.0.0, ::), an RFC 2543 hold.
+ */
+static int
+media_addr_family(const char *addr, bool *hold)
+{
+	struct in6_addr	a;
+
+	*hold = false;
+	if (inet_pton(AF_INET, addr, &a) == 1) {
+		*hold = ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		return 0;
+	*hold = IN6_IS_ADDR_UNSPECIFIED(&a);
+	return IN6_IS_ADDR_V4MAPPED(&a) ? AF_INET : AF_INET6;
+}
+
 bool
 media_flowing(const struct media_session *ms)
 {
 	const struct media_leg	*l;
 	size_t			 k;
 	int			 i;
+	bool			 hold;
 
 	for (k = 0; k < ms->n; k++) {
 		if (ms->st[k].rejected)
 			continue;
 		for (i = 0; i < 2; i++) {
 			l = &ms->st[k].leg[i];
-			if (l->dir != SDP_DIR_SENDRECV ||
-			    strcmp(l->peer, "0.0.0.0") == 0)
+			(void)media_addr_family(l->peer, &hold);
+			if (l->dir != SDP_DIR_SENDRECV || hold)
 				break;
 		}
 		if (i == 2)
@@ -554,27 +576,6 @@ media_strip_ice(struct sdp *s, int media)
 
 	for (i = 0; i < nitems(names); i++)
 		(void)sdp_attr_remove(s, media, names[i]);
-}
-
-/*
- * The family of an SDP address: AF_INET (an IPv4-mapped IPv6 address too,
- * RFC 3266 §5), AF_INET6, or 0 for a name or none; *hold says whether it
- * is the unspecified one (0.0.0.0, ::), an RFC 2543 hold.
- */
-static int
-media_addr_family(const char *addr, bool *hold)
-{
-	struct in6_addr	a;
-
-	*hold = false;
-	if (inet_pton(AF_INET, addr, &a) == 1) {
-		*hold = ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY);
-		return AF_INET;
-	}
-	if (inet_pton(AF_INET6, addr, &a) != 1)
-		return 0;
-	*hold = IN6_IS_ADDR_UNSPECIFIED(&a);
-	return IN6_IS_ADDR_V4MAPPED(&a) ? AF_INET : AF_INET6;
 }
 
 /*

@@ -159,7 +159,7 @@ bool		 media_offer_pending(const struct media_session *,
 
 /*
  * Does some stream that was not rejected go both ways: sendrecv in each
- * side's last SDP, neither side holding with c=0.0.0.0 (RFC 2543)? A
+ * side's last SDP, neither side holding with c=0.0.0.0 or :: (RFC 2543)? A
  * call without one is on hold, and silence is then what is expected.
  */
 bool		 media_flowing(const struct media_session *);

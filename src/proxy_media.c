@@ -432,34 +432,35 @@ pm_key(const struct media_key *k, struct relay_crypto *c)
 	return 0;
 }
 
-/* A peer from SDP; unknown (latch to what comes) when held or not IP. */
+/*
+ * A peer from SDP; unknown (all zeros: latch to what comes) when held
+ * (0.0.0.0 or ::, RFC 2543) or not an IP literal. An IPv4-mapped IPv6
+ * address is the IPv4 one it stands for (RFC 3266 §5).
+ */
 static void
 pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in	*in = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*in6 = (struct sockaddr_in6 *)ss;
 	struct in_addr		 v4;
+	socklen_t		 len;
 
-	memset(ss, 0, sizeof(*ss));
-	if (port == 0 || port > 65535)
+	if (port == 0 || port > 65535 ||
+	    sockaddr_from(host, (uint16_t)port, ss, &len) == -1 ||
+	    (ss->ss_family == AF_INET &&
+	    in->sin_addr.s_addr == htonl(INADDR_ANY)) ||
+	    (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))) {
+		memset(ss, 0, sizeof(*ss));
 		return;
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		if (in->sin_addr.s_addr == htonl(INADDR_ANY))
-			return;		/* ss is still all zeros */
+	}
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		memcpy(&v4, &in6->sin6_addr.s6_addr[12], sizeof(v4));
+		memset(ss, 0, sizeof(*ss));
 		in->sin_family = AF_INET;
+		in->sin_addr = v4;
 		in->sin_port = htons((uint16_t)port);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			/* The IPv4 address it stands for (RFC 3266 §5). */
-			memcpy(&v4, &in6->sin6_addr.s6_addr[12], sizeof(v4));
-			memset(ss, 0, sizeof(*ss));
-			in->sin_family = AF_INET;
-			in->sin_addr = v4;
-			in->sin_port = htons((uint16_t)port);
-			return;
-		}
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
 	}
 }
 

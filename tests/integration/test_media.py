@@ -778,6 +778,38 @@ class PlainScripted(ScriptedCase):
         named.settimeout(0.3)
         self.assertRaises(socket.timeout, named.recv, 512)
 
+    def test_an_ipv6_hold_address_is_a_hold_for_the_relay_too(self):
+        """c=IN IP6 :: (RFC 2543 hold, IPv6 phones) on an IPv4 relay: the
+        carrier sees a sendonly hold and the relay takes the update, as
+        it does for 0.0.0.0, instead of a peer it cannot send to."""
+        ph, ph_port = self.udp()
+        offer = ("v=0\r\no=- 4 {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN {c}\r\nt=0 0\r\n"
+                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % ph_port)
+        answer = ("v=0\r\no=gw 1 {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio 5004 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na={dir}\r\n")
+        p = self.registered_phone("Linphone/5.0")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=offer.format(v=4, c="IP4 127.0.0.1")))
+        out = self.carrier.stream.expect_request("INVITE")
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw",
+                                          body=answer.format(v=1, dir="sendrecv"), extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
+        rinv = in_dialog("INVITE", ok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                         ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
+                         via_port=p.claimed_port)
+        rinv.headers.append(("Content-Type", "application/sdp"))
+        rinv.body = offer.format(v=5, c="IP6 ::")
+        p.send(rinv)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.assertIn("a=sendonly", cinv.body)
+        self.assertEqual(audio_of(cinv.body)[0], "127.0.0.1")
+        self.carrier.stream.send(response(cinv, 200, "OK", body=answer.format(v=2, dir="recvonly")))
+        p.expect_response("INVITE", 200)
+        time.sleep(0.3)
+        self.assertNotIn("stream 0: relay:", self.edge.log())
+        self.assertEqual(len(self.edge.json("calls")["items"]), 1)
+
     def test_a_stream_rejected_with_port_0_does_not_time_the_call_out(self):
         rtp, port = self.udp()
         offer = ("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"

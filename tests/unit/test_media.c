@@ -955,7 +955,7 @@ plain_exchange(struct media_session *ms, const char *offer,
  * Whether the call is on hold (its silence then expected, no media
  * timeout) follows each stream's direction in each side's last SDP: a
  * sendonly video beside sendrecv audio is no hold, a held audio stream
- * is, and so is the RFC 2543 c=0.0.0.0.
+ * is, and so is the RFC 2543 c=0.0.0.0 (or ::).
  */
 static void
 test_hold_follows_each_streams_direction_on_each_side(void)
@@ -984,6 +984,11 @@ test_hold_follows_each_streams_direction_on_each_side(void)
 	    AUDIO("a=inactive\r\n") VIDEO("")),
 	    HOLD_SDP("5", "203.0.113.5", AUDIO("a=inactive\r\n") VIDEO("")));
 	CU_ASSERT_TRUE(media_flowing(ms));	/* the video still goes */
+	/* The RFC 2543 hold in IPv6: c=IN IP6 ::. */
+	plain_exchange(ms, "v=0\r\no=- 7 6 IN IP4 10.1.1.8\r\ns=-\r\n"
+	    "c=IN IP6 ::\r\nt=0 0\r\n" AUDIO("") VIDEO(""),
+	    HOLD_SDP("6", "203.0.113.5", AUDIO("") VIDEO("")));
+	CU_ASSERT_FALSE(media_flowing(ms));
 	media_session_free(ms);
 #undef HOLD_SDP
 #undef AUDIO
