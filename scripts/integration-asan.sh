@@ -8,12 +8,15 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: integration-asan.sh BUILD_DIR}" && pwd)
 reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
+trap 'rm -rf "$reports" "$reports.out"' EXIT
 
 ASAN_OPTIONS=detect_leaks=1:log_path=$reports/asan \
 UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan \
-	python3 "$top/tests/integration/run.py" --build "$build" | tail -n 40
+	python3 "$top/tests/integration/run.py" --build "$build" >"$reports.out" 2>&1
 rc=$?
+tail -n 40 "$reports.out"
+# The tail may be a peer's own log; name the tests that did not pass.
+grep -E '^(ERROR|FAIL): ' "$reports.out"
 shopt -s nullglob
 found=("$reports"/*)
 if [ ${#found[@]} -gt 0 ]; then
