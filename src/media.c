@@ -160,6 +160,31 @@ media_memo_clear(struct media_memo *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Remember that the edge sent out for in (copies of both). */
+static void
+media_memo_set(struct media_memo *m, const char *in, size_t in_len,
+    const char *out, size_t out_len)
+{
+	media_memo_clear(m);
+	m->in = media_dup(in, in_len);
+	m->in_len = in_len;
+	m->out = media_dup(out, out_len);
+	m->out_len = out_len;
+}
+
+/* A copy of the session's streams (NULL for none), for keeping. */
+static struct media_stream *
+media_streams_copy(const struct media_session *ms)
+{
+	struct media_stream	*st;
+
+	if (ms->n == 0)
+		return NULL;
+	st = xcalloc(ms->n, sizeof(*st));
+	memcpy(st, ms->st, ms->n * sizeof(*st));
+	return st;
+}
+
 static void
 media_fork_clear(struct media_fork *f)
 {
@@ -218,15 +243,10 @@ media_fork_keep(struct media_session *ms, const struct media_memo *memo)
 		memset(f, 0, sizeof(*f));
 	}
 	f->tag = xstrdup(ms->tag);
-	f->memo.in = media_dup(memo->in, memo->in_len);
-	f->memo.in_len = memo->in_len;
-	f->memo.out = media_dup(memo->out, memo->out_len);
-	f->memo.out_len = memo->out_len;
+	media_memo_set(&f->memo, memo->in, memo->in_len, memo->out,
+	    memo->out_len);
 	f->n = ms->n;
-	if (ms->n > 0) {
-		f->st = xcalloc(ms->n, sizeof(*f->st));
-		memcpy(f->st, ms->st, ms->n * sizeof(*f->st));
-	}
+	f->st = media_streams_copy(ms);
 }
 
 void
@@ -307,10 +327,7 @@ media_settle(struct media_session *ms, enum media_side to, const char *sdp,
 	memcpy(ms->good_sdp, keep, sizeof(keep));
 	memcpy(ms->good_len, keep_len, sizeof(keep_len));
 	ms->good_n = ms->n;
-	if (ms->n > 0) {
-		ms->good_st = xcalloc(ms->n, sizeof(*ms->good_st));
-		memcpy(ms->good_st, ms->st, ms->n * sizeof(*ms->good_st));
-	}
+	ms->good_st = media_streams_copy(ms);
 }
 
 /*
@@ -1050,11 +1067,7 @@ media_offer(struct media_session *ms, enum media_side from,
 	free(ms->offer);
 	ms->offer = media_dup(body, len);
 	ms->offer_len = len;
-	media_memo_clear(memo);
-	memo->in = media_dup(body, len);
-	memo->in_len = len;
-	memo->out = media_dup(*out, *outlen);
-	memo->out_len = *outlen;
+	media_memo_set(memo, body, len, *out, *outlen);
 	goto out;
 edit:
 	code = media_fail(500, why, whylen, "cannot rewrite the SDP offer: %s",
@@ -1421,11 +1434,7 @@ media_answer(struct media_session *ms, enum media_side from,
 	if ((code = media_print(o, out, outlen, why, whylen)) != 0)
 		goto out;
 	memset(ms->fresh, 0, sizeof(ms->fresh));
-	media_memo_clear(memo);
-	memo->in = media_dup(body, len);
-	memo->in_len = len;
-	memo->out = media_dup(*out, *outlen);
-	memo->out_len = *outlen;
+	media_memo_set(memo, body, len, *out, *outlen);
 	ms->answered = true;
 	media_settle(ms, to, *out, *outlen, ms->offers[to].out,
 	    ms->offers[to].out_len);
@@ -1489,11 +1498,8 @@ media_answer_again(struct media_session *ms, enum media_side from,
 		memcpy(ms->st, f->st, f->n * sizeof(*f->st));
 		for (k = 0; k < ms->n; k++)
 			ms->st[k].changed = !ms->st[k].rejected;
-		media_memo_clear(memo);
-		memo->in = media_dup(f->memo.in, f->memo.in_len);
-		memo->in_len = f->memo.in_len;
-		memo->out = media_dup(f->memo.out, f->memo.out_len);
-		memo->out_len = f->memo.out_len;
+		media_memo_set(memo, f->memo.in, f->memo.in_len, f->memo.out,
+		    f->memo.out_len);
 		media_settle(ms, MEDIA_OTHER(from), *out, *outlen,
 		    ms->offers[MEDIA_OTHER(from)].out,
 		    ms->offers[MEDIA_OTHER(from)].out_len);

@@ -659,7 +659,7 @@ pm_cseq(const osip_message_t *m)
 	    (uint32_t)strtoul(m->cseq->number, NULL, 10) : 0;
 }
 
-/* What the edge's own offer in the shape of request m is, for log lines. */
+/* The edge's own offer, a re-INVITE or an UPDATE, for log lines. */
 static const char *
 pm_reoffer_name(bool invite)
 {

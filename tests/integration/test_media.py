@@ -310,6 +310,11 @@ CARRIER_ANSWER = ("v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1
                   "a=rtpmap:101 telephone-event/8000\r\n"
                   "a=crypto:{tag} AES_CM_128_HMAC_SHA1_80 "
                   "inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n")
+# The Cisco phone's next offer: a new key and o= version.
+CISCO_REKEY = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
+                            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
+# The carrier answering plain RTP, which srtp = mandatory refuses.
+PLAIN_ANSWER = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "", CARRIER_ANSWER))
 
 SCRIPTED_CARRIER = """[carrier test]
 domain = carrier.test
@@ -390,8 +395,7 @@ class ScriptedShapes(ScriptedCase):
         p = self.registered_phone("Spectralink 8440 6.2.2")
         p.send(p.req("INVITE", "sip:bob@carrier.test", body=DUAL))
         out = self.carrier.stream.expect_request("INVITE")
-        plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "", CARRIER_ANSWER))
-        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=plain,
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=PLAIN_ANSWER,
                                           extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
                                                   % self.carrier.port)]))
         self.assertEqual(p.expect_response("INVITE").status, 100)
@@ -478,14 +482,12 @@ class ScriptedShapes(ScriptedCase):
         p, out, ok = self.last
         first_port = audio_of(first)[1]
         carrier_port = audio_of(out.body)[1]
-        rekey = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
-                              "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
         upd = in_dialog("UPDATE", ok, [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
                         uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
                         ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
                         via_port=p.claimed_port)
         upd.headers.append(("Content-Type", "application/sdp"))
-        upd.body = rekey
+        upd.body = CISCO_REKEY
         p.send(upd)
         cupd = self.carrier.stream.expect_request("UPDATE")
         self.assertEqual(audio_of(cupd.body), ("127.0.0.1", carrier_port, "RTP/SAVP"), cupd.body)
@@ -544,27 +546,28 @@ class RefusedReanswer(ScriptedCase):
     again in a re-INVITE of its own, and moves the caller's later CSeqs on
     past it, both ways unseen by the caller."""
 
+    def answered_call(self):
+        """A Cisco-shaped call through the edge, answered: the phone's
+        dialog as phone_request() wants it."""
+        self.call("Cisco/SPA504G-7.6.2", CISCO)
+        p, out, ok = self.last
+        return {"p": p, "out": out, "ok": ok,
+                "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
+
     def refused_reinvite(self):
         """A call whose re-INVITE the carrier answers with plain RTP; returns
         the phone's dialog and what the carrier got, the edge's own
         re-INVITE last."""
-        self.call("Cisco/SPA504G-7.6.2", CISCO)
-        p, out, ok = self.last
-        d = {"p": p, "out": out, "ok": ok,
-             "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
-             "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
-        rekey = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
-                              "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
+        d = self.answered_call()
+        p = d["p"]
         rinv = self.phone_request("INVITE", d, 2)
         rinv.headers.append(("Content-Type", "application/sdp"))
-        rinv.body = rekey
+        rinv.body = CISCO_REKEY
         p.send(rinv)
         cinv = d["cinv"] = self.carrier.stream.expect_request("INVITE")
         n = d["n"] = cinv.cseq[0]
-        # The carrier answers plain RTP, which srtp = mandatory refuses.
-        plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "",
-                                                      CARRIER_ANSWER.format(tag=1)))
-        self.carrier.stream.send(response(cinv, 200, "OK", body=plain))
+        self.carrier.stream.send(response(cinv, 200, "OK", body=PLAIN_ANSWER))
         self.assertEqual(p.expect_response("INVITE", 488).cseq, (2, "INVITE"))
         self.assertEqual(self.carrier.stream.expect_request("ACK").cseq, (n, "ACK"))
         own = d["own"] = self.carrier.stream.expect_request("INVITE")
@@ -622,21 +625,15 @@ class RefusedReanswer(ScriptedCase):
         self.bye_goes_past_the_edges_cseq(d)
 
     def test_the_callee_of_a_refused_update_answer_is_offered_again_in_an_update(self):
-        self.call("Cisco/SPA504G-7.6.2", CISCO)
-        p, out, ok = self.last
-        d = {"p": p, "out": out, "ok": ok,
-             "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
-             "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
         upd = self.phone_request("UPDATE", d, 2)
         upd.headers.append(("Content-Type", "application/sdp"))
-        upd.body = CISCO.replace("NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
-                                 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk").replace(" 9 9 ", " 9 10 ")
+        upd.body = CISCO_REKEY
         p.send(upd)
         cupd = self.carrier.stream.expect_request("UPDATE")
         n = d["n"] = cupd.cseq[0]
-        plain = re.sub(r"RTP/SAVP", "RTP/AVP", re.sub(r"a=crypto:.*\r\n", "",
-                                                      CARRIER_ANSWER.format(tag=1)))
-        self.carrier.stream.send(response(cupd, 200, "OK", body=plain))
+        self.carrier.stream.send(response(cupd, 200, "OK", body=PLAIN_ANSWER))
         self.assertEqual(p.expect_response("UPDATE", 488).cseq, (2, "UPDATE"))
         # The carrier believes in its plain answer: the edge offers it the
         # relay's media again, in an UPDATE of its own (no ACK for one).
@@ -734,6 +731,17 @@ class PlainScripted(ScriptedCase):
         u.settimeout(2)
         return u, u.getsockname()[1]
 
+    @staticmethod
+    def reinvite(p, ok, body):
+        """The phone's re-INVITE (CSeq 2) with body, in the dialog of ok."""
+        route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
+        rinv = in_dialog("INVITE", ok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                         ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
+                         via_port=p.claimed_port)
+        rinv.headers.append(("Content-Type", "application/sdp"))
+        rinv.body = body
+        p.send(rinv)
+
     def test_sdp_that_names_the_same_peer_again_keeps_the_latch(self):
         """A phone behind NAT sends from elsewhere than its SDP says; its
         hold re-INVITE names the same address again, and what the
@@ -762,13 +770,7 @@ class PlainScripted(ScriptedCase):
         gw.sendto(back, ("127.0.0.1", edge_carrier_port))
         self.assertEqual(real.recv(512), back)
         # Hold: the same address in the SDP again.
-        route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
-        rinv = in_dialog("INVITE", ok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
-                         ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
-                         via_port=p.claimed_port)
-        rinv.headers.append(("Content-Type", "application/sdp"))
-        rinv.body = offer.format(v=5, dir="sendonly")
-        p.send(rinv)
+        self.reinvite(p, ok, offer.format(v=5, dir="sendonly"))
         cinv = self.carrier.stream.expect_request("INVITE")
         self.carrier.stream.send(response(cinv, 200, "OK", body=answer.format(v=2, dir="recvonly")))
         p.expect_response("INVITE", 200)
@@ -794,13 +796,7 @@ class PlainScripted(ScriptedCase):
                                           body=answer.format(v=1, dir="sendrecv"), extra=[
             ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
         ok = p.expect_response("INVITE", 200)
-        route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
-        rinv = in_dialog("INVITE", ok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
-                         ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, 2,
-                         via_port=p.claimed_port)
-        rinv.headers.append(("Content-Type", "application/sdp"))
-        rinv.body = offer.format(v=5, c="IP6 ::")
-        p.send(rinv)
+        self.reinvite(p, ok, offer.format(v=5, c="IP6 ::"))
         cinv = self.carrier.stream.expect_request("INVITE")
         self.assertIn("a=sendonly", cinv.body)
         self.assertEqual(audio_of(cinv.body)[0], "127.0.0.1")
