@@ -138,9 +138,8 @@ class StandInCarrier:
         self.lsock.bind(("127.0.0.1", self.port))
         self.lsock.listen(16)
         self.running = True
-        t = threading.Thread(target=self._accept, daemon=True)
-        self.threads.append(t)
-        t.start()
+        self.acceptor = threading.Thread(target=self._accept, daemon=True)
+        self.acceptor.start()
         return self
 
     def _accept(self):
@@ -191,6 +190,9 @@ class StandInCarrier:
                 self.lsock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            # ... which must be gone before the fd is closed, or it may
+            # accept on whatever listener gets that fd number next.
+            self.acceptor.join(5)
             self.lsock.close()
         # Wake each serving thread and let it close its own socket: an SSL
         # object whose fd is closed under it writes its closing alert to
