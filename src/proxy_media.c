@@ -73,6 +73,11 @@ struct pm_retry {
 	uint64_t		 flow;
 	unsigned		 attempt;	/* re-INVITEs sent so far */
 	uint32_t		 settled;	/* pm->settled[to] when armed */
+	/*
+	 * No timer yet: the side keeps an answer the edge refused in an
+	 * early dialog, and is offered again once the ACK has passed.
+	 */
+	bool			 owed;
 };
 
 /* How many times the edge offers a side again before it gives up. */
@@ -241,6 +246,7 @@ pm_retry_cancel(struct pmedia *pm, enum media_side to)
 	sip_msg_free(r->tmpl);
 	r->ev = NULL;
 	r->tmpl = NULL;
+	r->owed = false;
 }
 
 static void
@@ -848,10 +854,12 @@ pm_retry_fire(evutil_socket_t fd, short what, void *arg)
 	event_free(r->ev);
 	r->ev = NULL;
 	r->tmpl = NULL;
+	r->owed = false;
 	if (pm->settled[to] != r->settled) {
 		log_info("media call=%s: the %s side settled its media after "
-		    "its 491, so the edge does not offer it again",
-		    pm->call_id, pm_side_name(to));
+		    "%s, so the edge does not offer it again", pm->call_id,
+		    pm_side_name(to), r->attempt == 0 ?
+		    "the answer the edge refused" : "its 491");
 	} else if (media_offer_pending(pm->ms, NULL)) {
 		/* An exchange is under way: wait for it as after a 491. */
 		if (r->attempt + 1 < PM_RETRY_MAX) {
@@ -867,6 +875,33 @@ pm_retry_fire(evutil_socket_t fd, short what, void *arg)
 	sip_msg_free(tmpl);
 }
 
+/* Keep tmpl (the retry owns it from here on) for a re-offer to a side. */
+static void
+pm_retry_keep(struct pmedia *pm, enum media_side to, osip_message_t *tmpl,
+    uint64_t conn, uint64_t flow, unsigned attempt)
+{
+	struct pm_retry	*r = &pm->retry[to];
+
+	pm_retry_cancel(pm, to);
+	r->tmpl = tmpl;
+	r->pm = pm;
+	r->conn = conn;
+	r->flow = flow;
+	r->attempt = attempt;
+	r->settled = pm->settled[to];
+}
+
+static void
+pm_retry_start(struct pm_retry *r, unsigned ms)
+{
+	struct timeval	tv;
+
+	r->ev = evtimer_new(r->pm->p->base, pm_retry_fire, r);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(r->ev, &tv);
+}
+
 /*
  * After a 491 to the edge's re-INVITE number attempt, tmpl: send it
  * again later (the retry owns tmpl from here on).
@@ -876,20 +911,10 @@ pm_retry_arm(struct pmedia *pm, enum media_side to, osip_message_t *tmpl,
     uint64_t conn, uint64_t flow, unsigned attempt)
 {
 	struct pm_retry	*r = &pm->retry[to];
-	struct timeval	 tv;
 	unsigned	 ms = pm_retry_ms(pm, to);
 
-	pm_retry_cancel(pm, to);
-	r->tmpl = tmpl;
-	r->pm = pm;
-	r->conn = conn;
-	r->flow = flow;
-	r->attempt = attempt;
-	r->settled = pm->settled[to];
-	r->ev = evtimer_new(pm->p->base, pm_retry_fire, r);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(r->ev, &tv);
+	pm_retry_keep(pm, to, tmpl, conn, flow, attempt);
+	pm_retry_start(r, ms);
 	log_notice("media call=%s: the %s side answered the edge's %s 491 "
 	    "(glare); offering again in %u ms", pm->call_id, pm_side_name(to),
 	    pm_reoffer_name(proxy_method_is(tmpl, "INVITE")), ms);
@@ -1169,6 +1194,71 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 }
 
 /*
+ * The answerer of an UPDATE or PRACK in an early dialog keeps the answer
+ * the edge refused. A request of the edge's own there would shift CSeqs
+ * under the INVITE's ACK, so the edge offers that side the relay's media
+ * again in an UPDATE once the call is answered and its ACK has passed
+ * (pm_owed_due): a copy of the refused request, a PRACK made an UPDATE.
+ */
+static void
+pm_owe(struct pmedia *pm, const struct txn *t, enum media_side to)
+{
+	osip_message_t	*tmpl = NULL;
+
+	if (sip_msg_clone(t->out_req, &tmpl) != 0) {
+		log_warn("media call=%s: the %s side keeps an answer the edge "
+		    "refused: out of memory for the edge's UPDATE",
+		    pm->call_id, pm_side_name(to));
+		return;
+	}
+	if (!proxy_method_is(tmpl, "UPDATE")) {
+		osip_free(tmpl->sip_method);
+		tmpl->sip_method = osip_strdup("UPDATE");
+		osip_free(tmpl->cseq->method);
+		tmpl->cseq->method = osip_strdup("UPDATE");
+		proxy_drop_headers(tmpl, "RAck");
+	}
+	pm_retry_keep(pm, to, tmpl, t->out_conn, t->flow, 0);
+	pm->retry[to].owed = true;
+	log_notice("media call=%s: the %s side keeps an answer the edge refused "
+	    "in an early dialog; the edge offers it the relay's media again "
+	    "in an UPDATE once the call is answered", pm->call_id,
+	    pm_side_name(to));
+}
+
+/*
+ * The ACK of the call's 2xx passes: a side owed an offer (pm_owe) gets
+ * it once the ACK has gone on, if the dialog answered is the one its
+ * refused answer came in (another fork's is gone).
+ */
+static void
+pm_owed_due(struct pmedia *pm, const osip_message_t *ack)
+{
+	struct pm_retry	*r;
+	const char	*f, *t, *af = sip_hdr_from_tag(ack);
+	const char	*at = sip_hdr_to_tag(ack);
+	int		 k;
+
+	for (k = 0; k < 2; k++) {
+		r = &pm->retry[k];
+		if (!r->owed || r->ev != NULL)
+			continue;
+		f = sip_hdr_from_tag(r->tmpl);
+		t = sip_hdr_to_tag(r->tmpl);
+		if (f == NULL || t == NULL || af == NULL || at == NULL ||
+		    !((strcmp(f, af) == 0 && strcmp(t, at) == 0) ||
+		    (strcmp(f, at) == 0 && strcmp(t, af) == 0))) {
+			log_info("media call=%s: the early dialog whose answer "
+			    "the edge refused is not the one answered",
+			    pm->call_id);
+			pm_retry_cancel(pm, (enum media_side)k);
+			continue;
+		}
+		pm_retry_start(r, 0);
+	}
+}
+
+/*
  * A 2xx to an INVITE whose SDP the edge cannot use: the callee has
  * answered, so it gets its ACK, and for the initial INVITE a BYE too,
  * while the caller gets the refusal instead of the 2xx. The callee of a
@@ -1182,18 +1272,12 @@ pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
 	bool		 initial = sip_hdr_to_tag(t->out_req) == NULL;
 
 	if (proxy_method_is(t->out_req, "UPDATE")) {
-		/*
-		 * No ACK. In an early dialog the edge's own request would
-		 * shift CSeqs under the INVITE's ACK, so it waits for the
-		 * callee's next offer instead.
-		 */
+		/* No ACK; in an early dialog, not yet (pm_owe). */
 		if (pm->confirmed)
 			pm_reoffer_send(pm, t->out_req, t->out_conn, t->flow,
 			    callee, 0);
 		else
-			log_warn("media call=%s: the %s side keeps an answer "
-			    "to an UPDATE in an early dialog the edge "
-			    "refused", pm->call_id, pm_side_name(callee));
+			pm_owe(pm, t, callee);
 		return;
 	}
 	if (!initial) {
@@ -1290,7 +1374,9 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	}
 	if (code == 0)
 		return PROXY_PASS;
-	if (status >= 200 && !proxy_method_is(t->out_req, "PRACK"))
+	if (status >= 200 && proxy_method_is(t->out_req, "PRACK"))
+		pm_owe(pm, t, side);
+	else if (status >= 200)
 		pm_refuse_2xx(e->p, pm, t, side, code);
 	e->code = code;
 	return PROXY_REFUSE;
@@ -1336,6 +1422,7 @@ proxy_media_ack(struct proxy *p, struct conn *from, osip_message_t *m,
 	    (pm = dlg->media) == NULL)
 		return;
 	pm_shift(pm, m, MEDIA_OTHER(side));
+	pm_owed_due(pm, m);
 	if (!media_offer_pending(pm->ms, &pend) || pend == side ||
 	    media_own_pending(pm->ms))
 		return;

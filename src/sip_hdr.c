@@ -452,6 +452,17 @@ sip_hdr_to_tag(const osip_message_t *m)
 	return p->gvalue;
 }
 
+const char *
+sip_hdr_from_tag(const osip_message_t *m)
+{
+	osip_generic_param_t	*p = NULL;
+
+	if (m->from == NULL || osip_from_get_tag(m->from, &p) != 0 ||
+	    p == NULL)
+		return NULL;
+	return p->gvalue;
+}
+
 int
 sip_hdr_set_request_uri(osip_message_t *m, const char *uri)
 {

@@ -96,6 +96,8 @@ int	sip_hdr_path_push(osip_message_t *, const char *uri);
 char	*sip_hdr_aor(const osip_from_t *);
 /* The To tag, or NULL. */
 const char *sip_hdr_to_tag(const osip_message_t *);
+/* The From tag, or NULL. */
+const char *sip_hdr_from_tag(const osip_message_t *);
 /* Replace the Request-URI with a parsed URI string. */
 int	sip_hdr_set_request_uri(osip_message_t *, const char *uri);
 /* Host of the Request-URI, or NULL. */

@@ -712,6 +712,181 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
 
 
+class EarlyDialogs(ScriptedCase):
+    """Offers and answers in an early dialog (RFC 3262 reliable 1xx, PRACK,
+    RFC 3311 UPDATE) anchor as in a confirmed one."""
+
+    def early(self, body=CISCO, sdp_183=True):
+        """A Cisco-shaped call the carrier answers with a reliable 183
+        (with its SDP answer, or an offer for a late-offer INVITE, or none);
+        returns the phone's early dialog as phone_request() wants it."""
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        inv = p.req("INVITE", "sip:bob@carrier.test", body=body,
+                    extra=[("Supported", "100rel")])
+        p.send(inv)
+        out = self.carrier.stream.expect_request("INVITE")
+        sdp = ""
+        if sdp_183 and body:
+            tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+            sdp = CARRIER_ANSWER.format(tag=tag)
+        elif sdp_183:
+            sdp = CARRIER_ANSWER.format(tag=5)
+        self.carrier.stream.send(response(out, 183, "Session Progress", to_tag="gw", body=sdp, extra=[
+            ("Require", "100rel"), ("RSeq", "1"), ("Allow", "INVITE, ACK, BYE, PRACK, UPDATE"),
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        r183 = p.expect_response("INVITE", 183)
+        return {"p": p, "inv": inv, "out": out, "ok": r183, "c183": sdp,
+                "route": [uri_of(v) for v in reversed(r183.get_all("Record-Route"))],
+                "frm": (p.aor, r183.tag("From")), "to": ("sip:bob@carrier.test", "gw")}
+
+    def phone_request(self, method, d, cseq, body=""):
+        m = in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
+                      d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
+        m.headers.append(("Contact", "<%s>" % d["p"].contact_uri))
+        if method == "PRACK":
+            m.headers.append(("RAck", "1 %d INVITE" % d["inv"].cseq[0]))
+        if body:
+            m.headers.append(("Content-Type", "application/sdp"))
+            m.body = body
+        return m
+
+    def prack(self, d, cseq=2, body=""):
+        """The phone's PRACK of the 183; returns what the carrier got."""
+        d["p"].send(self.phone_request("PRACK", d, cseq, body))
+        cpr = self.carrier.stream.expect_request("PRACK")
+        self.carrier.stream.send(response(cpr, 200, "OK"))
+        self.assertEqual(d["p"].expect_response("PRACK", 200).cseq, (cseq, "PRACK"))
+        return cpr
+
+    def answer_call(self, d):
+        """The carrier's 200 to the INVITE (no SDP: the 183 had it), and the
+        phone's ACK; returns the ACK the carrier got."""
+        self.carrier.stream.send(response(d["out"], 200, "OK", to_tag="gw", extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = d["p"].expect_response("INVITE", 200)
+        d["ok"] = ok
+        d["route"] = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
+        d["p"].send(in_dialog("ACK", ok, d["route"], uri_of(ok.get("Contact")), d["frm"], d["to"],
+                              ok.call_id, d["inv"].cseq[0], via_port=d["p"].claimed_port))
+        return self.carrier.stream.expect_request("ACK")
+
+    def test_a_reliable_183s_answer_and_an_early_update_are_anchored(self):
+        d = self.early()
+        p, out = d["p"], d["out"]
+        # The 183's answer reaches the phone in its own shape, on the relay.
+        addr, port, proto = audio_of(d["ok"].body)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"), d["ok"].body)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        k183 = keys_of(d["ok"].body)
+        self.assertEqual(len(k183), 1, d["ok"].body)
+        self.assertFalse(set(k183) & set(keys_of(d["c183"]) + keys_of(CISCO)))
+        self.assertEqual(self.prack(d).body, "")
+        # A re-key in an UPDATE in the early dialog: both legs get new keys.
+        p.send(self.phone_request("UPDATE", d, 3, CISCO_REKEY))
+        cupd = self.carrier.stream.expect_request("UPDATE")
+        self.assertEqual(audio_of(cupd.body), audio_of(out.body), cupd.body)
+        self.assertFalse(set(keys_of(cupd.body)) & set(keys_of(out.body) + keys_of(CISCO_REKEY)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cupd.body).group(1)
+        ans = CARRIER_ANSWER.format(tag=tag).replace(
+            "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        ans = ans.replace(" 1 1 ", " 1 2 ")
+        self.carrier.stream.send(response(cupd, 200, "OK", body=ans))
+        pok = p.expect_response("UPDATE", 200)
+        self.assertEqual(audio_of(pok.body), audio_of(d["ok"].body), pok.body)
+        self.assertEqual(len(keys_of(pok.body)), 1, pok.body)
+        self.assertFalse(set(keys_of(pok.body)) & set(k183 + keys_of(ans)))
+        self.assertNotIn("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", self.edge.log())
+        ack = self.answer_call(d)
+        self.assertEqual(ack.cseq, (out.cseq[0], "ACK"))
+        self.assertEqual(self.edge.json("calls")["items"][0]["state"], "confirmed")
+
+    def test_a_late_offer_in_a_reliable_183_is_answered_in_the_prack(self):
+        d = self.early(body="")
+        self.assertEqual(d["out"].body, "")
+        offer = d["ok"].body
+        addr, port, proto = audio_of(offer)
+        self.assertEqual(addr, "127.0.0.1", offer)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertTrue(keys_of(offer))
+        self.assertFalse(set(keys_of(offer)) & set(keys_of(d["c183"])))
+        tag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", offer).groups()
+        answer = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (tag, suite), CISCO)
+        answer = answer.replace("RTP/AVP", proto)
+        cpr = self.prack(d, body=answer)
+        addr, cport, cproto = audio_of(cpr.body)
+        self.assertEqual((addr, cproto), ("127.0.0.1", "RTP/SAVP"), cpr.body)
+        self.assertTrue(self.edge.media_ports[0] <= cport <= self.edge.media_ports[1])
+        self.assertNotEqual(cport, port)
+        ck = keys_of(cpr.body)
+        self.assertEqual(len(ck), 1, cpr.body)
+        self.assertFalse(set(ck) & set(keys_of(answer) + keys_of(offer)))
+        self.assertEqual(re.search(r"a=crypto:(\d+)", cpr.body).group(1), "5")
+        self.answer_call(d)
+        legs = self.edge.json("calls")["items"][0]["legs"]
+        self.assertEqual(sorted(l["srtp_suite"] for l in legs),
+                         ["AES_CM_128_HMAC_SHA1_80", suite], legs)
+
+    def test_the_callee_of_a_refused_early_update_answer_is_offered_again_once_answered(self):
+        d = self.early()
+        p, out = d["p"], d["out"]
+        self.prack(d)
+        p.send(self.phone_request("UPDATE", d, 3, CISCO_REKEY))
+        cupd = self.carrier.stream.expect_request("UPDATE")
+        self.carrier.stream.send(response(cupd, 200, "OK", body=PLAIN_ANSWER))
+        self.assertEqual(p.expect_response("UPDATE", 488).cseq, (3, "UPDATE"))
+        # Not in the early dialog: the edge waits until the call is answered.
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "UPDATE", 0.3))
+        ack = self.answer_call(d)
+        self.assertEqual(ack.cseq, (out.cseq[0], "ACK"))
+        own = self.carrier.stream.expect_request("UPDATE")
+        n = cupd.cseq[0]
+        self.assertEqual(own.cseq, (n + 1, "UPDATE"))
+        self.assertEqual(len(own.get_all("Via")), 1, own.get_all("Via"))
+        self.assertEqual((own.tag("From"), own.tag("To")), (out.tag("From"), "gw"))
+        self.assertEqual(own.ruri, "sip:bob@127.0.0.1:%d;transport=tls" % self.carrier.port)
+        self.assertEqual(own.get("Route"), None)
+        self.assertEqual(own.get("Contact"), out.get("Contact"))
+        self.assertEqual(own.get("RAck"), None)
+        self.assertEqual(audio_of(own.body), ("127.0.0.1", audio_of(out.body)[1], "RTP/SAVP"),
+                         own.body)
+        self.assertTrue(keys_of(own.body))
+        self.assertFalse(set(keys_of(own.body)) & set(keys_of(out.body) + keys_of(cupd.body)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", own.body).group(1)
+        self.carrier.stream.send(response(own, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)))
+        self.assertTrue(self.edge.wait_log("the carrier side answered the edge's UPDATE and is "
+                                           "back", 5), self.edge.log())
+        # The phone's BYE goes past the edge's CSeq; its 200 comes back with the phone's.
+        p.send(self.phone_request("BYE", d, 4))
+        cbye = self.carrier.stream.expect_request("BYE")
+        self.assertEqual(cbye.cseq, (n + 2, "BYE"))
+        self.carrier.stream.send(response(cbye, 200, "OK"))
+        self.assertEqual(p.expect_response("BYE", 200).cseq, (4, "BYE"))
+
+    def test_the_callee_of_a_refused_answer_in_a_pracks_2xx_is_offered_again_once_answered(self):
+        d = self.early()
+        p, out = d["p"], d["out"]
+        # A new offer in the PRACK (the 183 had the answer), answered plain.
+        p.send(self.phone_request("PRACK", d, 2, CISCO_REKEY))
+        cpr = self.carrier.stream.expect_request("PRACK")
+        self.assertTrue(keys_of(cpr.body), cpr.body)
+        self.carrier.stream.send(response(cpr, 200, "OK", body=PLAIN_ANSWER))
+        self.assertEqual(p.expect_response("PRACK", 488).cseq, (2, "PRACK"))
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "UPDATE", 0.3))
+        self.answer_call(d)
+        own = self.carrier.stream.expect_request("UPDATE")
+        self.assertEqual(own.cseq, (cpr.cseq[0] + 1, "UPDATE"))
+        self.assertEqual(own.get("RAck"), None)
+        self.assertEqual(own.get("Contact"), cpr.get("Contact"))
+        self.assertEqual(audio_of(own.body), ("127.0.0.1", audio_of(out.body)[1], "RTP/SAVP"))
+        self.assertFalse(set(keys_of(own.body)) & set(keys_of(out.body) + keys_of(cpr.body)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", own.body).group(1)
+        self.carrier.stream.send(response(own, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)))
+        self.assertTrue(self.edge.wait_log("the carrier side answered the edge's UPDATE and is "
+                                           "back", 5), self.edge.log())
+
+
 class PlainScripted(ScriptedCase):
     """Plain RTP on both sides and a five-second media timeout, so that
     a test can send and receive the media itself."""
