@@ -1358,7 +1358,8 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	} else if (media_offer_pending(pm->ms, &pend) && pend != side)
 		code = pm_body(pm, resp, b, side, true, false, e->reason,
 		    sizeof(e->reason));
-	else if (media_answered(pm->ms, &pend) && pend != side)
+	else if (media_answered(pm->ms, &pend) && pend != side && !late)
+		/* The answer of a reliable 1xx again, in the 2xx. */
 		code = pm_body(pm, resp, b, side, true, true, e->reason,
 		    sizeof(e->reason));
 	else if (late)

@@ -374,6 +374,19 @@ class ScriptedCase(unittest.TestCase):
         self.last = (p, out, ok)
         return ok.body
 
+    def answered_call(self):
+        """A Cisco-shaped call through the edge, answered: the phone's
+        dialog as phone_request() wants it."""
+        self.call("Cisco/SPA504G-7.6.2", CISCO)
+        p, out, ok = self.last
+        return {"p": p, "out": out, "ok": ok,
+                "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
+
+    def phone_request(self, method, d, cseq):
+        return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
+                         d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
+
 
 class ScriptedShapes(ScriptedCase):
     """Phones whose SDP shapes carriers mishandle."""
@@ -452,6 +465,81 @@ class ScriptedShapes(ScriptedCase):
         legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
         self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
         self.assertEqual(legs["carrier"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80")
+
+    def test_a_late_offer_reinvite_from_the_phone_is_anchored_in_the_2xx_and_the_ack(self):
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
+        rinv = self.phone_request("INVITE", d, 2)
+        rinv.headers.append(("Contact", "<%s>" % p.contact_uri))
+        p.send(rinv)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(cinv.body, "")
+        offer = CARRIER_ANSWER.format(tag=7).replace(" 1 1 ", " 1 2 ").replace(
+            "d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        self.carrier.stream.send(response(cinv, 200, "OK", body=offer, extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        # The carrier's offer reaches the phone in the phone's shape, on the
+        # relay port it already has, with keys of the edge's own.
+        self.assertEqual(audio_of(ok.body), audio_of(d["ok"].body), ok.body)
+        self.assertEqual(audio_of(ok.body)[2], "RTP/AVP")
+        self.assertTrue(keys_of(ok.body))
+        self.assertFalse(set(keys_of(ok.body)) & set(keys_of(offer) + keys_of(d["ok"].body)))
+        tag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", ok.body).groups()
+        answer = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (tag, suite), CISCO_REKEY)
+        ack = in_dialog("ACK", ok, d["route"], uri_of(ok.get("Contact")), d["frm"], d["to"],
+                        ok.call_id, 2, via_port=p.claimed_port)
+        ack.headers.append(("Content-Type", "application/sdp"))
+        ack.body = answer
+        p.send(ack)
+        cack = self.carrier.stream.expect_request("ACK")
+        self.assertEqual(cack.cseq, (cinv.cseq[0], "ACK"))
+        # The phone's answer reaches the carrier as the edge's, tag 7 echoed.
+        self.assertEqual(audio_of(cack.body), audio_of(out.body), cack.body)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", cack.body),
+                         [("7", "AES_CM_128_HMAC_SHA1_80")], cack.body)
+        self.assertFalse(set(keys_of(cack.body)) & set(keys_of(answer) + keys_of(offer) +
+                                                      keys_of(out.body)))
+        log = self.edge.log()
+        for k in keys_of(offer) + keys_of(answer) + keys_of(ok.body) + keys_of(cack.body):
+            self.assertNotIn(k, log)
+        legs = self.edge.json("calls")["items"][0]["legs"]
+        self.assertEqual(sorted(l["srtp_suite"] for l in legs),
+                         sorted(["AES_CM_128_HMAC_SHA1_80", suite]), legs)
+
+    def test_a_late_offer_reinvite_from_the_carrier_is_anchored_in_the_2xx_and_the_ack(self):
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
+        route = [uri_of(r) for r in out.get_all("Record-Route")]
+        rinv = in_dialog("INVITE", out, route, uri_of(out.get("Contact")),
+                         ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
+                         out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
+        rinv.headers.append(("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port))
+        self.carrier.stream.send(rinv)
+        pinv = p.expect_request("INVITE")
+        self.assertEqual(pinv.body, "")
+        p.send(response(pinv, 200, "OK", body=CISCO_REKEY, extra=[
+            ("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        # The phone's Cisco offer reaches the carrier as RTP/SAVP, on the
+        # carrier-side relay port, with keys of the edge's own.
+        self.assertEqual(audio_of(cok.body), audio_of(out.body), cok.body)
+        self.assertFalse(set(keys_of(cok.body)) & set(keys_of(CISCO_REKEY) + keys_of(out.body)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cok.body).group(1)
+        answer = CARRIER_ANSWER.format(tag=tag).replace(" 1 1 ", " 1 2 ")
+        ack = in_dialog("ACK", cok, route, uri_of(out.get("Contact")),
+                        ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
+                        out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
+        ack.headers.append(("Content-Type", "application/sdp"))
+        ack.body = answer
+        self.carrier.stream.send(ack)
+        pack = p.expect_request("ACK")
+        self.assertEqual(pack.cseq, (7, "ACK"))
+        self.assertEqual(audio_of(pack.body), audio_of(d["ok"].body), pack.body)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", pack.body),
+                         [("1", "AES_CM_128_HMAC_SHA1_32")], pack.body)
+        self.assertFalse(set(keys_of(pack.body)) & set(keys_of(answer) + keys_of(CISCO_REKEY) +
+                                                      keys_of(d["ok"].body)))
 
     def test_a_late_offer_whose_ack_has_no_answer_ends_the_call_on_both_sides(self):
         p = self.registered_phone("Spectralink 8440 6.2.2")
@@ -546,15 +634,6 @@ class RefusedReanswer(ScriptedCase):
     again in a re-INVITE of its own, and moves the caller's later CSeqs on
     past it, both ways unseen by the caller."""
 
-    def answered_call(self):
-        """A Cisco-shaped call through the edge, answered: the phone's
-        dialog as phone_request() wants it."""
-        self.call("Cisco/SPA504G-7.6.2", CISCO)
-        p, out, ok = self.last
-        return {"p": p, "out": out, "ok": ok,
-                "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
-                "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
-
     def refused_reinvite(self):
         """A call whose re-INVITE the carrier answers with plain RTP; returns
         the phone's dialog and what the carrier got, the edge's own
@@ -576,10 +655,6 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual((own.tag("From"), own.tag("To")), (cinv.tag("From"), cinv.tag("To")))
         self.assertEqual(own.ruri, cinv.ruri)
         return d
-
-    def phone_request(self, method, d, cseq):
-        return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
-                         d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
 
     def bye_goes_past_the_edges_cseq(self, d):
         """The phone's next request goes past the edge's own CSeq, and its
