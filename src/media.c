@@ -1434,6 +1434,13 @@ media_answer(struct media_session *ms, enum media_side from,
 	if ((code = media_print(o, out, outlen, why, whylen)) != 0)
 		goto out;
 	memset(ms->fresh, 0, sizeof(ms->fresh));
+	/*
+	 * The relay follows: after the offer's first answer (a 183's) it
+	 * has that one, and a second (the 200's, another peer and key)
+	 * must reach it too.
+	 */
+	for (k = 0; k < ms->n; k++)
+		ms->st[k].changed = !ms->st[k].rejected;
 	media_memo_set(memo, body, len, *out, *outlen);
 	ms->answered = true;
 	media_settle(ms, to, *out, *outlen, ms->offers[to].out,

@@ -618,6 +618,76 @@ class ScriptedShapes(ScriptedCase):
         legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
         self.assertEqual(legs["carrier"]["remote"], "127.0.0.1:5004", legs)
 
+    def test_early_media_from_one_peer_then_the_answer_from_another_moves_the_relay(self):
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=CISCO))
+        out = self.carrier.stream.expect_request("INVITE")
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        # Ringback from an announcement server in the 183 (no 100rel), the
+        # callee's own media in the 200: another o=, port and key.
+        sdp_a = CARRIER_ANSWER.format(tag=tag)
+        sdp_b = sdp_a.replace("m=audio 5004", "m=audio 5008").replace("o=gw 1 1", "o=gw2 7 7") \
+            .replace("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
+                     "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        contact = [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]
+        self.carrier.stream.send(response(out, 183, "Session Progress", to_tag="gw", body=sdp_a,
+                                          extra=contact))
+        early = p.expect_response("INVITE", 183)
+        legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
+        self.assertEqual(legs["carrier"]["remote"], "127.0.0.1:5004", legs)
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=sdp_b, extra=contact))
+        ok = p.expect_response("INVITE", 200)
+        # The phone keeps its relay port; the relay follows the callee.
+        self.assertEqual(audio_of(ok.body), audio_of(early.body), ok.body)
+        self.assertEqual(len(keys_of(ok.body)), 1, ok.body)
+        self.assertFalse(set(keys_of(ok.body)) & set(keys_of(sdp_a) + keys_of(sdp_b)))
+        # The relay thread takes the update from its queue.
+        def carrier_remote():
+            legs = self.edge.json("calls")["items"][0]["legs"]
+            return {l["side"]: l for l in legs}["carrier"]["remote"]
+        self.assertTrue(wait_for(lambda: carrier_remote() == "127.0.0.1:5008", 3),
+                        carrier_remote())
+        self.assertNotIn("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", self.edge.log())
+
+    def test_a_carrier_late_offer_invite_is_answered_by_the_phone_in_the_ack(self):
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        contact = self.carrier.bindings[p.aor]
+        inv = self.carrier.req("INVITE", contact, "sip:+4930123@carrier.test", p.aor,
+                               call_id="late-in-1",
+                               contact="<sip:gw@127.0.0.1:%d;transport=tls>" % self.carrier.port,
+                               extra=[("Record-Route", "<sip:127.0.0.1:%d;transport=tls;lr>"
+                                       % self.carrier.port)])
+        self.carrier.stream.send(inv)
+        pinv = p.expect_request("INVITE")
+        self.assertEqual(pinv.body, "")
+        p.send(response(pinv, 200, "OK", to_tag="ph", body=CISCO,
+                        extra=[("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        addr, cport, proto = audio_of(cok.body)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), cok.body)
+        self.assertTrue(self.edge.media_ports[0] <= cport <= self.edge.media_ports[1])
+        self.assertTrue(keys_of(cok.body))
+        self.assertFalse(set(keys_of(cok.body)) & set(keys_of(CISCO)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cok.body).group(1)
+        route = [uri_of(v) for v in reversed(cok.get_all("Record-Route"))][1:]
+        ack = in_dialog("ACK", cok, route, uri_of(cok.get("Contact")),
+                        ("sip:+4930123@carrier.test", cok.tag("From")), (p.aor, "ph"),
+                        "late-in-1", 1, via_host="127.0.0.1", via_port=self.carrier.port)
+        ack.headers.append(("Content-Type", "application/sdp"))
+        ack.body = CARRIER_ANSWER.format(tag=tag)
+        self.carrier.stream.send(ack)
+        pack = p.expect_request("ACK")
+        addr, pport, proto = audio_of(pack.body)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"), pack.body)
+        self.assertNotEqual(pport, cport)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", pack.body),
+                         [("1", "AES_CM_128_HMAC_SHA1_32")], pack.body)
+        self.assertFalse(set(keys_of(pack.body)) & set(keys_of(CISCO) + keys_of(ack.body) +
+                                                      keys_of(cok.body)))
+        legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
+        self.assertEqual(legs["carrier"]["remote"], "127.0.0.1:5004", legs)
+        self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_32", legs)
+
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
         addr, port, proto = audio_of(answer)
