@@ -15,7 +15,7 @@ import unittest
 from baresip import Baresip, tone_share
 from edge import Edge, certs, wait_for
 from kamailio import Kamailio
-from sipua import ScriptedCarrier, TlsPhone, in_dialog, response, uri_of
+from sipua import ScriptedCarrier, TlsPhone, cancel_for, in_dialog, response, uri_of
 
 MEDIA = "timeout = {timeout}\n"
 
@@ -857,9 +857,8 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
 
 
-class EarlyDialogs(ScriptedCase):
-    """Offers and answers in an early dialog (RFC 3262 reliable 1xx, PRACK,
-    RFC 3311 UPDATE) anchor as in a confirmed one."""
+class EarlyCase(ScriptedCase):
+    """A Cisco-shaped call with a reliable 183 from the carrier."""
 
     def early(self, body=CISCO, sdp_183=True):
         """A Cisco-shaped call the carrier answers with a reliable 183
@@ -914,6 +913,11 @@ class EarlyDialogs(ScriptedCase):
         d["p"].send(in_dialog("ACK", ok, d["route"], uri_of(ok.get("Contact")), d["frm"], d["to"],
                               ok.call_id, d["inv"].cseq[0], via_port=d["p"].claimed_port))
         return self.carrier.stream.expect_request("ACK")
+
+
+class EarlyDialogs(EarlyCase):
+    """Offers and answers in an early dialog (RFC 3262 reliable 1xx, PRACK,
+    RFC 3311 UPDATE) anchor as in a confirmed one."""
 
     def test_a_reliable_183s_answer_and_an_early_update_are_anchored(self):
         d = self.early()
@@ -1032,6 +1036,79 @@ class EarlyDialogs(ScriptedCase):
         self.carrier.stream.send(response(own, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)))
         self.assertTrue(self.edge.wait_log("the carrier side answered the edge's UPDATE and is "
                                            "back", 5), self.edge.log())
+
+class CallEnds(EarlyCase):
+    """Every way a call with anchored media can end gives its relay ports
+    back (issue 9), not only a BYE."""
+
+    def setUp(self):
+        super().setUp()
+        self.ports0 = self.edge.json("media")["ports_in_use"]
+
+    def released(self):
+        def free(m):
+            return (m["sessions"] == 0 and m["ports_in_use"] == self.ports0 and
+                    sum(t["sessions"] for t in m["threads"]) == 0)
+        self.assertTrue(wait_for(lambda: free(self.edge.json("media")), 5),
+                        self.edge.json("media"))
+        self.assertTrue(wait_for(lambda: self.edge.json("calls")["items"] == [], 5),
+                        self.edge.json("calls"))
+
+    def in_use(self):
+        m = self.edge.json("media")
+        self.assertEqual(m["sessions"], 1, m)
+        self.assertGreater(m["ports_in_use"], self.ports0, m)
+
+    def test_the_phone_cancelling_during_early_media(self):
+        d = self.early()
+        self.in_use()
+        d["p"].send(cancel_for(d["inv"]))
+        ccancel = self.carrier.stream.expect_request("CANCEL")
+        self.carrier.stream.send(response(ccancel, 200, "OK"))
+        self.carrier.stream.send(response(d["out"], 487, "Request Terminated", to_tag="gw"))
+        self.assertEqual(d["p"].expect_response("INVITE", 487).status, 487)
+        self.assertEqual(self.carrier.stream.expect_request("ACK").cseq[1], "ACK")
+        self.released()
+
+    def test_the_callee_busy_after_early_media(self):
+        d = self.early()
+        self.in_use()
+        self.carrier.stream.send(response(d["out"], 486, "Busy Here", to_tag="gw"))
+        self.assertEqual(d["p"].expect_response("INVITE", 486).status, 486)
+        self.released()
+
+    def test_the_carrier_refusing_before_any_answer(self):
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=CISCO))
+        out = self.carrier.stream.expect_request("INVITE")
+        self.in_use()
+        self.carrier.stream.send(response(out, 503, "Service Unavailable", to_tag="gw"))
+        self.assertEqual(p.expect_response("INVITE", 503).status, 503)
+        self.released()
+
+    def test_the_carrier_hanging_up_an_answered_call(self):
+        d = self.early()
+        self.prack(d)
+        self.answer_call(d)
+        self.in_use()
+        bye = in_dialog("BYE", d["out"], [uri_of(r) for r in d["out"].get_all("Record-Route")],
+                        uri_of(d["out"].get("Contact")), ("sip:bob@carrier.test", "gw"),
+                        (d["p"].aor, d["ok"].tag("From")), d["out"].call_id, 9,
+                        via_host="127.0.0.1", via_port=self.carrier.port)
+        self.carrier.stream.send(bye)
+        pbye = d["p"].expect_request("BYE")
+        d["p"].send(response(pbye, 200, "OK"))
+        self.assertEqual(self.carrier.stream.expect_response("BYE", 200).status, 200)
+        self.released()
+
+    def test_the_phone_going_away_during_early_media(self):
+        d = self.early()
+        self.in_use()
+        d["p"].close()      # its TLS connection: the edge cancels towards the carrier
+        ccancel = self.carrier.stream.expect_request("CANCEL", timeout=10)
+        self.carrier.stream.send(response(ccancel, 200, "OK"))
+        self.carrier.stream.send(response(d["out"], 487, "Request Terminated", to_tag="gw"))
+        self.released()
 
 
 class PlainScripted(ScriptedCase):
