@@ -387,6 +387,13 @@ class ScriptedCase(unittest.TestCase):
         return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
                          d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
 
+    def udp(self):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(u.close)
+        u.bind(("127.0.0.1", 0))
+        u.settimeout(2)
+        return u, u.getsockname()[1]
+
 
 class ScriptedShapes(ScriptedCase):
     """Phones whose SDP shapes carriers mishandle."""
@@ -687,6 +694,58 @@ class ScriptedShapes(ScriptedCase):
         legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
         self.assertEqual(legs["carrier"]["remote"], "127.0.0.1:5004", legs)
         self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_32", legs)
+
+    def test_a_reinvite_to_t38_fax_is_relayed_as_plain_udp_both_ways(self):
+        """An SRTP call switched to fax by the carrier's re-INVITE with only
+        m=image udptl t38 (as Asterisk and most gateways send it): both
+        sides get the relay's plain UDP ports, no crypto, and UDPTL
+        passes unchanged both ways."""
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
+        gw, gw_port = self.udp()
+        fax, fax_port = self.udp()
+        t38 = ("v=0\r\no={o}\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+               "m=image {port} udptl t38\r\na=T38FaxVersion:0\r\na=T38MaxBitRate:14400\r\n"
+               "a=T38FaxRateManagement:transferredTCF\r\na=T38FaxUdpEC:t38UDPRedundancy\r\n")
+        route = [uri_of(r) for r in out.get_all("Record-Route")]
+        rinv = in_dialog("INVITE", out, route, uri_of(out.get("Contact")),
+                         ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
+                         out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
+        rinv.headers += [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port),
+                         ("Content-Type", "application/sdp")]
+        rinv.body = t38.format(o="gw 1 2 IN IP4 127.0.0.1", port=gw_port)
+        self.carrier.stream.send(rinv)
+        pinv = p.expect_request("INVITE")
+        m = re.search(r"^m=image (\d+) udptl t38\r$", pinv.body, re.M)
+        self.assertTrue(m, pinv.body)
+        phone_side = int(m.group(1))
+        self.assertTrue(self.edge.media_ports[0] <= phone_side <= self.edge.media_ports[1])
+        self.assertNotIn("a=crypto", pinv.body)
+        self.assertIn("a=T38FaxUdpEC:t38UDPRedundancy", pinv.body)
+        self.assertNotIn(str(gw_port), pinv.body)
+        p.send(response(pinv, 200, "OK", body=t38.format(o="- 9 10 IN IP4 127.0.0.1", port=fax_port),
+                        extra=[("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        m = re.search(r"^m=image (\d+) udptl t38\r$", cok.body, re.M)
+        self.assertTrue(m, cok.body)
+        carrier_side = int(m.group(1))
+        self.assertNotIn("a=crypto", cok.body)
+        self.assertNotIn(str(fax_port), cok.body)
+        self.carrier.stream.send(in_dialog("ACK", cok, route, uri_of(out.get("Contact")),
+                                           ("sip:bob@carrier.test", "gw"),
+                                           (p.aor, d["ok"].tag("From")), out.call_id, 7,
+                                           via_host="127.0.0.1", via_port=self.carrier.port))
+        self.assertEqual(p.expect_request("ACK").cseq, (7, "ACK"))
+        self.assertTrue(wait_for(lambda: all(
+            l["srtp_suite"] == "none" for l in self.edge.json("calls")["items"][0]["legs"]), 2),
+            self.edge.json("calls")["items"][0]["legs"])
+        # UDPTL (not RTP: no version bits) both ways, byte for byte.
+        ifp = b"\x00\x00\x06\x05" + bytes(range(40))
+        gw.sendto(ifp, ("127.0.0.1", carrier_side))
+        self.assertEqual(fax.recv(512), ifp)
+        back = b"\x00\x01\x06\x05" + bytes(range(40, 80))
+        fax.sendto(back, ("127.0.0.1", phone_side))
+        self.assertEqual(gw.recv(512), back)
 
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
@@ -1122,13 +1181,6 @@ class PlainScripted(ScriptedCase):
     def rtp(seq, ssrc):
         """A G.711 RTP packet of silence."""
         return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + b"\xd5" * 160
-
-    def udp(self):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.addCleanup(u.close)
-        u.bind(("127.0.0.1", 0))
-        u.settimeout(2)
-        return u, u.getsockname()[1]
 
     @staticmethod
     def reinvite(p, ok, body):
