@@ -387,6 +387,14 @@ class ScriptedCase(unittest.TestCase):
         return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
                          d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
 
+    def assertRemote(self, side, addr):
+        """The relay sends to addr on side's leg of the (only) call, once
+        its thread has taken the update from its queue."""
+        def remote():
+            legs = self.edge.json("calls")["items"][0]["legs"]
+            return {l["side"]: l for l in legs}[side]["remote"]
+        self.assertTrue(wait_for(lambda: remote() == addr, 3), remote())
+
     def udp(self):
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.addCleanup(u.close)
@@ -648,12 +656,7 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(audio_of(ok.body), audio_of(early.body), ok.body)
         self.assertEqual(len(keys_of(ok.body)), 1, ok.body)
         self.assertFalse(set(keys_of(ok.body)) & set(keys_of(sdp_a) + keys_of(sdp_b)))
-        # The relay thread takes the update from its queue.
-        def carrier_remote():
-            legs = self.edge.json("calls")["items"][0]["legs"]
-            return {l["side"]: l for l in legs}["carrier"]["remote"]
-        self.assertTrue(wait_for(lambda: carrier_remote() == "127.0.0.1:5008", 3),
-                        carrier_remote())
+        self.assertRemote("carrier", "127.0.0.1:5008")
         self.assertNotIn("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", self.edge.log())
 
     def test_a_carrier_late_offer_invite_is_answered_by_the_phone_in_the_ack(self):
@@ -746,6 +749,53 @@ class ScriptedShapes(ScriptedCase):
         back = b"\x00\x01\x06\x05" + bytes(range(40, 80))
         fax.sendto(back, ("127.0.0.1", phone_side))
         self.assertEqual(gw.recv(512), back)
+
+    def test_a_session_refresh_with_the_same_sdp_changes_nothing_on_either_side(self):
+        """A session-timer refresh (RFC 4028): the phone's re-INVITE with
+        its SDP unchanged reaches the carrier as the SDP it had, o= and
+        keys and all, and the carrier's unchanged answer reaches the
+        phone as the answer it had: nobody re-keys."""
+        d = self.answered_call()
+        p, out, ok = d["p"], d["out"], d["ok"]
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        rinv = self.phone_request("INVITE", d, 2)
+        rinv.headers += [("Contact", "<%s>" % p.contact_uri), ("Content-Type", "application/sdp")]
+        rinv.body = CISCO
+        p.send(rinv)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(cinv.body, out.body)
+        self.carrier.stream.send(response(cinv, 200, "OK", body=CARRIER_ANSWER.format(tag=tag),
+                                          extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
+                                                  % self.carrier.port)]))
+        rok = p.expect_response("INVITE", 200)
+        self.assertEqual(rok.body, ok.body)
+
+    def test_the_carrier_moving_its_media_mid_call_moves_the_relay(self):
+        """The carrier's re-INVITE with another media address and key (a
+        transfer behind it): the phone keeps its relay port, and the
+        relay sends to the new address once the phone has answered."""
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
+        route = [uri_of(r) for r in out.get_all("Record-Route")]
+        moved = CARRIER_ANSWER.format(tag=1).replace("m=audio 5004", "m=audio 5012") \
+            .replace(" 1 1 ", " 1 2 ").replace("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
+                                               "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        rinv = in_dialog("INVITE", out, route, uri_of(out.get("Contact")),
+                         ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
+                         out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
+        rinv.headers += [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port),
+                         ("Content-Type", "application/sdp")]
+        rinv.body = moved
+        self.carrier.stream.send(rinv)
+        pinv = p.expect_request("INVITE")
+        self.assertEqual(audio_of(pinv.body), audio_of(d["ok"].body), pinv.body)
+        self.assertNotIn("5012", pinv.body)
+        ptag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", pinv.body).groups()
+        answer = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (ptag, suite), CISCO_REKEY)
+        p.send(response(pinv, 200, "OK", body=answer, extra=[("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        self.assertEqual(audio_of(cok.body), audio_of(out.body), cok.body)
+        self.assertRemote("carrier", "127.0.0.1:5012")
 
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
