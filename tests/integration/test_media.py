@@ -387,6 +387,17 @@ class ScriptedCase(unittest.TestCase):
         return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
                          d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
 
+    def carrier_call(self, p, body, call_id):
+        """The carrier's INVITE with body to registered phone p; returns
+        the INVITE the phone got."""
+        inv = self.carrier.req("INVITE", self.carrier.bindings[p.aor], "sip:+4930123@carrier.test",
+                               p.aor, call_id=call_id, body=body,
+                               contact="<sip:gw@127.0.0.1:%d;transport=tls>" % self.carrier.port,
+                               extra=[("Record-Route", "<sip:127.0.0.1:%d;transport=tls;lr>"
+                                       % self.carrier.port)])
+        self.carrier.stream.send(inv)
+        return p.expect_request("INVITE")
+
     def assertRemote(self, side, addr):
         """The relay sends to addr on side's leg of the (only) call, once
         its thread has taken the update from its queue."""
@@ -805,6 +816,62 @@ class ScriptedShapes(ScriptedCase):
         crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
         self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
+
+
+class AesOffers(ScriptedCase):
+    """A carrier that offers AES-256 suites first."""
+    carrier_extra = ("srtp_suites = AEAD_AES_256_GCM, AES_256_CM_HMAC_SHA1_80, "
+                     "AES_CM_128_HMAC_SHA1_80\n")
+
+    def test_an_auerswald_phone_is_never_offered_aes_256(self):
+        """Auerswald phones accept AES-256 lines they cannot do (no
+        audio): a carrier's AES-256 offer reaches one as AES_CM_128 only,
+        with the edge's own key, and the relay re-keys between the two."""
+        p = self.registered_phone("Auerswald COMfortel D-400")
+        offer = ("v=0\r\no=gw 5 5 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 "m=audio 5004 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                 "a=crypto:1 AEAD_AES_256_GCM inline:"
+                 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcQ==\r\n"
+                 "a=crypto:2 AES_256_CM_HMAC_SHA1_80 inline:"
+                 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdA==\r\n")
+        pinv = self.carrier_call(p, offer, "auer-1")
+        lines = re.findall(r"a=crypto:(\d+) (\S+) inline:", pinv.body)
+        self.assertEqual([suite for _, suite in lines], ["AES_CM_128_HMAC_SHA1_80"], pinv.body)
+        self.assertEqual(audio_of(pinv.body)[2], "RTP/SAVP")
+        self.assertFalse(set(keys_of(pinv.body)) & set(keys_of(offer)))
+        answer = ("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio 16384 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                  "a=crypto:%s AES_CM_128_HMAC_SHA1_80 inline:"
+                  "NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n" % lines[0][0])
+        p.send(response(pinv, 200, "OK", to_tag="ph", body=answer,
+                        extra=[("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        clines = re.findall(r"a=crypto:(\d+) (\S+) inline:", cok.body)
+        self.assertEqual(len(clines), 1, cok.body)
+        self.assertIn(clines[0], [("1", "AEAD_AES_256_GCM"), ("2", "AES_256_CM_HMAC_SHA1_80")])
+        legs = {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
+        self.assertEqual(legs["phone"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80", legs)
+        self.assertEqual(legs["carrier"]["srtp_suite"], clines[0][1], legs)
+
+    def test_an_auerswald_phones_own_aes_256_line_is_not_the_one_accepted(self):
+        """Its own offer with an AES-256 line first: the edge answers the
+        line its profile can really do."""
+        p = self.registered_phone("Auerswald COMfortel D-400")
+        offer = ("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 "m=audio 16384 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                 "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:"
+                 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdA==\r\n"
+                 "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:"
+                 "NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=offer))
+        out = self.carrier.stream.expect_request("INVITE")
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=CARRIER_ANSWER.format(
+            tag=tag), extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", ok.body),
+                         [("2", "AES_CM_128_HMAC_SHA1_80")], ok.body)
 
 
 class RefusedReanswer(ScriptedCase):
