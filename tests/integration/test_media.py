@@ -873,6 +873,54 @@ class AesOffers(ScriptedCase):
         self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", ok.body),
                          [("2", "AES_CM_128_HMAC_SHA1_80")], ok.body)
 
+class DualToPhones(ScriptedCase):
+    """[phones] srtp = optional: a Spectralink phone is offered its own
+    dual shape, RTP/SAVP and the plain RTP/AVP copy, and may take either."""
+    phones_extra = "srtp = optional\n"
+
+    def dual_call(self):
+        p = self.registered_phone("Spectralink 8440 6.2.2")
+        offer = CARRIER_ANSWER.format(tag=4)
+        pinv = self.carrier_call(p, offer, "dual-in-1")
+        media = re.findall(r"^m=audio (\d+) (\S+)", pinv.body, re.M)
+        self.assertEqual([m[1] for m in media], ["RTP/SAVP", "RTP/AVP"], pinv.body)
+        self.assertEqual(media[0][0], media[1][0], pinv.body)
+        self.assertTrue(self.edge.media_ports[0] <= int(media[0][0]) <= self.edge.media_ports[1])
+        self.assertTrue(keys_of(pinv.body))
+        self.assertFalse(set(keys_of(pinv.body)) & set(keys_of(offer)))
+        return p, pinv, offer
+
+    def answer(self, p, pinv, sections):
+        p.send(response(pinv, 200, "OK", to_tag="ph",
+                        body="v=0\r\no=- 8 8 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+                             "t=0 0\r\n" + sections,
+                        extra=[("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        self.assertEqual(cok.body.count("m=audio"), 1, cok.body)
+        self.assertEqual(audio_of(cok.body)[2], "RTP/SAVP", cok.body)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", cok.body),
+                         [("4", "AES_CM_128_HMAC_SHA1_80")], cok.body)
+        return {l["side"]: l for l in self.edge.json("calls")["items"][0]["legs"]}
+
+    def test_a_spectralink_phone_taking_the_srtp_line_of_the_edges_dual_offer(self):
+        p, pinv, offer = self.dual_call()
+        tag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", pinv.body).groups()
+        legs = self.answer(p, pinv,
+                           "m=audio 16384 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+                           "a=crypto:%s %s inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+                           "m=audio 0 RTP/AVP 0\r\n" % (tag, suite))
+        self.assertEqual(legs["phone"]["srtp_suite"], suite, legs)
+        self.assertEqual(legs["phone"]["remote"], "127.0.0.1:16384", legs)
+
+    def test_a_spectralink_phone_taking_the_plain_line_of_the_edges_dual_offer(self):
+        p, pinv, offer = self.dual_call()
+        legs = self.answer(p, pinv,
+                           "m=audio 0 RTP/SAVP 0\r\n"
+                           "m=audio 16386 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+        self.assertEqual(legs["phone"]["srtp_suite"], "none", legs)
+        self.assertEqual(legs["phone"]["remote"], "127.0.0.1:16386", legs)
+        self.assertEqual(legs["carrier"]["srtp_suite"], "AES_CM_128_HMAC_SHA1_80", legs)
+
 
 class RefusedReanswer(ScriptedCase):
     """A callee that answers a re-INVITE with SDP the edge refuses has its
