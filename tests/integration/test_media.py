@@ -672,14 +672,7 @@ class ScriptedShapes(ScriptedCase):
 
     def test_a_carrier_late_offer_invite_is_answered_by_the_phone_in_the_ack(self):
         p = self.registered_phone("Cisco/SPA504G-7.6.2")
-        contact = self.carrier.bindings[p.aor]
-        inv = self.carrier.req("INVITE", contact, "sip:+4930123@carrier.test", p.aor,
-                               call_id="late-in-1",
-                               contact="<sip:gw@127.0.0.1:%d;transport=tls>" % self.carrier.port,
-                               extra=[("Record-Route", "<sip:127.0.0.1:%d;transport=tls;lr>"
-                                       % self.carrier.port)])
-        self.carrier.stream.send(inv)
-        pinv = p.expect_request("INVITE")
+        pinv = self.carrier_call(p, "", "late-in-1")
         self.assertEqual(pinv.body, "")
         p.send(response(pinv, 200, "OK", to_tag="ph", body=CISCO,
                         extra=[("Contact", "<%s>" % p.contact_uri)]))
