@@ -417,6 +417,22 @@ class ScriptedCase(unittest.TestCase):
 class ScriptedShapes(ScriptedCase):
     """Phones whose SDP shapes carriers mishandle."""
 
+    def cisco_invite(self):
+        """A Cisco phone's INVITE through the edge: the phone, what the
+        carrier got, and the carrier's answer to it (not sent)."""
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=CISCO))
+        out = self.carrier.stream.expect_request("INVITE")
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        return p, out, CARRIER_ANSWER.format(tag=tag)
+
+    @staticmethod
+    def elsewhere(sdp, port, origin):
+        """The carrier's SDP from another peer: port, o= line and key."""
+        return sdp.replace("m=audio 5004", "m=audio %d" % port).replace("o=gw 1 1", origin) \
+            .replace("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
+                     "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+
     def test_spectralink_dual_offer_reaches_the_carrier_as_one_and_is_answered_in_shape(self):
         answer = self.call("Spectralink 8440 6.2.2", DUAL)
         lines = re.findall(r"^m=audio (\d+) (\S+)", answer, re.M)
@@ -617,14 +633,8 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(self.edge.json("media")["sessions"], 1)
 
     def test_a_forked_call_keeps_each_early_dialogs_answer(self):
-        p = self.registered_phone("Cisco/SPA504G-7.6.2")
-        p.send(p.req("INVITE", "sip:bob@carrier.test", body=CISCO))
-        out = self.carrier.stream.expect_request("INVITE")
-        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
-        sdp_a = CARRIER_ANSWER.format(tag=tag)
-        sdp_b = sdp_a.replace("m=audio 5004", "m=audio 5006").replace("o=gw 1 1", "o=gw 2 1") \
-            .replace("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
-                     "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        p, out, sdp_a = self.cisco_invite()
+        sdp_b = self.elsewhere(sdp_a, 5006, "o=gw 2 1")
         contact = [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]
         # Two early dialogs (a forking proxy behind the carrier), then
         # the first one's 2xx with its SDP again.
@@ -645,16 +655,10 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(legs["carrier"]["remote"], "127.0.0.1:5004", legs)
 
     def test_early_media_from_one_peer_then_the_answer_from_another_moves_the_relay(self):
-        p = self.registered_phone("Cisco/SPA504G-7.6.2")
-        p.send(p.req("INVITE", "sip:bob@carrier.test", body=CISCO))
-        out = self.carrier.stream.expect_request("INVITE")
-        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        p, out, sdp_a = self.cisco_invite()
         # Ringback from an announcement server in the 183 (no 100rel), the
         # callee's own media in the 200: another o=, port and key.
-        sdp_a = CARRIER_ANSWER.format(tag=tag)
-        sdp_b = sdp_a.replace("m=audio 5004", "m=audio 5008").replace("o=gw 1 1", "o=gw2 7 7") \
-            .replace("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj",
-                     "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+        sdp_b = self.elsewhere(sdp_a, 5008, "o=gw2 7 7")
         contact = [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]
         self.carrier.stream.send(response(out, 183, "Session Progress", to_tag="gw", body=sdp_a,
                                           extra=contact))
