@@ -698,6 +698,11 @@ class CarrierChallenge(ScriptedAccounts):
             ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
         ok = p.expect_response("INVITE", 200)
         self.assertEqual(ok.cseq, (2, "INVITE"), "the phone's own CSeq on the 200")
+        # The media stays anchored across the edge's answer to the 407:
+        # both sides see the relay, neither the other's address.
+        for m in (c2, ok):
+            self.assertIn("c=IN IP4 127.0.0.1", m.body, m.body)
+            self.assertNotIn("192.0.2.10", m.body, m.body)
         self.assertTrue(p.nothing(lambda m: not m.is_request and m.status == 407, 0.3),
                         "the carrier's 407 reached the phone")
         route = [uri_of(v) for v in ok.get_all("Record-Route")][::-1]
