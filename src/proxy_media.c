@@ -546,6 +546,27 @@ pm_apply(struct pmedia *pm)
 	}
 }
 
+/*
+ * The call is answered: the relay's silence clock starts again, as it
+ * does for new SDP. A 2xx without SDP after a silent 183 otherwise finds
+ * the ringing counted as silence, and the one report the relay made of
+ * it, dropped while the call rang, would be its last.
+ */
+static void
+pm_answered(struct pmedia *pm)
+{
+	struct relay_session_update	 u;
+	char				 why[128];
+	size_t				 k;
+
+	memset(&u, 0, sizeof(u));
+	for (k = 0; k < MEDIA_MAX_STREAMS; k++)
+		if (pm->have[k] && relay_session_update(pm->relay, pm->id[k],
+		    &u, why, sizeof(why)) != 0)
+			log_warn("media call=%s stream %zu: relay: %s",
+			    pm->call_id, k, why);
+}
+
 /* One log line for a refusal; media.c's reasons are stable and key-free. */
 static void
 pm_log_refusal(const struct pmedia *pm, int code, const char *why)
@@ -1334,8 +1355,10 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		return PROXY_PASS;
 	}
 	if (status >= 200 && proxy_method_is(t->out_req, "INVITE") &&
-	    sip_hdr_to_tag(t->out_req) == NULL)
+	    sip_hdr_to_tag(t->out_req) == NULL) {
 		pm_confirm(pm, t, resp, side);
+		pm_answered(pm);
+	}
 	b = pm_sdp(resp, &other);
 	if (other) {
 		if (status >= 200 && !proxy_method_is(t->out_req, "PRACK")) {

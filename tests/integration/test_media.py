@@ -1393,6 +1393,37 @@ class PlainScripted(ScriptedCase):
         named.settimeout(0.3)
         self.assertRaises(socket.timeout, named.recv, 512)
 
+    def test_a_call_answered_after_a_silent_183_times_out_from_the_answer(self):
+        """A 183 with SDP and no packets, ringing past [media] timeout, then
+        a 200 without SDP: the call is not ended for the silence while it
+        rang, and its silence once answered still ends it."""
+        gw, gw_port = self.udp()
+        ph, ph_port = self.udp()
+        offer = ("v=0\r\no=- 4 4 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % ph_port)
+        answer = ("v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                  "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % gw_port)
+        p = self.registered_phone("Linphone/5.0")
+        p.send(p.req("INVITE", "sip:bob@carrier.test", body=offer))
+        out = self.carrier.stream.expect_request("INVITE")
+        contact = [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]
+        self.carrier.stream.send(response(out, 183, "Session Progress", to_tag="gw", body=answer,
+                                          extra=contact))
+        p.expect_response("INVITE", 183)
+        time.sleep(self.media_timeout + 1.5)
+        self.assertEqual(self.edge.json("calls")["items"][0]["state"], "early")
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", extra=contact))
+        ok = p.expect_response("INVITE", 200)
+        answered = time.monotonic()
+        p.send(in_dialog("ACK", ok, [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
+                         uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                         ("sip:bob@carrier.test", "gw"), ok.call_id, 1, via_port=p.claimed_port))
+        self.assertTrue(self.edge.wait_log("no packets for", self.media_timeout + 4),
+                        self.edge.log())
+        self.assertGreaterEqual(time.monotonic() - answered, self.media_timeout - 1.5)
+        self.assertEqual(self.carrier.stream.expect_request("BYE").call_id, out.call_id)
+        self.assertEqual(p.expect_request("BYE").call_id, out.call_id)
+
     def test_an_ipv6_hold_address_is_a_hold_for_the_relay_too(self):
         """c=IN IP6 :: (RFC 2543 hold, IPv6 phones) on an IPv4 relay: the
         carrier sees a sendonly hold and the relay takes the update, as
