@@ -355,15 +355,40 @@ pm_new(struct proxy *p, const osip_message_t *m, const struct conn *phone,
 	return pm;
 }
 
+static bool
+pm_is_sdp(const osip_content_type_t *ct)
+{
+	return ct != NULL && ct->type != NULL && ct->subtype != NULL &&
+	    strcasecmp(ct->type, "application") == 0 &&
+	    strcasecmp(ct->subtype, "sdp") == 0;
+}
+
+/* The application/sdp part of a multipart body and where it is, or NULL. */
+static osip_body_t *
+pm_sdp_part(const osip_message_t *m, int *pos)
+{
+	osip_body_t	*b;
+	int		 i;
+
+	for (i = 0; (b = osip_list_get(&m->bodies, i)) != NULL; i++)
+		if (pm_is_sdp(b->content_type)) {
+			*pos = i;
+			return b;
+		}
+	return NULL;
+}
+
 /*
- * The SDP body of a message: NULL when it has none. *other says it has a
- * body that hides SDP where the edge does not rewrite it (multipart).
+ * The SDP body of a message, or its SDP part: NULL when it has none.
+ * *other says it has a body that hides SDP where the edge cannot rewrite
+ * it (a multipart body osip did not split into its parts).
  */
 static osip_body_t *
 pm_sdp(const osip_message_t *m, bool *other)
 {
 	const osip_content_type_t	*ct = m->content_type;
-	osip_body_t			*b;
+	osip_body_t			*b, *part;
+	int				 pos;
 
 	*other = false;
 	if ((b = osip_list_get(&m->bodies, 0)) == NULL || b->body == NULL ||
@@ -371,22 +396,53 @@ pm_sdp(const osip_message_t *m, bool *other)
 		return NULL;
 	if (ct == NULL || ct->type == NULL || ct->subtype == NULL)
 		return NULL;
-	if (strcasecmp(ct->type, "application") == 0 &&
-	    strcasecmp(ct->subtype, "sdp") == 0 &&
-	    osip_list_size(&m->bodies) == 1)
+	if (pm_is_sdp(ct) && osip_list_size(&m->bodies) == 1)
 		return b;
-	if (strcasecmp(ct->type, "multipart") == 0 &&
-	    memmem(b->body, b->length, "application/sdp", 15) != NULL)
+	if (strcasecmp(ct->type, "multipart") != 0)
+		return NULL;
+	/*
+	 * SDP beside other parts (RFC 5621): an emergency call's location
+	 * (RFC 6442 PIDF-LO), a carrier's ISUP. The SDP part is anchored,
+	 * the others pass as they are.
+	 */
+	if ((part = pm_sdp_part(m, &pos)) != NULL)
+		return part->body != NULL && part->length > 0 ? part : NULL;
+	if (memmem(b->body, b->length, "application/sdp", 15) != NULL)
 		*other = true;
 	return NULL;
 }
 
-/* Put a rewritten body in; the one it replaces had keys: wiped. */
+/*
+ * Put a rewritten body in (len 0: none); the one it replaces had keys:
+ * wiped. In a multipart body only the SDP part is replaced or dropped.
+ */
 static int
 pm_set_body(osip_message_t *m, const char *buf, size_t len)
 {
 	osip_body_t	*b;
+	int		 pos;
 
+	if (m->content_type != NULL && m->content_type->type != NULL &&
+	    strcasecmp(m->content_type->type, "multipart") == 0 &&
+	    (b = pm_sdp_part(m, &pos)) != NULL) {
+		if (b->body != NULL)
+			OPENSSL_cleanse(b->body, b->length);
+		osip_free(b->body);
+		b->body = NULL;
+		b->length = 0;
+		if (len == 0) {
+			osip_list_remove(&m->bodies, pos);
+			osip_body_free(b);
+			return 0;
+		}
+		if ((b->body = osip_malloc(len + 1)) == NULL)
+			return -1;
+		memcpy(b->body, buf, len);
+		b->body[len] = '\0';
+		b->length = len;
+		osip_message_force_update(m);
+		return 0;
+	}
 	while ((b = osip_list_get(&m->bodies, 0)) != NULL) {
 		osip_list_remove(&m->bodies, 0);
 		if (b->body != NULL)

@@ -153,6 +153,103 @@ sip_msg_view(const char *buf, size_t body, int mask, size_t *outlen)
 /* Parse, then refuse what libosip2 accepts but the proxy cannot use. */
 static int	sip_msg_keep_auth_raw(osip_message_t *, const char *, size_t);
 
+/* Drop every body msg has. */
+static void
+sip_msg_bodies_free(osip_message_t *msg)
+{
+	osip_body_t	*b;
+
+	while ((b = osip_list_get(&msg->bodies, 0)) != NULL) {
+		osip_list_remove(&msg->bodies, 0);
+		osip_body_free(b);
+	}
+}
+
+/* One part, headers and body, as a body of msg's (libosip2 wants a string). */
+static int
+sip_msg_part(osip_message_t *msg, const char *p, size_t n)
+{
+	char	*copy = xmalloc(n + 1);
+	int	 rc;
+
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	rc = osip_message_set_body_mime(msg, copy, n);
+	free(copy);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Where the delimiter d (dlen bytes) next starts a line in buf, or len. */
+static size_t
+sip_msg_delim(const char *buf, size_t len, size_t from, const char *d,
+    size_t dlen)
+{
+	const char	*p;
+
+	while (from + dlen <= len &&
+	    (p = memmem(buf + from, len - from, d, dlen)) != NULL) {
+		from = (size_t)(p - buf);
+		if (from == 0 || (from >= 2 && buf[from - 2] == '\r' &&
+		    buf[from - 1] == '\n'))
+			return from;
+		from++;
+	}
+	return len;
+}
+
+/*
+ * A multipart body (RFC 5621, RFC 2046 §5.1) as its parts, each with
+ * its own headers, so that the SDP part can be rewritten and the others
+ * (an emergency call's location, a carrier's ISUP) pass as they are.
+ * Returns -1, with no body kept, for anything else or a body that is
+ * not the multipart its type says: the caller then keeps it whole.
+ */
+static int
+sip_msg_parts(osip_message_t *msg, const char *buf, size_t len)
+{
+	osip_generic_param_t	*bp = NULL;
+	const char		*bv;
+	char			 d[80];
+	size_t			 dlen, pos, start, end, bl;
+
+	if (msg->content_type == NULL || msg->content_type->type == NULL ||
+	    strcasecmp(msg->content_type->type, "multipart") != 0 ||
+	    osip_generic_param_get_byname(&msg->content_type->gen_params,
+	    "boundary", &bp) != 0 || bp == NULL || (bv = bp->gvalue) == NULL)
+		return -1;
+	bl = strlen(bv);
+	if (bl >= 2 && bv[0] == '"' && bv[bl - 1] == '"') {
+		bv++;
+		bl -= 2;
+	}
+	if (bl == 0 || bl > 70)		/* RFC 2046's limit */
+		return -1;
+	dlen = (size_t)snprintf(d, sizeof(d), "--%.*s", (int)bl, bv);
+	pos = sip_msg_delim(buf, len, 0, d, dlen);
+	for (;;) {
+		if (pos + dlen > len)
+			goto bad;
+		pos += dlen;
+		if (pos + 2 <= len && buf[pos] == '-' && buf[pos + 1] == '-')
+			break;				/* the close delimiter */
+		pos += sip_span(buf + pos, len - pos, " \t");
+		if (pos + 2 > len || buf[pos] != '\r' || buf[pos + 1] != '\n')
+			goto bad;
+		start = pos + 2;
+		if ((end = sip_msg_delim(buf, len, start, d, dlen)) == len ||
+		    end < start + 2)
+			goto bad;
+		if (sip_msg_part(msg, buf + start, end - 2 - start) != 0)
+			goto bad;
+		pos = end;
+	}
+	if (osip_list_size(&msg->bodies) > 0)
+		return 0;
+bad:
+	sip_msg_bodies_free(msg);
+	return -1;
+}
+
 osip_message_t *
 sip_msg_parse(const char *buf, size_t len, char *why, size_t whylen)
 {
@@ -192,7 +289,8 @@ sip_msg_parse_code(const char *buf, size_t len, int *code, char *why,
 	if (body < len && msg->content_type == NULL)
 		goto fail;
 	err = "cannot keep the body";
-	if (body < len && osip_message_set_body(msg, buf + body, len - body) != 0)
+	if (body < len && sip_msg_parts(msg, buf + body, len - body) != 0 &&
+	    osip_message_set_body(msg, buf + body, len - body) != 0)
 		goto fail;
 	if (MSG_IS_REQUEST(msg) &&
 	    strcmp(msg->cseq->method, msg->sip_method) != 0) {

@@ -805,6 +805,49 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(audio_of(cok.body), audio_of(out.body), cok.body)
         self.assertRemote("carrier", "127.0.0.1:5012")
 
+    def test_an_emergency_call_with_its_location_in_a_multipart_body_is_anchored(self):
+        """RFC 6442: the phone's INVITE carries its SDP beside a PIDF-LO
+        location in multipart/mixed. The SDP part is rewritten for the
+        relay, the location reaches the carrier byte for byte, and the
+        answer comes back anchored."""
+        pidf = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
+                '<presence xmlns="urn:ietf:params:xml:ns:pidf" '
+                'xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" '
+                'xmlns:ca="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr" '
+                'entity="pres:alice@carrier.test"><tuple id="loc"><status><gp:geopriv>'
+                '<gp:location-info><ca:civicAddress><ca:country>DE</ca:country>'
+                '<ca:A3>Berlin</ca:A3><ca:RD>Unter den Linden</ca:RD><ca:HNO>1</ca:HNO>'
+                '<ca:FLR>3</ca:FLR></ca:civicAddress></gp:location-info>'
+                '</gp:geopriv></status></tuple></presence>\r\n')
+        body = ("--b1\r\nContent-Type: application/sdp\r\n\r\n" + CISCO +
+                "--b1\r\nContent-Type: application/pidf+xml\r\nContent-ID: <loc1@phone>\r\n"
+                "\r\n" + pidf + "--b1--\r\n")
+        p = self.registered_phone("Cisco/SPA504G-7.6.2")
+        inv = p.req("INVITE", "sip:112@carrier.test")
+        inv.headers += [("Geolocation", "<cid:loc1@phone>"), ("Geolocation-Routing", "yes"),
+                        ("Content-Type", "multipart/mixed;boundary=b1")]
+        inv.body = body
+        p.send(inv)
+        out = self.carrier.stream.expect_request("INVITE")
+        self.assertTrue(out.get("Content-Type").startswith("multipart/mixed"), out.get("Content-Type"))
+        self.assertEqual(out.get("Geolocation"), "<cid:loc1@phone>")
+        self.assertIn(pidf, out.body)
+        self.assertIn("Content-ID: <loc1@phone>", out.body)
+        addr, port, proto = audio_of(out.body)
+        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), out.body)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertNotIn("192.0.2.11", out.body)
+        self.assertTrue(keys_of(out.body))
+        self.assertFalse(set(keys_of(out.body)) & set(keys_of(CISCO)))
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
+        self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=CARRIER_ANSWER.format(
+            tag=tag), extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        self.assertEqual(audio_of(ok.body)[2], "RTP/AVP", ok.body)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", ok.body),
+                         [("1", "AES_CM_128_HMAC_SHA1_32")], ok.body)
+        self.assertEqual(len(self.edge.json("calls")["items"][0]["legs"]), 2)
+
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
         addr, port, proto = audio_of(answer)

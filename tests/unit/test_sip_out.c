@@ -240,6 +240,139 @@ test_forward_keeps_multipart_body(void)
 	sip_msg_free(m);
 }
 
+/* An emergency INVITE (RFC 6442): SDP beside the caller's location. */
+static const char located_invite[] =
+    "INVITE sip:112@carrier.test SIP/2.0\r\n"
+    "Via: SIP/2.0/TLS 192.0.2.10:5062;branch=z9hG4bK-loc-1\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:alice@carrier.test>;tag=ph1\r\n"
+    "To: <sip:112@carrier.test>\r\n"
+    "Call-ID: loc-1@phone\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Geolocation: <cid:loc1@phone>\r\n"
+    "Content-Type: multipart/mixed;boundary=\"b-1\"\r\n"
+    "Content-Length: 205\r\n"
+    "\r\n"
+    "--b-1\r\n"
+    "Content-Type: application/sdp\r\n"
+    "\r\n"
+    "v=0\r\n"
+    "o=- 1 1 IN IP4 192.0.2.10\r\n"
+    "c=IN IP4 192.0.2.10\r\n"
+    "m=audio 4000 RTP/AVP 0\r\n"
+    "\r\n"
+    "--b-1\r\n"
+    "Content-Type: application/pidf+xml\r\n"
+    "Content-ID: <loc1@phone>\r\n"
+    "\r\n"
+    "<presence entity=\"pres:alice@carrier.test\"/>\r\n"
+    "--b-1--\r\n";
+
+/*
+ * A multipart body is kept as its parts, each with its own type (so the
+ * SDP part can be rewritten), and forwards unchanged as it came.
+ */
+static void
+test_multipart_parts_are_split_and_forward_unchanged(void)
+{
+	osip_message_t	*m;
+	osip_body_t	*b;
+	char		*out;
+	size_t		 len;
+
+	m = parse(located_invite, sizeof(located_invite) - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(osip_list_size(&m->bodies), 2);
+	b = osip_list_get(&m->bodies, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->content_type);
+	CU_ASSERT_STRING_EQUAL(b->content_type->subtype, "sdp");
+	CU_ASSERT_EQUAL(b->length, strlen("v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\n"
+	    "c=IN IP4 192.0.2.10\r\nm=audio 4000 RTP/AVP 0\r\n"));
+	b = osip_list_get(&m->bodies, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->content_type);
+	CU_ASSERT_STRING_EQUAL(b->content_type->subtype, "pidf+xml");
+	CU_ASSERT_EQUAL(strncmp(b->body, "<presence", 9), 0);
+	forward_edits(m);
+	out = print(m, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(strcmp(strstr(out, "\r\n\r\n"),
+	    strstr(located_invite, "\r\n\r\n")), 0);
+	osip_free(out);
+	sip_msg_free(m);
+}
+
+/* The SDP part rewritten: the location part goes out as it came. */
+static void
+test_multipart_with_a_new_sdp_part_keeps_the_others(void)
+{
+	static const char	 sdp[] = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
+	    "c=IN IP4 127.0.0.1\r\nm=audio 20000 RTP/SAVP 0\r\n";
+	osip_message_t		*m, *again;
+	osip_body_t		*b;
+	char			*out, *body;
+	size_t			 len;
+
+	m = parse(located_invite, sizeof(located_invite) - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	b = osip_list_get(&m->bodies, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	osip_free(b->body);
+	b->body = osip_strdup(sdp);
+	b->length = strlen(sdp);
+	out = print(m, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	body = strstr(out, "\r\n\r\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, sdp));
+	CU_ASSERT_PTR_NULL(strstr(body, "192.0.2.10"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "Content-ID: <loc1@phone>\r\n\r\n"
+	    "<presence entity=\"pres:alice@carrier.test\"/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "--b-1--"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "Geolocation: <cid:loc1@phone>\r\n"));
+	/* It parses again, into the same two parts. */
+	again = parse(out, len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+	CU_ASSERT_EQUAL(osip_list_size(&again->bodies), 2);
+	sip_msg_free(again);
+	osip_free(out);
+	sip_msg_free(m);
+}
+
+/*
+ * A body that is not the multipart its type says (no such boundary, no
+ * close delimiter, a boundary over 70 characters) is kept whole, as one
+ * body, and still forwards as it came.
+ */
+static void
+test_a_broken_multipart_is_kept_whole(void)
+{
+	static const char *const	 from[] = { "boundary=\"b-1\"",
+	    "--b-1--\r\n", "boundary=\"b-1\"" };
+	static const char *const	 to[] = { "boundary=\"b-2\"",
+	    "--b-1  \r\n", "boundary=\"b-123456789012345678901234567890"
+	    "12345678901234567890123456789012345678901234567890\"" };
+	osip_message_t			*m;
+	char				*text, *at, *out;
+	size_t				 i, len;
+
+	for (i = 0; i < nitems(from); i++) {
+		at = strstr(located_invite, from[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+		xasprintf(&text, "%.*s%s%s", (int)(at - located_invite),
+		    located_invite, to[i], at + strlen(from[i]));
+		m = parse(text, strlen(text));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(osip_list_size(&m->bodies), 1);
+		out = print(m, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+		CU_ASSERT_EQUAL(strcmp(strstr(out, "\r\n\r\n"),
+		    strstr(text, "\r\n\r\n")), 0);
+		osip_free(out);
+		sip_msg_free(m);
+		free(text);
+	}
+}
+
 /*
  * A response on its way back: the edge's Via goes, the rest of the
  * list is printed in its place, every other header stays as it came.
@@ -530,6 +663,9 @@ test_sip_out_register(void)
 
 	UNIT_TEST(s, test_forward_keeps_untouched_headers_and_body);
 	UNIT_TEST(s, test_forward_keeps_multipart_body);
+	UNIT_TEST(s, test_multipart_parts_are_split_and_forward_unchanged);
+	UNIT_TEST(s, test_multipart_with_a_new_sdp_part_keeps_the_others);
+	UNIT_TEST(s, test_a_broken_multipart_is_kept_whole);
 	UNIT_TEST(s, test_response_keeps_all_but_the_popped_via);
 	UNIT_TEST(s, test_escaped_nul_users_survive_the_round_trip);
 	UNIT_TEST(s, test_control_characters_only_in_quoted_strings);
