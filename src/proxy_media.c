@@ -1164,7 +1164,7 @@ fail:
 	    pm->call_id, what, pm_side_name(to));
 }
 
-/* Refuse a message whose SDP hides in a multipart body (pm_sdp). */
+/* Refuse a message whose SDP hides in a broken multipart body (pm_sdp). */
 static enum proxy_verdict
 pm_refuse_multipart(struct proxy_edit *e, const char *call_id,
     enum media_side side)
@@ -1172,8 +1172,8 @@ pm_refuse_multipart(struct proxy_edit *e, const char *call_id,
 	e->code = 488;
 	snprintf(e->reason, sizeof(e->reason), "%s",
 	    osip_message_get_reason(488));
-	log_notice("media refused call=%s side=%s reason=SDP inside a "
-	    "multipart body is not anchored", call_id, pm_side_name(side));
+	log_notice("media refused call=%s side=%s reason=SDP in a multipart "
+	    "body that does not parse as one", call_id, pm_side_name(side));
 	return PROXY_REFUSE;
 }
 

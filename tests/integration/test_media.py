@@ -847,6 +847,15 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", ok.body),
                          [("1", "AES_CM_128_HMAC_SHA1_32")], ok.body)
         self.assertEqual(len(self.edge.json("calls")["items"][0]["legs"]), 2)
+        # A multipart body whose boundary is not the one its type names
+        # hides its SDP: refused, and said so.
+        inv = p.req("INVITE", "sip:112@carrier.test", call_id="broken-mp")
+        inv.headers.append(("Content-Type", "multipart/mixed;boundary=b2"))
+        inv.body = body
+        p.send(inv)
+        self.assertEqual(p.expect_response("INVITE", 488).call_id, "broken-mp")
+        self.assertTrue(self.edge.wait_log("media refused call=broken-mp side=phone reason=SDP in "
+                                           "a multipart body that does not parse as one", 3))
 
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
