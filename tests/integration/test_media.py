@@ -446,6 +446,46 @@ class ScriptedShapes(ScriptedCase):
         self.assertIn(crypto[0][0], ("1", "2"))     # the tag of a line it offered
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
 
+    def test_a_spectralink_hold_and_resume_in_its_dual_shape(self):
+        """Spectralink re-INVITEs in the same dual shape: its hold
+        (sendonly on both m= lines, new keys) reaches the carrier as one
+        sendonly m= line, and its answer as two again, SAVP taken with the
+        carrier's recvonly and AVP refused; the resume likewise."""
+        self.call("Spectralink 8440 6.2.2", DUAL)
+        p, out, ok = self.last
+        route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
+        first = audio_of(ok.body)
+        for cseq, (pdir, cdir) in enumerate((("sendonly", "recvonly"), ("sendrecv", "sendrecv")), 2):
+            offer = DUAL.replace("a=sendrecv", "a=" + pdir).replace(" 7 7 ", " 7 %d " % (6 + cseq))
+            offer = offer.replace("WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz",
+                                  "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk" if cseq == 2 else
+                                  "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw")
+            rinv = in_dialog("INVITE", ok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                             ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, cseq,
+                             via_port=p.claimed_port)
+            rinv.headers += [("Contact", "<%s>" % p.contact_uri), ("Content-Type", "application/sdp")]
+            rinv.body = offer
+            p.send(rinv)
+            cinv = self.carrier.stream.expect_request("INVITE")
+            self.assertEqual(cinv.body.count("m=audio"), 1, cinv.body)
+            self.assertIn("a=%s\r\n" % pdir, cinv.body)
+            self.assertEqual(audio_of(cinv.body), audio_of(out.body), cinv.body)
+            tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cinv.body).group(1)
+            ans = CARRIER_ANSWER.format(tag=tag).replace(" 1 1 ", " 1 %d " % cseq) + \
+                "a=%s\r\n" % cdir
+            self.carrier.stream.send(response(cinv, 200, "OK", body=ans))
+            rok = p.expect_response("INVITE", 200)
+            lines = re.findall(r"^m=audio (\d+) (\S+)", rok.body, re.M)
+            self.assertEqual(lines, [(str(first[1]), "RTP/SAVP"), ("0", "RTP/AVP")], rok.body)
+            taken = rok.body[rok.body.index("m=audio"):rok.body.index("m=audio 0 ")]
+            self.assertIn("a=%s\r\n" % cdir, taken, rok.body)
+            self.assertEqual(len(re.findall(r"a=crypto:", rok.body)), 1, rok.body)
+            p.send(in_dialog("ACK", rok, route, uri_of(ok.get("Contact")), (p.aor, ok.tag("From")),
+                             ("sip:bob@carrier.test", ok.tag("To")), ok.call_id, cseq,
+                             via_port=p.claimed_port))
+            self.assertEqual(self.carrier.stream.expect_request("ACK").cseq[1], "ACK")
+        self.assertEqual(self.edge.json("calls")["items"][0]["state"], "confirmed")
+
     def test_plain_2xx_to_an_srtp_offer_is_refused_and_the_callee_gets_ack_and_bye(self):
         p = self.registered_phone("Spectralink 8440 6.2.2")
         p.send(p.req("INVITE", "sip:bob@carrier.test", body=DUAL))
