@@ -486,6 +486,52 @@ class ScriptedShapes(ScriptedCase):
             self.assertEqual(self.carrier.stream.expect_request("ACK").cseq[1], "ACK")
         self.assertEqual(self.edge.json("calls")["items"][0]["state"], "confirmed")
 
+    def test_reinvite_glare_gets_491_at_the_edge_and_both_offers_go_through_in_turn(self):
+        """Both sides re-INVITE at once (RFC 3261 §14.1): the phone's offer
+        meets the carrier's pending one at the edge and gets 491 there,
+        the carrier's completes, and the phone's retry then goes through."""
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
+        route = [uri_of(r) for r in out.get_all("Record-Route")]
+        rinv = in_dialog("INVITE", out, route, uri_of(out.get("Contact")),
+                         ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
+                         out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
+        rinv.headers += [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port),
+                         ("Content-Type", "application/sdp")]
+        rinv.body = self.elsewhere(CARRIER_ANSWER.format(tag=1), 5004, "o=gw 1 2")
+        self.carrier.stream.send(rinv)
+        pinv = p.expect_request("INVITE")
+        mine = self.phone_request("INVITE", d, 2)
+        mine.headers += [("Contact", "<%s>" % p.contact_uri), ("Content-Type", "application/sdp")]
+        mine.body = CISCO_REKEY
+        p.send(mine)
+        self.assertEqual(p.expect_response("INVITE", 491).cseq, (2, "INVITE"))
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "INVITE", 0.3))
+        # The carrier's exchange completes as if nothing had happened.
+        ptag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", pinv.body).groups()
+        answer = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (ptag, suite), CISCO_REKEY)
+        p.send(response(pinv, 200, "OK", body=answer, extra=[("Contact", "<%s>" % p.contact_uri)]))
+        cok = self.carrier.stream.expect_response("INVITE", 200)
+        self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", cok.body),
+                         [("1", "AES_CM_128_HMAC_SHA1_80")], cok.body)
+        self.carrier.stream.send(in_dialog("ACK", cok, route, uri_of(out.get("Contact")),
+                                           ("sip:bob@carrier.test", "gw"),
+                                           (p.aor, d["ok"].tag("From")), out.call_id, 7,
+                                           via_host="127.0.0.1", via_port=self.carrier.port))
+        self.assertEqual(p.expect_request("ACK").cseq, (7, "ACK"))
+        # The phone's retry, later: an offer like any other.
+        again = self.phone_request("INVITE", d, 3)
+        again.headers += [("Contact", "<%s>" % p.contact_uri), ("Content-Type", "application/sdp")]
+        again.body = CISCO_REKEY.replace(" 9 10 ", " 9 11 ")
+        p.send(again)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(audio_of(cinv.body), audio_of(out.body), cinv.body)
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cinv.body).group(1)
+        self.carrier.stream.send(response(cinv, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)
+                                          .replace(" 1 1 ", " 1 3 ")))
+        self.assertEqual(audio_of(p.expect_response("INVITE", 200).body), audio_of(d["ok"].body))
+
     def test_plain_2xx_to_an_srtp_offer_is_refused_and_the_callee_gets_ack_and_bye(self):
         p = self.registered_phone("Spectralink 8440 6.2.2")
         p.send(p.req("INVITE", "sip:bob@carrier.test", body=DUAL))
