@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,18 +166,65 @@ sip_msg_bodies_free(osip_message_t *msg)
 	}
 }
 
-/* One part, headers and body, as a body of msg's (libosip2 wants a string). */
+/*
+ * One part, headers and body, as a body of msg's. Its headers are read
+ * here, not by libosip2's MIME parser, which takes bare LFs for line ends
+ * and leaks a second Content-Type: a part whose headers are not plain
+ * "Name: value" lines ending in CRLF, or that has two types, is refused.
+ */
 static int
 sip_msg_part(osip_message_t *msg, const char *p, size_t n)
 {
-	char	*copy = xmalloc(n + 1);
-	int	 rc;
+	osip_body_t	*b = NULL;
+	const char	*eol;
+	char		*name = NULL, *value = NULL;
+	size_t		 k, c, v;
+	bool		 typed = false;
 
-	memcpy(copy, p, n);
-	copy[n] = '\0';
-	rc = osip_message_set_body_mime(msg, copy, n);
-	free(copy);
-	return rc == 0 ? 0 : -1;
+	if (osip_body_init(&b) != 0)
+		return -1;
+	for (;;) {
+		if ((eol = memmem(p, n, "\r\n", 2)) == NULL)
+			goto bad;
+		if ((k = (size_t)(eol - p)) == 0)
+			break;			/* the empty line */
+		c = sip_span(p, k, "!#$%&'*+-.^_`|~0123456789"
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		if (c == 0 || c == k || p[c] != ':' ||
+		    memchr(p, '\n', k) != NULL || memchr(p, '\r', k) != NULL ||
+		    memchr(p, '\0', k) != NULL)
+			goto bad;
+		v = c + 1 + sip_span(p + c + 1, k - c - 1, " \t");
+		name = xstrndup(p, c);
+		value = xstrndup(p + v, k - v);
+		if (strcasecmp(name, "content-type") == 0) {
+			if (typed || osip_body_set_contenttype(b, value) != 0)
+				goto bad;
+			typed = true;
+		} else if (osip_body_set_header(b, name, value) != 0)
+			goto bad;
+		free(name);
+		free(value);
+		name = value = NULL;
+		p += k + 2;
+		n -= k + 2;
+	}
+	p += 2;
+	n -= 2;
+	b->body = osip_malloc(n + 1);
+	if (b->body == NULL)
+		goto bad;
+	memcpy(b->body, p, n);
+	b->body[n] = '\0';
+	b->length = n;
+	if (osip_list_add(&msg->bodies, b, -1) < 0)
+		goto bad;
+	return 0;
+bad:
+	free(name);
+	free(value);
+	osip_body_free(b);
+	return -1;
 }
 
 /* Where the delimiter d (dlen bytes) next starts a line in buf, or len. */

@@ -340,17 +340,20 @@ test_multipart_with_a_new_sdp_part_keeps_the_others(void)
 
 /*
  * A body that is not the multipart its type says (no such boundary, no
- * close delimiter, a boundary over 70 characters) is kept whole, as one
- * body, and still forwards as it came.
+ * close delimiter, a boundary over 70 characters, a part with two types,
+ * which libosip2 would leak) is kept whole, as one body, and still
+ * forwards as it came.
  */
 static void
 test_a_broken_multipart_is_kept_whole(void)
 {
 	static const char *const	 from[] = { "boundary=\"b-1\"",
-	    "--b-1--\r\n", "boundary=\"b-1\"" };
+	    "--b-1--\r\n", "boundary=\"b-1\"",
+	    "Content-ID: <loc1@phone>\r\n" };
 	static const char *const	 to[] = { "boundary=\"b-2\"",
 	    "--b-1  \r\n", "boundary=\"b-123456789012345678901234567890"
-	    "12345678901234567890123456789012345678901234567890\"" };
+	    "12345678901234567890123456789012345678901234567890\"",
+	    "content-type: text/x-abc\r\n" };
 	osip_message_t			*m;
 	char				*text, *at, *out;
 	size_t				 i, len;
