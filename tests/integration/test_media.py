@@ -383,6 +383,19 @@ class ScriptedCase(unittest.TestCase):
                 "route": [uri_of(v) for v in reversed(ok.get_all("Record-Route"))],
                 "frm": (p.aor, ok.tag("From")), "to": ("sip:bob@carrier.test", ok.tag("To"))}
 
+    def carrier_request(self, method, d, cseq, sdp=False):
+        """The carrier's request in the answered call d (answered_call()),
+        with its Contact; sdp: a Content-Type for the body to come."""
+        out = d["out"]
+        m = in_dialog(method, out, [uri_of(r) for r in out.get_all("Record-Route")],
+                      uri_of(out.get("Contact")), ("sip:bob@carrier.test", "gw"),
+                      (d["p"].aor, d["ok"].tag("From")), out.call_id, cseq,
+                      via_host="127.0.0.1", via_port=self.carrier.port)
+        m.headers.append(("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port))
+        if sdp:
+            m.headers.append(("Content-Type", "application/sdp"))
+        return m
+
     def phone_request(self, method, d, cseq):
         return in_dialog(method, d["ok"], d["route"], uri_of(d["ok"].get("Contact")), d["frm"],
                          d["to"], d["ok"].call_id, cseq, via_port=d["p"].claimed_port)
@@ -493,11 +506,7 @@ class ScriptedShapes(ScriptedCase):
         d = self.answered_call()
         p, out = d["p"], d["out"]
         route = [uri_of(r) for r in out.get_all("Record-Route")]
-        rinv = in_dialog("INVITE", out, route, uri_of(out.get("Contact")),
-                         ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
-                         out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
-        rinv.headers += [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port),
-                         ("Content-Type", "application/sdp")]
+        rinv = self.carrier_request("INVITE", d, 7, sdp=True)
         rinv.body = self.elsewhere(CARRIER_ANSWER.format(tag=1), 5004, "o=gw 1 2")
         self.carrier.stream.send(rinv)
         pinv = p.expect_request("INVITE")
@@ -805,11 +814,7 @@ class ScriptedShapes(ScriptedCase):
                "m=image {port} udptl t38\r\na=T38FaxVersion:0\r\na=T38MaxBitRate:14400\r\n"
                "a=T38FaxRateManagement:transferredTCF\r\na=T38FaxUdpEC:t38UDPRedundancy\r\n")
         route = [uri_of(r) for r in out.get_all("Record-Route")]
-        rinv = in_dialog("INVITE", out, route, uri_of(out.get("Contact")),
-                         ("sip:bob@carrier.test", "gw"), (p.aor, d["ok"].tag("From")),
-                         out.call_id, 7, via_host="127.0.0.1", via_port=self.carrier.port)
-        rinv.headers += [("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port),
-                         ("Content-Type", "application/sdp")]
+        rinv = self.carrier_request("INVITE", d, 7, sdp=True)
         rinv.body = t38.format(o="gw 1 2 IN IP4 127.0.0.1", port=gw_port)
         self.carrier.stream.send(rinv)
         pinv = p.expect_request("INVITE")
@@ -1483,6 +1488,13 @@ class PlainScripted(ScriptedCase):
         return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + b"\xd5" * 160
 
     @staticmethod
+    def plain_sdp(user, version, port):
+        """Plain G.711 on 127.0.0.1:port, o= line of user and version."""
+        return ("v=0\r\no={u} {v} {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+                "t=0 0\r\nm=audio {p} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n").format(
+                    u=user, v=version, p=port)
+
+    @staticmethod
     def reinvite(p, ok, body):
         """The phone's re-INVITE (CSeq 2) with body, in the dialog of ok."""
         route = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
@@ -1500,10 +1512,10 @@ class PlainScripted(ScriptedCase):
         named, named_port = self.udp()
         real, _ = self.udp()
         gw, gw_port = self.udp()
-        offer = ("v=0\r\no=- 4 {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na={dir}\r\n" % named_port)
-        answer = ("v=0\r\no=gw 1 {v} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                  "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na={dir}\r\n" % gw_port)
+        offer = self.plain_sdp("-", 4, named_port) + "a={dir}\r\n"
+        answer = self.plain_sdp("gw", 1, gw_port) + "a={dir}\r\n"
+        offer = offer.replace("o=- 4 4 ", "o=- 4 {v} ")
+        answer = answer.replace("o=gw 1 1 ", "o=gw 1 {v} ")
         p = self.registered_phone("Linphone/5.0")
         inv = p.req("INVITE", "sip:bob@carrier.test", body=offer.format(v=4, dir="sendrecv"))
         p.send(inv)
@@ -1537,10 +1549,8 @@ class PlainScripted(ScriptedCase):
         rang, and its silence once answered still ends it."""
         gw, gw_port = self.udp()
         ph, ph_port = self.udp()
-        offer = ("v=0\r\no=- 4 4 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % ph_port)
-        answer = ("v=0\r\no=gw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-                  "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % gw_port)
+        offer = self.plain_sdp("-", 4, ph_port)
+        answer = self.plain_sdp("gw", 1, gw_port)
         p = self.registered_phone("Linphone/5.0")
         p.send(p.req("INVITE", "sip:bob@carrier.test", body=offer))
         out = self.carrier.stream.expect_request("INVITE")
