@@ -1304,12 +1304,42 @@ pm_owe(struct pmedia *pm, const struct txn *t, enum media_side to)
 }
 
 /*
- * The ACK of the call's 2xx passes: a side owed an offer (pm_owe) gets
- * it once the ACK has gone on, if the dialog answered is the one its
- * refused answer came in (another fork's is gone).
+ * The edge's UPDATE to the ACK's side goes where the ACK goes: the 2xx
+ * set the dialog's target and route set, which may not be the early
+ * dialog's the refused request had.
+ */
+static int
+pm_owed_target(osip_message_t *tmpl, const osip_message_t *ack)
+{
+	osip_uri_t	*u = NULL;
+	osip_list_t	 routes;
+
+	if (ack->req_uri == NULL || osip_uri_clone(ack->req_uri, &u) != 0)
+		return -1;
+	if (osip_list_init(&routes) != 0 ||
+	    osip_list_clone(&ack->routes, &routes,
+	    (int (*)(void *, void **))osip_route_clone) != 0) {
+		osip_uri_free(u);
+		osip_list_special_free(&routes,
+		    (void (*)(void *))osip_route_free);
+		return -1;
+	}
+	osip_uri_free(tmpl->req_uri);
+	tmpl->req_uri = u;
+	osip_list_special_free(&tmpl->routes,
+	    (void (*)(void *))osip_route_free);
+	tmpl->routes = routes;
+	return 0;
+}
+
+/*
+ * The ACK of the call's 2xx passes towards side to: a side owed an offer
+ * (pm_owe) gets it once the ACK has gone on, if the dialog answered is
+ * the one its refused answer came in (another fork's is gone).
  */
 static void
-pm_owed_due(struct pmedia *pm, const osip_message_t *ack)
+pm_owed_due(struct pmedia *pm, const osip_message_t *ack,
+    enum media_side to)
 {
 	struct pm_retry	*r;
 	const char	*f, *t, *af = sip_hdr_from_tag(ack);
@@ -1331,6 +1361,9 @@ pm_owed_due(struct pmedia *pm, const osip_message_t *ack)
 			pm_retry_cancel(pm, (enum media_side)k);
 			continue;
 		}
+		if ((enum media_side)k == to && pm_owed_target(r->tmpl, ack) != 0)
+			log_warn("media call=%s: the edge's UPDATE keeps the "
+			    "early dialog's target: out of memory", pm->call_id);
 		pm_retry_start(r, 0);
 	}
 }
@@ -1502,7 +1535,7 @@ proxy_media_ack(struct proxy *p, struct conn *from, osip_message_t *m,
 	    (pm = dlg->media) == NULL)
 		return;
 	pm_shift(pm, m, MEDIA_OTHER(side));
-	pm_owed_due(pm, m);
+	pm_owed_due(pm, m, MEDIA_OTHER(side));
 	if (!media_offer_pending(pm->ms, &pend) || pend == side ||
 	    media_own_pending(pm->ms))
 		return;

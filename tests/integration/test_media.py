@@ -1266,11 +1266,12 @@ class EarlyCase(ScriptedCase):
         self.assertEqual(d["p"].expect_response("PRACK", 200).cseq, (cseq, "PRACK"))
         return cpr
 
-    def answer_call(self, d, body=""):
-        """The carrier's 200 to the INVITE (no SDP, or the 183's again), and
-        the phone's ACK; returns the ACK the carrier got."""
+    def answer_call(self, d, body="", user="bob"):
+        """The carrier's 200 to the INVITE (no SDP, or the 183's again) with
+        user in its Contact, and the phone's ACK; returns the ACK the
+        carrier got."""
         self.carrier.stream.send(response(d["out"], 200, "OK", to_tag="gw", body=body, extra=[
-            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+            ("Contact", "<sip:%s@127.0.0.1:%d;transport=tls>" % (user, self.carrier.port))]))
         ok = d["p"].expect_response("INVITE", 200)
         d["ok"] = ok
         d["route"] = [uri_of(v) for v in reversed(ok.get_all("Record-Route"))]
@@ -1352,14 +1353,17 @@ class EarlyDialogs(EarlyCase):
             lambda m: m.is_request and m.method == "UPDATE", 0.3))
         # Its 200 repeats the 183's answer, as RFC 3262 lets it: that is
         # not the carrier giving up the answer the edge refused.
-        ack = self.answer_call(d, d["c183"])
+        # ... and names another target than its 183 did: the dialog's.
+        ack = self.answer_call(d, d["c183"], user="bob-answered")
         self.assertEqual(ack.cseq, (out.cseq[0], "ACK"))
         own = self.carrier.stream.expect_request("UPDATE")
         n = cupd.cseq[0]
         self.assertEqual(own.cseq, (n + 1, "UPDATE"))
         self.assertEqual(len(own.get_all("Via")), 1, own.get_all("Via"))
         self.assertEqual((own.tag("From"), own.tag("To")), (out.tag("From"), "gw"))
-        self.assertEqual(own.ruri, "sip:bob@127.0.0.1:%d;transport=tls" % self.carrier.port)
+        self.assertEqual(cupd.ruri, "sip:bob@127.0.0.1:%d;transport=tls" % self.carrier.port)
+        self.assertEqual(own.ruri, ack.ruri)
+        self.assertEqual(own.ruri, "sip:bob-answered@127.0.0.1:%d;transport=tls" % self.carrier.port)
         self.assertEqual(own.get("Route"), None)
         self.assertEqual(own.get("Contact"), out.get("Contact"))
         self.assertEqual(own.get("RAck"), None)
