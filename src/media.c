@@ -497,6 +497,16 @@ media_unchanged(struct media_session *ms)
 		ms->st[k].changed = false;
 }
 
+/* A new answer: the relay follows every stream it did not reject. */
+static void
+media_changed(struct media_session *ms)
+{
+	size_t	k;
+
+	for (k = 0; k < ms->n; k++)
+		ms->st[k].changed = !ms->st[k].rejected;
+}
+
 /* Is a proto RTP with SRTP (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP...)? */
 static bool
 media_proto_savp(const char *proto)
@@ -1318,8 +1328,7 @@ media_own_answer(struct media_session *ms, enum media_side from,
 	}
 	if ((code = media_answerer_legs(ms, s, from, why, whylen)) != 0)
 		goto out;
-	for (k = 0; k < ms->n; k++)
-		ms->st[k].changed = !ms->st[k].rejected;
+	media_changed(ms);
 	media_settle(ms, from, ms->offer, ms->offer_len, NULL, 0);
 out:
 	if (code != 0)
@@ -1435,12 +1444,10 @@ media_answer(struct media_session *ms, enum media_side from,
 		goto out;
 	memset(ms->fresh, 0, sizeof(ms->fresh));
 	/*
-	 * The relay follows: after the offer's first answer (a 183's) it
-	 * has that one, and a second (the 200's, another peer and key)
-	 * must reach it too.
+	 * After the offer's first answer (a 183's) the relay has that one,
+	 * and a second (the 200's, another peer and key) must reach it too.
 	 */
-	for (k = 0; k < ms->n; k++)
-		ms->st[k].changed = !ms->st[k].rejected;
+	media_changed(ms);
 	media_memo_set(memo, body, len, *out, *outlen);
 	ms->answered = true;
 	media_settle(ms, to, *out, *outlen, ms->offers[to].out,
@@ -1488,7 +1495,6 @@ media_answer_again(struct media_session *ms, enum media_side from,
 {
 	struct media_fork	*f = media_fork_find(ms, ms->tag);
 	struct media_memo	*memo = &ms->answers[from];
-	size_t			 k;
 
 	*out = NULL;
 	if (!ms->answered || ms->from != MEDIA_OTHER(from))
@@ -1503,8 +1509,7 @@ media_answer_again(struct media_session *ms, enum media_side from,
 		 * the relay goes back to its streams.
 		 */
 		memcpy(ms->st, f->st, f->n * sizeof(*f->st));
-		for (k = 0; k < ms->n; k++)
-			ms->st[k].changed = !ms->st[k].rejected;
+		media_changed(ms);
 		media_memo_set(memo, f->memo.in, f->memo.in_len, f->memo.out,
 		    f->memo.out_len);
 		media_settle(ms, MEDIA_OTHER(from), *out, *outlen,

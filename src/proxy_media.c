@@ -73,12 +73,14 @@ struct pm_retry {
 	uint64_t		 flow;
 	unsigned		 attempt;	/* re-INVITEs sent so far */
 	uint32_t		 settled;	/* pm->settled[to] when armed */
-	/*
-	 * No timer yet: the side keeps an answer the edge refused in an
-	 * early dialog, and is offered again once the ACK has passed.
-	 */
-	bool			 owed;
 };
+
+/*
+ * A template kept without a timer: the side keeps an answer the edge
+ * refused in an early dialog, and is offered again once the ACK has
+ * passed (pm_owe, pm_owed_due).
+ */
+#define PM_RETRY_OWED(r)	((r)->tmpl != NULL && (r)->ev == NULL)
 
 /* How many times the edge offers a side again before it gives up. */
 #define PM_RETRY_MAX		3
@@ -246,7 +248,6 @@ pm_retry_cancel(struct pmedia *pm, enum media_side to)
 	sip_msg_free(r->tmpl);
 	r->ev = NULL;
 	r->tmpl = NULL;
-	r->owed = false;
 }
 
 static void
@@ -381,7 +382,7 @@ pm_sdp_part(const osip_message_t *m, int *pos)
 /*
  * The SDP body of a message, or its SDP part: NULL when it has none.
  * *other says it has a body that hides SDP where the edge cannot rewrite
- * it (a multipart body osip did not split into its parts).
+ * it (a multipart body sip_msg could not split into its parts).
  */
 static osip_body_t *
 pm_sdp(const osip_message_t *m, bool *other)
@@ -931,7 +932,6 @@ pm_retry_fire(evutil_socket_t fd, short what, void *arg)
 	event_free(r->ev);
 	r->ev = NULL;
 	r->tmpl = NULL;
-	r->owed = false;
 	if (pm->settled[to] != r->settled) {
 		log_info("media call=%s: the %s side settled its media after "
 		    "%s, so the edge does not offer it again", pm->call_id,
@@ -1296,40 +1296,10 @@ pm_owe(struct pmedia *pm, const struct txn *t, enum media_side to)
 		proxy_drop_headers(tmpl, "RAck");
 	}
 	pm_retry_keep(pm, to, tmpl, t->out_conn, t->flow, 0);
-	pm->retry[to].owed = true;
 	log_notice("media call=%s: the %s side keeps an answer the edge refused "
 	    "in an early dialog; the edge offers it the relay's media again "
 	    "in an UPDATE once the call is answered", pm->call_id,
 	    pm_side_name(to));
-}
-
-/*
- * The edge's UPDATE to the ACK's side goes where the ACK goes: the 2xx
- * set the dialog's target and route set, which may not be the early
- * dialog's the refused request had.
- */
-static int
-pm_owed_target(osip_message_t *tmpl, const osip_message_t *ack)
-{
-	osip_uri_t	*u = NULL;
-	osip_list_t	 routes;
-
-	if (ack->req_uri == NULL || osip_uri_clone(ack->req_uri, &u) != 0)
-		return -1;
-	if (osip_list_init(&routes) != 0 ||
-	    osip_list_clone(&ack->routes, &routes,
-	    (int (*)(void *, void **))osip_route_clone) != 0) {
-		osip_uri_free(u);
-		osip_list_special_free(&routes,
-		    (void (*)(void *))osip_route_free);
-		return -1;
-	}
-	osip_uri_free(tmpl->req_uri);
-	tmpl->req_uri = u;
-	osip_list_special_free(&tmpl->routes,
-	    (void (*)(void *))osip_route_free);
-	tmpl->routes = routes;
-	return 0;
 }
 
 /*
@@ -1348,7 +1318,7 @@ pm_owed_due(struct pmedia *pm, const osip_message_t *ack,
 
 	for (k = 0; k < 2; k++) {
 		r = &pm->retry[k];
-		if (!r->owed || r->ev != NULL)
+		if (!PM_RETRY_OWED(r))
 			continue;
 		f = sip_hdr_from_tag(r->tmpl);
 		t = sip_hdr_to_tag(r->tmpl);
@@ -1361,7 +1331,13 @@ pm_owed_due(struct pmedia *pm, const osip_message_t *ack,
 			pm_retry_cancel(pm, (enum media_side)k);
 			continue;
 		}
-		if ((enum media_side)k == to && pm_owed_target(r->tmpl, ack) != 0)
+		/*
+		 * The UPDATE to the ACK's side goes where the ACK goes: the
+		 * 2xx set the dialog's target and route set, which may not
+		 * be the early dialog's that the refused request had.
+		 */
+		if ((enum media_side)k == to &&
+		    sip_hdr_set_target(r->tmpl, ack) != 0)
 			log_warn("media call=%s: the edge's UPDATE keeps the "
 			    "early dialog's target: out of memory", pm->call_id);
 		pm_retry_start(r, 0);

@@ -486,6 +486,46 @@ sip_hdr_ruri_host(const osip_message_t *m)
 	return m->req_uri != NULL ? m->req_uri->host : NULL;
 }
 
+/* Copies of from's Route headers at the end of list. */
+static int
+sip_hdr_routes_clone(const osip_message_t *from, osip_list_t *list)
+{
+	osip_route_t	*r, *rc;
+	int		 i;
+
+	for (i = 0; (r = osip_list_get(&from->routes, i)) != NULL; i++) {
+		if (osip_route_clone(r, &rc) != 0)
+			return -1;
+		if (osip_list_add(list, rc, -1) < 0) {
+			osip_route_free(rc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+sip_hdr_set_target(osip_message_t *m, const osip_message_t *from)
+{
+	osip_uri_t	*u = NULL;
+	osip_list_t	 routes;
+
+	if (from->req_uri == NULL || osip_uri_clone(from->req_uri, &u) != 0)
+		return -1;
+	osip_list_init(&routes);
+	if (sip_hdr_routes_clone(from, &routes) != 0) {
+		osip_uri_free(u);
+		osip_list_special_free(&routes,
+		    (void (*)(void *))osip_route_free);
+		return -1;
+	}
+	osip_uri_free(m->req_uri);
+	m->req_uri = u;
+	osip_list_special_free(&m->routes, (void (*)(void *))osip_route_free);
+	m->routes = routes;
+	return 0;
+}
+
 /* The skeleton both CANCEL and ACK share. */
 static osip_message_t *
 sip_hdr_hop_request(const osip_message_t *inv, const char *method,
@@ -493,8 +533,6 @@ sip_hdr_hop_request(const osip_message_t *inv, const char *method,
 {
 	osip_message_t	*m;
 	osip_via_t	*via;
-	osip_route_t	*r, *rc;
-	int		 i;
 
 	if (osip_message_init(&m) != 0)
 		return NULL;
@@ -512,11 +550,8 @@ sip_hdr_hop_request(const osip_message_t *inv, const char *method,
 		goto fail;
 	m->cseq->number = osip_strdup(inv->cseq->number);
 	m->cseq->method = osip_strdup(method);
-	for (i = 0; (r = osip_list_get(&inv->routes, i)) != NULL; i++) {
-		if (osip_route_clone(r, &rc) != 0)
-			goto fail;
-		osip_list_add(&m->routes, rc, -1);
-	}
+	if (sip_hdr_routes_clone(inv, &m->routes) != 0)
+		goto fail;
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_content_length(m, "0");
 	return m;

@@ -98,6 +98,8 @@ char	*sip_hdr_aor(const osip_from_t *);
 const char *sip_hdr_to_tag(const osip_message_t *);
 /* The From tag, or NULL. */
 const char *sip_hdr_from_tag(const osip_message_t *);
+/* m's Request-URI and Route headers become copies of from's (0 or -1). */
+int	sip_hdr_set_target(osip_message_t *, const osip_message_t *from);
 /* Replace the Request-URI with a parsed URI string. */
 int	sip_hdr_set_request_uri(osip_message_t *, const char *uri);
 /* Host of the Request-URI, or NULL. */

@@ -188,8 +188,7 @@ sip_msg_part(osip_message_t *msg, const char *p, size_t n)
 			goto bad;
 		if ((k = (size_t)(eol - p)) == 0)
 			break;			/* the empty line */
-		c = sip_span(p, k, "!#$%&'*+-.^_`|~0123456789"
-		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		c = sip_token_len(p, k);
 		if (c == 0 || c == k || p[c] != ':' ||
 		    memchr(p, '\n', k) != NULL || memchr(p, '\r', k) != NULL ||
 		    memchr(p, '\0', k) != NULL)

@@ -49,7 +49,24 @@ def audio_of(sdp):
             m.group(2) if m else None)
 
 
-class MediaPeers(unittest.TestCase):
+class Anchored:
+    """The check every media test makes of SDP the edge sent (self.edge)."""
+
+    def assertAnchored(self, sdp, proto, theirs=None):
+        """sdp is the edge's: its first audio m= line on the relay's
+        address and a port of the edge's range, in proto; given theirs
+        (what the other side sent), with keys of the edge's own, none of
+        them in theirs. Returns the port."""
+        addr, port, got = audio_of(sdp)
+        self.assertEqual((addr, got), ("127.0.0.1", proto), sdp)
+        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1], sdp)
+        if theirs is not None:
+            self.assertTrue(keys_of(sdp), sdp)
+            self.assertFalse(set(keys_of(sdp)) & set(keys_of(theirs)), sdp)
+        return port
+
+
+class MediaPeers(Anchored, unittest.TestCase):
     carrier_srtp = "mandatory"
     timeout = 60
 
@@ -127,16 +144,9 @@ class MediaPeers(unittest.TestCase):
     def check_anchored(self, received, sent_by_peer, proto):
         """An SDP a baresip received names the relay, in its shape, with a
         key different from any its peer sent."""
-        addr, port, got = audio_of(received)
-        self.assertEqual(addr, "127.0.0.1")
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1], received)
-        self.assertEqual(got, proto, received)
-        peer_addr, peer_port, _ = audio_of(sent_by_peer)
-        self.assertNotEqual(port, peer_port)
-        if proto == "RTP/AVP" and not keys_of(received):
-            return
-        self.assertTrue(keys_of(received), received)
-        self.assertFalse(set(keys_of(received)) & set(keys_of(sent_by_peer)))
+        plain = proto == "RTP/AVP" and not keys_of(received)
+        port = self.assertAnchored(received, proto, None if plain else sent_by_peer)
+        self.assertNotEqual(port, audio_of(sent_by_peer)[1])
 
 
 class SrtpBothLegs(MediaPeers):
@@ -324,7 +334,7 @@ ca_file = {certs}/ca.crt
 """
 
 
-class ScriptedCase(unittest.TestCase):
+class ScriptedCase(Anchored, unittest.TestCase):
     """A scripted phone and a scripted carrier with the defaults
     (srtp = mandatory, RTP/SAVP)."""
     media_ports = None
@@ -360,12 +370,8 @@ class ScriptedCase(unittest.TestCase):
         out = self.carrier.stream.expect_request("INVITE")
         offer = out.body
         self.assertEqual(offer.count("m=audio"), 1, offer)
-        addr, port, proto = audio_of(offer)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"))
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertAnchored(offer, "RTP/SAVP", body)
         self.assertIn("telephone-event", offer)
-        self.assertTrue(keys_of(offer))
-        self.assertFalse(set(keys_of(offer)) & set(keys_of(body)))
         tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", offer).group(1)
         self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=CARRIER_ANSWER.format(tag=tag),
                                           extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
@@ -574,11 +580,7 @@ class ScriptedShapes(ScriptedCase):
                                           extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>"
                                                   % self.carrier.port)]))
         ok = p.expect_response("INVITE", 200)
-        addr, port, proto = audio_of(ok.body)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), ok.body)
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
-        self.assertTrue(keys_of(ok.body))
-        self.assertFalse(set(keys_of(ok.body)) & set(keys_of(offer)))
+        self.assertAnchored(ok.body, "RTP/SAVP", offer)
         tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", ok.body).group(1)
         answer = ("v=0\r\no=- 7 7 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
                   "m=audio 4000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
@@ -593,9 +595,7 @@ class ScriptedShapes(ScriptedCase):
         ack.body = answer
         p.send(ack)
         cack = self.carrier.stream.expect_request("ACK")
-        addr, port, proto = audio_of(cack.body)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), cack.body)
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertAnchored(cack.body, "RTP/SAVP")
         crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", cack.body)
         self.assertEqual([(c[0], c[1]) for c in crypto], [("3", "AES_CM_128_HMAC_SHA1_80")])
         self.assertNotIn("WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz", cack.body)
@@ -776,11 +776,7 @@ class ScriptedShapes(ScriptedCase):
         p.send(response(pinv, 200, "OK", to_tag="ph", body=CISCO,
                         extra=[("Contact", "<%s>" % p.contact_uri)]))
         cok = self.carrier.stream.expect_response("INVITE", 200)
-        addr, cport, proto = audio_of(cok.body)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), cok.body)
-        self.assertTrue(self.edge.media_ports[0] <= cport <= self.edge.media_ports[1])
-        self.assertTrue(keys_of(cok.body))
-        self.assertFalse(set(keys_of(cok.body)) & set(keys_of(CISCO)))
+        cport = self.assertAnchored(cok.body, "RTP/SAVP", CISCO)
         tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cok.body).group(1)
         route = [uri_of(v) for v in reversed(cok.get_all("Record-Route"))][1:]
         ack = in_dialog("ACK", cok, route, uri_of(cok.get("Contact")),
@@ -790,8 +786,7 @@ class ScriptedShapes(ScriptedCase):
         ack.body = CARRIER_ANSWER.format(tag=tag)
         self.carrier.stream.send(ack)
         pack = p.expect_request("ACK")
-        addr, pport, proto = audio_of(pack.body)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"), pack.body)
+        pport = self.assertAnchored(pack.body, "RTP/AVP")
         self.assertNotEqual(pport, cport)
         self.assertEqual(re.findall(r"a=crypto:(\d+) (\S+) inline:", pack.body),
                          [("1", "AES_CM_128_HMAC_SHA1_32")], pack.body)
@@ -924,12 +919,8 @@ class ScriptedShapes(ScriptedCase):
         self.assertEqual(out.get("Geolocation"), "<cid:loc1@phone>")
         self.assertIn(pidf, out.body)
         self.assertIn("Content-ID: <loc1@phone>", out.body)
-        addr, port, proto = audio_of(out.body)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/SAVP"), out.body)
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertAnchored(out.body, "RTP/SAVP", CISCO)
         self.assertNotIn("192.0.2.11", out.body)
-        self.assertTrue(keys_of(out.body))
-        self.assertFalse(set(keys_of(out.body)) & set(keys_of(CISCO)))
         tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", out.body).group(1)
         self.carrier.stream.send(response(out, 200, "OK", to_tag="gw", body=CARRIER_ANSWER.format(
             tag=tag), extra=[("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
@@ -950,9 +941,7 @@ class ScriptedShapes(ScriptedCase):
 
     def test_cisco_avp_with_crypto_is_answered_as_avp_with_crypto(self):
         answer = self.call("Cisco/SPA504G-7.6.2", CISCO)
-        addr, port, proto = audio_of(answer)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"))
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertAnchored(answer, "RTP/AVP")
         crypto = re.findall(r"a=crypto:(\d+) (\S+) inline:(\S+)", answer)
         self.assertEqual([(c[0], c[1]) for c in crypto], [("1", "AES_CM_128_HMAC_SHA1_32")])
         self.assertNotIn("d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj", answer)
@@ -1288,9 +1277,7 @@ class EarlyDialogs(EarlyCase):
         d = self.early()
         p, out = d["p"], d["out"]
         # The 183's answer reaches the phone in its own shape, on the relay.
-        addr, port, proto = audio_of(d["ok"].body)
-        self.assertEqual((addr, proto), ("127.0.0.1", "RTP/AVP"), d["ok"].body)
-        self.assertTrue(self.edge.media_ports[0] <= port <= self.edge.media_ports[1])
+        self.assertAnchored(d["ok"].body, "RTP/AVP")
         k183 = keys_of(d["ok"].body)
         self.assertEqual(len(k183), 1, d["ok"].body)
         self.assertFalse(set(k183) & set(keys_of(d["c183"]) + keys_of(CISCO)))
@@ -1327,9 +1314,7 @@ class EarlyDialogs(EarlyCase):
         answer = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (tag, suite), CISCO)
         answer = answer.replace("RTP/AVP", proto)
         cpr = self.prack(d, body=answer)
-        addr, cport, cproto = audio_of(cpr.body)
-        self.assertEqual((addr, cproto), ("127.0.0.1", "RTP/SAVP"), cpr.body)
-        self.assertTrue(self.edge.media_ports[0] <= cport <= self.edge.media_ports[1])
+        cport = self.assertAnchored(cpr.body, "RTP/SAVP")
         self.assertNotEqual(cport, port)
         ck = keys_of(cpr.body)
         self.assertEqual(len(ck), 1, cpr.body)
