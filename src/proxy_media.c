@@ -119,6 +119,11 @@ struct pmedia {
 	 * other side's next request is still the higher (RFC 3261 §12.2.2).
 	 */
 	uint32_t		 shift[2];
+	/*
+	 * Per side: an INVITE passed towards it still waits for its final
+	 * response (no re-INVITE of the edge's own meets it, pm_busy).
+	 */
+	bool			 inviting[2];
 	struct proxy		*p;
 	enum media_side		 caller;	/* owns the Call-ID */
 	/* Per side: exchanges it completed, and a re-INVITE due to it. */
@@ -503,28 +508,11 @@ pm_key(const struct media_key *k, struct relay_crypto *c)
 static void
 pm_addr(const char *host, unsigned port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in	*in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*in6 = (struct sockaddr_in6 *)ss;
-	struct in_addr		 v4;
-	socklen_t		 len;
+	bool	hold;
 
 	if (port == 0 || port > 65535 ||
-	    sockaddr_from(host, (uint16_t)port, ss, &len) == -1 ||
-	    (ss->ss_family == AF_INET &&
-	    in->sin_addr.s_addr == htonl(INADDR_ANY)) ||
-	    (ss->ss_family == AF_INET6 &&
-	    IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))) {
+	    sockaddr_sdp(host, (uint16_t)port, ss, &hold) == 0 || hold)
 		memset(ss, 0, sizeof(*ss));
-		return;
-	}
-	if (ss->ss_family == AF_INET6 &&
-	    IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-		memcpy(&v4, &in6->sin6_addr.s6_addr[12], sizeof(v4));
-		memset(ss, 0, sizeof(*ss));
-		in->sin_family = AF_INET;
-		in->sin_addr = v4;
-		in->sin_port = htons((uint16_t)port);
-	}
 }
 
 /* Does the SDP name other peers for stream k's side s than it did? */
@@ -809,6 +797,17 @@ pm_shift(const struct pmedia *pm, osip_message_t *m, enum media_side to)
 		    pm->shift[to]);
 }
 
+/*
+ * An exchange is under way: an offer waits for its answer, or an INVITE
+ * either way for its final response (a late offer has no offer yet).
+ */
+static bool
+pm_busy(const struct pmedia *pm)
+{
+	return media_offer_pending(pm->ms, NULL) ||
+	    pm->inviting[MEDIA_PHONE] || pm->inviting[MEDIA_CARRIER];
+}
+
 static void
 pm_bye_done(struct txn *t, const osip_message_t *resp, int status, void *arg)
 {
@@ -937,7 +936,7 @@ pm_retry_fire(evutil_socket_t fd, short what, void *arg)
 		    "%s, so the edge does not offer it again", pm->call_id,
 		    pm_side_name(to), r->attempt == 0 ?
 		    "the answer the edge refused" : "its 491");
-	} else if (media_offer_pending(pm->ms, NULL)) {
+	} else if (pm_busy(pm)) {
 		/* An exchange is under way: wait for it as after a 491. */
 		if (r->attempt + 1 < PM_RETRY_MAX) {
 			pm_retry_arm(pm, to, tmpl, r->conn, r->flow,
@@ -1203,7 +1202,7 @@ pm_find(struct proxy_edit *e, const osip_message_t *m, uint64_t flow)
 }
 
 static enum proxy_verdict
-pm_request(struct proxy_edit *e, osip_message_t *m)
+pm_request_sdp(struct proxy_edit *e, osip_message_t *m)
 {
 	struct conn	*phone;
 	struct pmedia	*pm;
@@ -1385,6 +1384,20 @@ pm_refuse_2xx(struct proxy *p, struct pmedia *pm, const struct txn *t,
 	pm_reoffer_send(pm, t->out_req, t->out_conn, t->flow, callee, 0);
 }
 
+/* A request on its way; an INVITE that goes is noted (pm_busy). */
+static enum proxy_verdict
+pm_request(struct proxy_edit *e, osip_message_t *m)
+{
+	enum proxy_verdict	 v = pm_request_sdp(e, m);
+	struct pmedia		*pm;
+
+	if (v == PROXY_PASS && e->p->relay != NULL &&
+	    proxy_method_is(m, "INVITE") &&
+	    (pm = pm_find(e, m, e->hop->flow)) != NULL)
+		pm->inviting[MEDIA_OTHER(pm_side(e->from))] = true;
+	return v;
+}
+
 static enum proxy_verdict
 pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 {
@@ -1414,6 +1427,8 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		pm->dlg = dlg;
 		e->slot->data = NULL;
 	}
+	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
+		pm->inviting[side] = false;
 	if (status >= 300) {
 		if (media_offer_pending(pm->ms, &pend))
 			media_offer_failed(pm->ms);

@@ -1209,6 +1209,43 @@ class RefusedReanswer(ScriptedCase):
             lambda m: m.is_request and m.method == "INVITE", 0.5))
         self.assertEqual(len(self.edge.json("calls")["items"]), 1)
 
+    def test_a_late_offer_reinvite_in_the_491_wait_is_not_met_by_the_edges_own(self):
+        d, sent = self.glare()
+        p, n = d["p"], d["n"]
+        # The phone's session refresh without SDP, in the edge's 491 wait.
+        rinv = self.phone_request("INVITE", d, 3)
+        rinv.headers.append(("Contact", "<%s>" % p.contact_uri))
+        p.send(rinv)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual((cinv.cseq, cinv.body), ((n + 2, "INVITE"), ""))
+        # The carrier takes its time over the offer, past the longest wait
+        # (4 s): the edge's re-INVITE must not meet the pending one there.
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "INVITE", sent + 4.6 - time.monotonic()))
+        offer = CARRIER_ANSWER.format(tag=7).replace(" 1 1 ", " 1 2 ")
+        self.carrier.stream.send(response(cinv, 200, "OK", body=offer, extra=[
+            ("Contact", "<sip:bob@127.0.0.1:%d;transport=tls>" % self.carrier.port)]))
+        ok = p.expect_response("INVITE", 200)
+        self.assertEqual(ok.cseq, (3, "INVITE"))
+        tag, suite = re.search(r"a=crypto:(\d+) (\S+) inline:", ok.body).groups()
+        ack = in_dialog("ACK", ok, d["route"], uri_of(ok.get("Contact")), d["frm"], d["to"],
+                        ok.call_id, 3, via_port=p.claimed_port)
+        ack.headers.append(("Content-Type", "application/sdp"))
+        ack.body = re.sub(r"a=crypto:1 \S+", "a=crypto:%s %s" % (tag, suite), CISCO_REKEY)
+        p.send(ack)
+        # The ACK goes with its INVITE's CSeq, and the answer settles it.
+        cack = self.carrier.stream.expect_request("ACK")
+        self.assertEqual(cack.cseq, (n + 2, "ACK"))
+        self.assertEqual(re.findall(r"a=crypto:(\d+) ", cack.body), ["7"], cack.body)
+        self.assertTrue(self.edge.wait_log("settled its media after its 491", 6), self.edge.log())
+        self.assertTrue(self.carrier.stream.nothing(
+            lambda m: m.is_request and m.method == "INVITE", 0.5))
+        p.send(self.phone_request("BYE", d, 4))
+        cbye = self.carrier.stream.expect_request("BYE")
+        self.assertEqual(cbye.cseq, (n + 3, "BYE"))
+        self.carrier.stream.send(response(cbye, 200, "OK"))
+        self.assertEqual(p.expect_response("BYE", 200).cseq, (4, "BYE"))
+
 
 class EarlyCase(ScriptedCase):
     """A Cisco-shaped call with a reliable 183 from the carrier."""
