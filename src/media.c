@@ -418,17 +418,9 @@ media_stream_count(const struct media_session *ms)
 static int
 media_addr_family(const char *addr, bool *hold)
 {
-	struct in6_addr	a;
+	struct sockaddr_storage	ss;
 
-	*hold = false;
-	if (inet_pton(AF_INET, addr, &a) == 1) {
-		*hold = ((struct in_addr *)&a)->s_addr == htonl(INADDR_ANY);
-		return AF_INET;
-	}
-	if (inet_pton(AF_INET6, addr, &a) != 1)
-		return 0;
-	*hold = IN6_IS_ADDR_UNSPECIFIED(&a);
-	return IN6_IS_ADDR_V4MAPPED(&a) ? AF_INET : AF_INET6;
+	return sockaddr_sdp(addr, 0, &ss, hold);
 }
 
 bool

@@ -225,6 +225,33 @@ sockaddr_from(const char *host, uint16_t port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+int
+sockaddr_sdp(const char *host, uint16_t port, struct sockaddr_storage *ss,
+    bool *hold)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	struct in_addr		 v4;
+	socklen_t		 len;
+
+	*hold = false;
+	if (sockaddr_from(host, port, ss, &len) == -1)
+		return 0;
+	if (ss->ss_family == AF_INET6) {
+		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			*hold = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+			return AF_INET6;
+		}
+		memcpy(&v4, &sin6->sin6_addr.s6_addr[12], sizeof(v4));
+		memset(ss, 0, sizeof(*ss));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = v4;
+		sin->sin_port = htons(port);
+	}
+	*hold = sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	return AF_INET;
+}
+
 const char *
 sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
 {

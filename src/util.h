@@ -2,6 +2,7 @@
 #ifndef SIPEDGE_UTIL_H
 #define SIPEDGE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -30,6 +31,13 @@ int	 hostport_split(const char *, char *host, size_t hostlen,
 /* Parse a numeric IPv4/IPv6 address and port into a sockaddr. */
 int	 sockaddr_from(const char *host, uint16_t port,
 	    struct sockaddr_storage *, socklen_t *);
+/*
+ * An SDP connection address (numeric; a name is none) with port: an
+ * IPv4-mapped IPv6 address becomes IPv4 (RFC 3266 §5). Returns the
+ * family or 0; *hold: it is 0.0.0.0 or ::, an RFC 2543 hold.
+ */
+int	 sockaddr_sdp(const char *host, uint16_t port,
+	    struct sockaddr_storage *, bool *hold);
 /* Seconds and milliseconds on the monotonic clock (timeouts, ages). */
 time_t	 mono_seconds(void);
 uint64_t mono_ms(void);

@@ -71,6 +71,40 @@ test_util_sockaddr_round_trip(void)
 	CU_ASSERT_EQUAL(sockaddr_from("localhost", 5061, &ss, &len), -1);
 }
 
+/*
+ * SDP connection addresses: IPv4-mapped IPv6 is the IPv4 peer it stands
+ * for, the unspecified addresses are holds, a name is no address.
+ */
+static void
+test_util_sdp_addresses_and_holds(void)
+{
+	struct sockaddr_storage	ss;
+	bool			hold;
+	char			buf[64];
+
+	CU_ASSERT_EQUAL(sockaddr_sdp("192.0.2.7", 4000, &ss, &hold), AF_INET);
+	CU_ASSERT_FALSE(hold);
+	CU_ASSERT_EQUAL(sockaddr_sdp("::ffff:192.0.2.7", 4002, &ss, &hold),
+	    AF_INET);
+	CU_ASSERT_FALSE(hold);
+	CU_ASSERT_STRING_EQUAL(sockaddr_str((struct sockaddr *)&ss, buf,
+	    sizeof(buf)), "192.0.2.7:4002");
+	CU_ASSERT_EQUAL(sockaddr_sdp("2001:db8::7", 4004, &ss, &hold),
+	    AF_INET6);
+	CU_ASSERT_FALSE(hold);
+	CU_ASSERT_STRING_EQUAL(sockaddr_str((struct sockaddr *)&ss, buf,
+	    sizeof(buf)), "[2001:db8::7]:4004");
+	CU_ASSERT_EQUAL(sockaddr_sdp("0.0.0.0", 4000, &ss, &hold), AF_INET);
+	CU_ASSERT_TRUE(hold);
+	CU_ASSERT_EQUAL(sockaddr_sdp("::", 4000, &ss, &hold), AF_INET6);
+	CU_ASSERT_TRUE(hold);
+	CU_ASSERT_EQUAL(sockaddr_sdp("::ffff:0.0.0.0", 4000, &ss, &hold),
+	    AF_INET);
+	CU_ASSERT_TRUE(hold);
+	CU_ASSERT_EQUAL(sockaddr_sdp("phone.example", 4000, &ss, &hold), 0);
+	CU_ASSERT_FALSE(hold);
+}
+
 /* Relative paths resolve against the naming file's directory. */
 static void
 test_util_relative_path_resolves_against_file(void)
@@ -105,6 +139,7 @@ test_util_register(void)
 	UNIT_TEST(s, test_util_hostport_accepts_v4_v6_and_names);
 	UNIT_TEST(s, test_util_hostport_refuses_bad_ports);
 	UNIT_TEST(s, test_util_sockaddr_round_trip);
+	UNIT_TEST(s, test_util_sdp_addresses_and_holds);
 	UNIT_TEST(s, test_util_relative_path_resolves_against_file);
 	UNIT_TEST(s, test_util_trim);
 }
