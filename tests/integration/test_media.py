@@ -1079,14 +1079,14 @@ class RefusedReanswer(ScriptedCase):
         self.assertEqual(own.ruri, cinv.ruri)
         return d
 
-    def bye_goes_past_the_edges_cseq(self, d):
-        """The phone's next request goes past the edge's own CSeq, and its
-        answer comes back with the phone's."""
-        d["p"].send(self.phone_request("BYE", d, 3))
+    def bye_goes_past_the_edges_cseq(self, d, cseq=3):
+        """The phone's next request (CSeq cseq) goes past the edge's own
+        CSeq, and its answer comes back with the phone's."""
+        d["p"].send(self.phone_request("BYE", d, cseq))
         cbye = self.carrier.stream.expect_request("BYE")
-        self.assertEqual(cbye.cseq, (d["n"] + 2, "BYE"))
+        self.assertEqual(cbye.cseq, (d["n"] + cseq - 1, "BYE"))
         self.carrier.stream.send(response(cbye, 200, "OK"))
-        self.assertEqual(d["p"].expect_response("BYE", 200).cseq, (3, "BYE"))
+        self.assertEqual(d["p"].expect_response("BYE", 200).cseq, (cseq, "BYE"))
         self.assertTrue(wait_for(lambda: self.edge.json("media")["sessions"] == 0, 5))
 
     def test_the_callee_is_offered_the_relays_media_again_and_cseqs_follow(self):
@@ -1240,11 +1240,7 @@ class RefusedReanswer(ScriptedCase):
         self.assertTrue(self.edge.wait_log("settled its media after its 491", 6), self.edge.log())
         self.assertTrue(self.carrier.stream.nothing(
             lambda m: m.is_request and m.method == "INVITE", 0.5))
-        p.send(self.phone_request("BYE", d, 4))
-        cbye = self.carrier.stream.expect_request("BYE")
-        self.assertEqual(cbye.cseq, (n + 3, "BYE"))
-        self.carrier.stream.send(response(cbye, 200, "OK"))
-        self.assertEqual(p.expect_response("BYE", 200).cseq, (4, "BYE"))
+        self.bye_goes_past_the_edges_cseq(d, 4)
 
 
 class EarlyCase(ScriptedCase):
