@@ -185,6 +185,27 @@ proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
 static void	proxy_send_cancel(struct txn *);
 
 /*
+ * The edge answers a request it forwarded (t->out_req) itself, with no
+ * response from to: the editors hear of it (ended), then the requester.
+ */
+static void
+proxy_end_forwarded(struct proxy *p, struct conn *to, struct txn *t,
+    int code, const char *reason)
+{
+	struct proxy_edit	e;
+	size_t			i;
+
+	if (t->status < 200 && to != NULL)
+		for (i = 0; i < nitems(proxy_editors); i++) {
+			e = (struct proxy_edit){ .p = p, .from = to, .txn = t,
+			    .slot = &t->slot[i], .up = conn_find(t->in_conn) };
+			if (proxy_editors[i]->ended != NULL)
+				proxy_editors[i]->ended(&e, code);
+		}
+	proxy_reply_upstream(t, code, reason);
+}
+
+/*
  * An editor answers upstream instead of a response (PROXY_REFUSE). For a
  * provisional of an INVITE (SDP the edge cannot anchor in a 183) the
  * callee is cancelled; a call that never got confirmed ends here.
@@ -274,7 +295,8 @@ proxy_forward_branch(struct proxy *p, struct conn *from, osip_message_t *m,
 	proxy_note_call(from, m, hop);
 	if (proxy_send(hop->conn, m) == -1) {
 		/* Answer from the request as received: m has our Via now. */
-		proxy_reply_upstream(t, 503, "Service Unavailable");
+		proxy_end_forwarded(p, hop->conn, t, 503,
+		    "Service Unavailable");
 		txn_free(t);
 		return -1;
 	}
@@ -599,18 +621,25 @@ proxy_txn_timeout_cb(struct txn *t, void *arg)
 	}
 	log_info("txn %s: %s timed out", t->branch,
 	    sip_msg_method(t->out_req));
-	proxy_reply_upstream(t, 408, "Request Timeout");
+	proxy_end_forwarded(arg, conn_find(t->out_conn), t, 408,
+	    "Request Timeout");
 	if (t->invite && (dlg = dialog_find(sip_msg_call_id(t->out_req),
 	    t->flow)) != NULL && dlg->state != DIALOG_CONFIRMED)
 		dialog_end(dlg, "INVITE timed out");
 	txn_free(t);
 }
 
+struct proxy_lost {
+	struct proxy	*p;
+	struct conn	*gone;
+};
+
 /* One transaction touched by a lost connection. */
 static void
 proxy_txn_conn_lost(struct txn *t, void *arg)
 {
-	struct conn	*gone = arg;
+	struct proxy_lost	*l = arg;
+	struct conn		*gone = l->gone;
 
 	if (t->done != NULL) {
 		txn_finish_local(t, NULL, 503);	/* nothing will answer */
@@ -623,7 +652,8 @@ proxy_txn_conn_lost(struct txn *t, void *arg)
 	}
 	if (t->out_conn == gone->id) {
 		/* The next hop is gone: nothing will answer. */
-		proxy_reply_upstream(t, gone->side == CONN_SIDE_PHONE ? 480 : 503,
+		proxy_end_forwarded(l->p, gone, t,
+		    gone->side == CONN_SIDE_PHONE ? 480 : 503,
 		    gone->side == CONN_SIDE_PHONE ? "Temporarily Unavailable" :
 		    "Service Unavailable");
 		txn_free(t);
@@ -639,7 +669,9 @@ proxy_txn_conn_lost(struct txn *t, void *arg)
 void
 proxy_conn_lost(struct proxy *p, struct conn *c)
 {
-	txn_foreach_conn(c->id, proxy_txn_conn_lost, c);
+	struct proxy_lost	l = { p, c };
+
+	txn_foreach_conn(c->id, proxy_txn_conn_lost, &l);
 	if (c->side == CONN_SIDE_PHONE) {
 		registrar_flow_gone(c->id);
 		dialog_flow_gone(c->id);

@@ -87,6 +87,12 @@ struct proxy_editor {
 				    osip_message_t *);
 	enum proxy_verdict	(*response)(struct proxy_edit *,
 				    osip_message_t *, int status);
+	/*
+	 * The edge ends a request it forwarded with a final status of its
+	 * own, no response having come (no answer in time, the next hop
+	 * gone, the send failed); e->from is where the request went.
+	 */
+	void			(*ended)(struct proxy_edit *, int status);
 };
 
 /* proxy_register.c: REGISTER Contacts, Path and bindings. */

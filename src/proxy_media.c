@@ -1398,6 +1398,38 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 	return v;
 }
 
+/* A final failure ends the exchange: its offer, if any, is withdrawn. */
+static void
+pm_failed(struct pmedia *pm)
+{
+	if (media_offer_pending(pm->ms, NULL))
+		media_offer_failed(pm->ms);
+}
+
+/*
+ * The edge ended the request itself (proxy_int.h): as a failure response
+ * from where it went would. Left pending, the offer would have every
+ * later one refused 491, and the INVITE would hold back a 491 retry.
+ */
+static void
+pm_ended(struct proxy_edit *e, int status)
+{
+	struct txn	*t = e->txn;
+	struct pmedia	*pm;
+
+	(void)status;
+	if (e->p->relay == NULL || t->out_req == NULL ||
+	    !pm_method(t->out_req) ||
+	    (pm = pm_find(e, t->out_req, t->flow)) == NULL)
+		return;
+	if (proxy_method_is(t->out_req, "INVITE"))
+		pm->inviting[pm_side(e->from)] = false;
+	pm_failed(pm);
+	log_info("media call=%s: the %s to the %s side ended in the edge; "
+	    "its offer, if any, is withdrawn", pm->call_id,
+	    sip_msg_method(t->out_req), pm_side_name(pm_side(e->from)));
+}
+
 static enum proxy_verdict
 pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 {
@@ -1430,8 +1462,7 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
 		pm->inviting[side] = false;
 	if (status >= 300) {
-		if (media_offer_pending(pm->ms, &pend))
-			media_offer_failed(pm->ms);
+		pm_failed(pm);
 		return PROXY_PASS;
 	}
 	if (status >= 200 && proxy_method_is(t->out_req, "INVITE") &&
@@ -1644,6 +1675,7 @@ const struct proxy_editor proxy_media_editor = {
 	.name = "media",
 	.request = pm_request,
 	.response = pm_response,
+	.ended = pm_ended,
 };
 
 /* End a call with a BYE to both sides, cause and text in their Reason. */

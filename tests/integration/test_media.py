@@ -547,6 +547,37 @@ class ScriptedShapes(ScriptedCase):
                                           .replace(" 1 1 ", " 1 3 ")))
         self.assertEqual(audio_of(p.expect_response("INVITE", 200).body), audio_of(d["ok"].body))
 
+    def test_a_reinvite_the_edge_ends_itself_withdraws_its_offer(self):
+        """The carrier's connection drops while the phone's re-INVITE waits
+        for its answer: the edge answers the phone 503 itself, and the offer
+        is gone with it, so the phone's next re-INVITE, once the edge has
+        connected again, reaches the carrier (it used to get 491 "an offer
+        is pending" for the rest of the call)."""
+        d = self.answered_call()
+        p, out = d["p"], d["out"]
+        mine = self.phone_request("INVITE", d, 2)
+        mine.headers += [("Contact", "<%s>" % p.contact_uri), ("Content-Type", "application/sdp")]
+        mine.body = CISCO_REKEY
+        p.send(mine)
+        self.carrier.stream.expect_request("INVITE")
+        self.carrier.stream.close()
+        self.assertEqual(p.expect_response("INVITE", 503).cseq, (2, "INVITE"))
+        self.carrier.wait_connected(self.edge, count=2)
+        self.assertTrue(wait_for(lambda: self.edge.json("carriers")["items"][0]["state"]
+                                 == "connected", 10))
+        again = self.phone_request("INVITE", d, 3)
+        again.headers += [("Contact", "<%s>" % p.contact_uri), ("Content-Type", "application/sdp")]
+        again.body = CISCO_REKEY.replace(" 9 10 ", " 9 11 ")
+        p.send(again)
+        cinv = self.carrier.stream.expect_request("INVITE")
+        self.assertEqual(cinv.cseq, (3, "INVITE"))
+        self.assertEqual(audio_of(cinv.body), audio_of(out.body), cinv.body)
+        tag = re.search(r"a=crypto:(\d+) AES_CM_128_HMAC_SHA1_80", cinv.body).group(1)
+        self.carrier.stream.send(response(cinv, 200, "OK", body=CARRIER_ANSWER.format(tag=tag)
+                                          .replace(" 1 1 ", " 1 3 ")))
+        self.assertEqual(audio_of(p.expect_response("INVITE", 200).body), audio_of(d["ok"].body))
+        self.assertIn("the INVITE to the carrier side ended in the edge", self.edge.log())
+
     def test_plain_2xx_to_an_srtp_offer_is_refused_and_the_callee_gets_ack_and_bye(self):
         p = self.registered_phone("Spectralink 8440 6.2.2")
         p.send(p.req("INVITE", "sip:bob@carrier.test", body=DUAL))
