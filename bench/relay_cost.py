@@ -10,7 +10,11 @@ the relay process's CPU over the step divided by the packets relayed.
 Pick a load below every side's limit (no loss), where CPU tells cost.
 
     relay_cost.py BUILD [BUILD ...] [--sides edge-sip,edge-api]
-        [--calls 2100] [--secs 4] [--reps 4]
+        [--calls 2100] [--secs 4] [--reps 4] [--paced]
+
+--paced sends packet by packet, as capacity.py's latency steps do, rather
+than in bursts of 16: what the relay costs when each wake-up finds one
+packet, and the latency it adds then (p99 printed with each rep).
 
 BUILDs are configured build directories with bench/ built (capacity.sh
 builds one); the first is "new", the others are named by their path.
@@ -33,11 +37,12 @@ def side_of(name, build):
     raise SystemExit("relay_cost: unknown side %s" % name)
 
 
-def one(name, build, calls, secs):
+def one(name, build, calls, secs, paced):
     run = capacity.Run(side_of(name, build), build)
+    tag = "latency" if paced else "step"
     try:
-        run.at(calls, 2, open(os.devnull, "w"))     # settle, latch
-        st = run.at(calls, secs, open(os.devnull, "w"))
+        run.at(calls, 2, open(os.devnull, "w"), tag)     # settle, latch
+        st = run.at(calls, secs, open(os.devnull, "w"), tag)
     finally:
         run.close()
     return st
@@ -50,19 +55,22 @@ def main():
     ap.add_argument("--calls", type=int, default=2100)
     ap.add_argument("--secs", type=float, default=4)
     ap.add_argument("--reps", type=int, default=4)
+    ap.add_argument("--paced", action="store_true")
     a = ap.parse_args()
     builds = [os.path.abspath(b) for b in a.builds]
     runs = [(s, b) for b in builds for s in a.sides.split(",")]
     cost = {r: [] for r in runs}
     print("relay CPU per packet at %d calls (%d packets/s), %s s a step, "
-          "%d reps interleaved" % (a.calls, a.calls * 50, a.secs, a.reps))
+          "%d reps interleaved, %s" % (a.calls, a.calls * 50, a.secs, a.reps,
+                                       "paced" if a.paced else "bursts of 16"))
     for rep in range(a.reps):
         for s, b in runs:
-            st = one(s, b, a.calls, a.secs)
+            st = one(s, b, a.calls, a.secs, a.paced)
             us = st["relay_cpu"] / 100.0 / st["pps"] * 1e6 if st["pps"] else 0
             cost[(s, b)].append(us)
             print("  rep %d  %-9s %-40s relay cpu %5.1f%%  %5.2f us/packet  "
-                  "loss %.3f%%" % (rep, s, b, st["relay_cpu"], us, st["loss"]),
+                  "loss %.3f%%  p99 %d us" % (rep, s, b, st["relay_cpu"], us,
+                                               st["loss"], st["p99_us"]),
                   flush=True)
     print("mean us/packet (lower is better):")
     for (s, b), v in cost.items():
