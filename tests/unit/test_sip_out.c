@@ -359,8 +359,8 @@ test_a_broken_multipart_is_kept_whole(void)
 	    "--b-1--\r\n", "boundary=\"b-1\"",
 	    "Content-ID: <loc1@phone>\r\n" };
 	static const char *const	 to[] = { "boundary=\"b-2\"",
-	    "--b-1  \r\n", "boundary=\"b-123456789012345678901234567890"
-	    "12345678901234567890123456789012345678901234567890\"",
+	    "--b-1  \r\n", ("boundary=\"b-123456789012345678901234567890"
+	    "12345678901234567890123456789012345678901234567890\""),
 	    "content-type: text/x-abc\r\n" };
 	osip_message_t			*m;
 	char				*text, *at;
