@@ -165,6 +165,15 @@ proxy_edit_request(struct proxy *p, struct conn *from, const struct hop *hop,
 	return v;
 }
 
+/* Editor i's view of t's outcome, which came from (or concerns) from. */
+static struct proxy_edit
+proxy_edit_upstream(struct proxy *p, struct conn *from, struct txn *t,
+    size_t i)
+{
+	return (struct proxy_edit){ .p = p, .from = from, .txn = t,
+	    .slot = &t->slot[i], .up = conn_find(t->in_conn) };
+}
+
 /* Run every editor on a response on its way upstream. */
 static enum proxy_verdict
 proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
@@ -174,8 +183,7 @@ proxy_edit_response(struct proxy *p, struct conn *from, struct txn *t,
 	size_t			i;
 
 	for (i = 0; i < nitems(proxy_editors) && v == PROXY_PASS; i++) {
-		*e = (struct proxy_edit){ .p = p, .from = from, .txn = t,
-		    .slot = &t->slot[i], .up = conn_find(t->in_conn) };
+		*e = proxy_edit_upstream(p, from, t, i);
 		if (proxy_editors[i]->response != NULL)
 			v = proxy_editors[i]->response(e, resp, status);
 	}
@@ -197,8 +205,7 @@ proxy_end_forwarded(struct proxy *p, struct conn *to, struct txn *t,
 
 	if (t->status < 200 && to != NULL)
 		for (i = 0; i < nitems(proxy_editors); i++) {
-			e = (struct proxy_edit){ .p = p, .from = to, .txn = t,
-			    .slot = &t->slot[i], .up = conn_find(t->in_conn) };
+			e = proxy_edit_upstream(p, to, t, i);
 			if (proxy_editors[i]->ended != NULL)
 				proxy_editors[i]->ended(&e, code);
 		}

@@ -1398,10 +1398,15 @@ pm_request(struct proxy_edit *e, osip_message_t *m)
 	return v;
 }
 
-/* A final failure ends the exchange: its offer, if any, is withdrawn. */
+/*
+ * A final failure of req, sent to side, ends the exchange: its offer, if
+ * any, is withdrawn, and an INVITE no longer holds back a 491 retry.
+ */
 static void
-pm_failed(struct pmedia *pm)
+pm_failed(struct pmedia *pm, const osip_message_t *req, enum media_side side)
 {
+	if (proxy_method_is(req, "INVITE"))
+		pm->inviting[side] = false;
 	if (media_offer_pending(pm->ms, NULL))
 		media_offer_failed(pm->ms);
 }
@@ -1417,17 +1422,14 @@ pm_ended(struct proxy_edit *e, int status)
 	struct txn	*t = e->txn;
 	struct pmedia	*pm;
 
-	(void)status;
 	if (e->p->relay == NULL || t->out_req == NULL ||
 	    !pm_method(t->out_req) ||
 	    (pm = pm_find(e, t->out_req, t->flow)) == NULL)
 		return;
-	if (proxy_method_is(t->out_req, "INVITE"))
-		pm->inviting[pm_side(e->from)] = false;
-	pm_failed(pm);
-	log_info("media call=%s: the %s to the %s side ended in the edge; "
-	    "its offer, if any, is withdrawn", pm->call_id,
-	    sip_msg_method(t->out_req), pm_side_name(pm_side(e->from)));
+	pm_failed(pm, t->out_req, pm_side(e->from));
+	log_info("media call=%s: the %s to the %s side ended in the edge "
+	    "with %d; its offer, if any, is withdrawn", pm->call_id,
+	    sip_msg_method(t->out_req), pm_side_name(pm_side(e->from)), status);
 }
 
 static enum proxy_verdict
@@ -1459,12 +1461,12 @@ pm_response(struct proxy_edit *e, osip_message_t *resp, int status)
 		pm->dlg = dlg;
 		e->slot->data = NULL;
 	}
-	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
-		pm->inviting[side] = false;
 	if (status >= 300) {
-		pm_failed(pm);
+		pm_failed(pm, t->out_req, side);
 		return PROXY_PASS;
 	}
+	if (status >= 200 && proxy_method_is(t->out_req, "INVITE"))
+		pm->inviting[side] = false;
 	if (status >= 200 && proxy_method_is(t->out_req, "INVITE") &&
 	    sip_hdr_to_tag(t->out_req) == NULL) {
 		pm_confirm(pm, t, resp, side);
